@@ -18,7 +18,7 @@ describe('parseIsoDate', () => {
   });
 
   it.each(['', '2026-02-29', '2026-13-01', '2026-00-10', '2026-11-31', '2026-11-23T24:00', '2026-11-23T10:60',
-    '23/11/2026', '2026-11-23T10:00:00+25:00', 'now', '2026-11-23 ', ' 2026-11-23', '20261123'])(
+    '23/11/2026', '0000-01-01', '2026-11-23T10:00:00+25:00', 'now', '2026-11-23 ', ' 2026-11-23', '20261123'])(
     'rejects %j',
     (text) => {
       expect(parseIsoDate(text)).toBeNull();
@@ -107,5 +107,13 @@ describe('appendPageView', () => {
     expect(h?.firstSeen).toBe(now - 40 * DAY_MS);
     const old = appendPageView({ firstSeen: 0, lastSeen: 0, pageViews: 1, views: [{ at: 0, path: '/' }] }, { at: now, path: '/x' }, 30, 10);
     expect(old.views.map((v) => v.path)).toEqual(['/x']);
+  });
+});
+
+describe('parseIsoDate fractions', () => {
+  it('truncates fractional seconds to milliseconds exactly', () => {
+    expect(parseIsoDate('2026-01-01T00:00:00.009Z')).toBe(Date.UTC(2026, 0, 1) + 9);
+    expect(parseIsoDate('2026-01-01T00:00:00.5Z')).toBe(Date.UTC(2026, 0, 1) + 500);
+    expect(parseIsoDate('2026-01-01T00:00:00.123999999Z')).toBe(Date.UTC(2026, 0, 1) + 123);
   });
 });

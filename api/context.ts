@@ -1,0 +1,51 @@
+/**
+ * The per-request GraphQL context. The HTTP layer builds it (api/http) after authenticating the
+ * bearer key; resolvers read `db`, the caller's workspace and role from here, never from a global.
+ */
+import type { Database } from './db/index.js';
+import type { ApiRole } from '../drizzle/index.js';
+import { ForbiddenError, UnauthenticatedError } from './errors.js';
+
+/** Who is calling: the key's workspace and role. */
+export interface Caller {
+  keyId: string;
+  workspaceId: string;
+  role: ApiRole;
+}
+
+export interface RequestContext {
+  db: Database;
+  /** null when no (valid) key was sent: only public fields resolve. */
+  caller: Caller | null;
+  /** The request's instant: one "now" per request. */
+  now: Date;
+  /** Per-request memo for DataLoaders and services, keyed by the feature that owns them. */
+  memo: Map<string, unknown>;
+}
+
+/**
+ * Returns the caller if its role is one of `roles`, else throws UNAUTHENTICATED (no key) or
+ * FORBIDDEN (wrong role). Every resolver that touches workspace data starts with it.
+ */
+export function requireRole(ctx: RequestContext, roles: readonly ApiRole[]): Caller {
+  if (!ctx.caller) throw new UnauthenticatedError();
+  if (!roles.includes(ctx.caller.role)) {
+    throw new ForbiddenError(`This API key has the role '${ctx.caller.role}'; this needs one of: ${roles.join(', ')}`);
+  }
+  return ctx.caller;
+}
+
+/** One value per request and key (DataLoaders, services). */
+export function memoized<T>(ctx: RequestContext, key: string, make: () => T): T {
+  if (!ctx.memo.has(key)) ctx.memo.set(key, make());
+  return ctx.memo.get(key) as T;
+}
+
+/** Role sets used across features. */
+export const ROLES = {
+  read: ['admin', 'editor', 'viewer'],
+  writeSegments: ['admin', 'editor'],
+  writeProfiles: ['admin', 'editor', 'ingest'],
+  admin: ['admin'],
+  edge: ['edge'],
+} as const satisfies Record<string, readonly ApiRole[]>;

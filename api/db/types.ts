@@ -1,0 +1,42 @@
+import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
+import type * as schema from '../../drizzle/index.js';
+
+/**
+ * What `db.execute()` returns on all three drivers: PGlite, node-postgres and Neon all give `rows`.
+ * Services rely on nothing more.
+ */
+export interface DbQueryResultHKT extends PgQueryResultHKT {
+  type: RowsResult<this['row']>;
+}
+
+export interface RowsResult<TRow> {
+  rows: TRow[];
+}
+
+/**
+ * The one database type services take: a drizzle pg database (or a transaction of one) over the
+ * schema of drizzle/, whichever driver is underneath.
+ */
+export type Database = PgDatabase<DbQueryResultHKT, typeof schema>;
+
+export type DatabaseKind = 'pglite' | 'postgres' | 'neon';
+
+export interface OpenedDatabase {
+  db: Database;
+  kind: DatabaseKind;
+  /** Closes the pool or the embedded database. Idempotent. */
+  close(): Promise<void>;
+}
+
+export interface DatabaseOptions {
+  /** A postgres:// URL; absent -> embedded PGlite. */
+  url?: string;
+  /** Forces a driver; 'neon' is also chosen for hosts ending in neon.tech. */
+  driver?: DatabaseKind;
+  /** PGlite data folder (default `.data/pglite`); `memory://` for an in-memory database. */
+  dataDir?: string;
+  /** Apply drizzle/migrations before returning (default true). */
+  migrate?: boolean;
+  /** Pool size for postgres / neon (default 10). */
+  poolMax?: number;
+}

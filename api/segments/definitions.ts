@@ -1,0 +1,75 @@
+/**
+ * The published definitions of a workspace's segments, as the evaluators need them: the stored rule
+ * JSON of each segment's published version, normalised again through the validator (so the
+ * evaluators only ever see validated trees).
+ */
+import { and, eq } from 'drizzle-orm';
+import type { Database } from '../db/index.js';
+import { segments, segmentVersions, traitDefinitions } from '../../drizzle/index.js';
+import { buildCatalogue, type Catalogue, type TraitDefinition } from '../../schema/attributes.js';
+import type { RuleNode, Scope } from '../../schema/rule.js';
+import { validateRule, type SegmentInfo } from '../../schema/validate.js';
+
+export interface PublishedDefinition {
+  id: string;
+  slug: string;
+  type: 'dynamic' | 'static';
+  scope: Scope;
+  version: number;
+  rule: RuleNode;
+}
+
+export interface PublishedDefinitions {
+  byId: Map<string, PublishedDefinition>;
+  bySlug: Map<string, PublishedDefinition>;
+}
+
+/** The catalogue of a workspace: fixed attributes plus its declared traits. */
+export async function loadCatalogue(db: Database, workspaceId: string): Promise<Catalogue> {
+  const traits = await db
+    .select({ name: traitDefinitions.name, type: traitDefinitions.type, description: traitDefinitions.description })
+    .from(traitDefinitions)
+    .where(eq(traitDefinitions.workspaceId, workspaceId));
+  return buildCatalogue(traits.map((t): TraitDefinition => ({ name: t.name, type: t.type, description: t.description ?? undefined })));
+}
+
+/** What validation needs to know of every segment of a workspace (status, scope, references). */
+export async function loadSegmentInfos(db: Database, workspaceId: string): Promise<Map<string, SegmentInfo>> {
+  const rows = await db
+    .select({ slug: segments.slug, status: segments.status, scope: segmentVersions.scope, references: segmentVersions.references })
+    .from(segments)
+    .innerJoin(segmentVersions, and(eq(segmentVersions.segmentId, segments.id), eq(segmentVersions.version, segments.currentVersion)))
+    .where(eq(segments.workspaceId, workspaceId));
+  return new Map(
+    rows.map((r) => [r.slug, { status: r.status, scope: r.scope as Scope, references: r.references ?? [] }]),
+  );
+}
+
+/** Published segments of a workspace with validated rules; a version that no longer validates is left out. */
+export async function loadPublishedDefinitions(db: Database, workspaceId: string): Promise<PublishedDefinitions> {
+  const [catalogue, infos, rows] = await Promise.all([
+    loadCatalogue(db, workspaceId),
+    loadSegmentInfos(db, workspaceId),
+    db
+      .select({
+        id: segments.id,
+        slug: segments.slug,
+        type: segments.type,
+        version: segmentVersions.version,
+        rule: segmentVersions.rule,
+      })
+      .from(segments)
+      .innerJoin(segmentVersions, and(eq(segmentVersions.segmentId, segments.id), eq(segmentVersions.version, segments.publishedVersion)))
+      .where(and(eq(segments.workspaceId, workspaceId), eq(segments.status, 'published'))),
+  ]);
+  const byId = new Map<string, PublishedDefinition>();
+  const bySlug = new Map<string, PublishedDefinition>();
+  for (const row of rows) {
+    const result = validateRule(row.rule, catalogue, { segments: infos });
+    if (!result.ok) continue;
+    const def: PublishedDefinition = { id: row.id, slug: row.slug, type: row.type, scope: result.scope, version: row.version, rule: result.rule };
+    byId.set(def.id, def);
+    bySlug.set(def.slug, def);
+  }
+  return { byId, bySlug };
+}

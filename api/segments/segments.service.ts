@@ -1,0 +1,294 @@
+/**
+ * Segment definitions: create, edit (each rule change is a new immutable draft version, guarded by
+ * optimistic concurrency), publish (membership recomputed, edge ruleset rebuilt), archive, static lists.
+ */
+import { and, desc, eq, inArray, sql } from 'drizzle-orm';
+import type { Database } from '../db/index.js';
+import { ConflictError, NotFoundError, BadInputError, RuleInvalidError } from '../errors.js';
+import { categories, profiles, segmentMembers, segments, segmentVersions } from '../../drizzle/index.js';
+import { validateRule } from '../../schema/validate.js';
+import type { RuleNode, Scope } from '../../schema/rule.js';
+import { loadCatalogue, loadPublishedDefinitions, loadSegmentInfos } from './definitions.js';
+import { compileRuleSql } from './rule-sql.js';
+import { refreshSegment } from './membership.service.js';
+import { rebuildRuleset } from './ruleset.service.js';
+
+export type SegmentRow = typeof segments.$inferSelect;
+export type SegmentVersionRow = typeof segmentVersions.$inferSelect;
+
+const SLUG = /^[a-z0-9][a-z0-9-]{0,62}$/;
+const MAX_NAME = 200;
+const MAX_DESCRIPTION = 2000;
+const MAX_STATIC_BATCH = 1000;
+
+export interface CreateSegment {
+  slug: string;
+  name: string;
+  description?: string | null;
+  categoryId?: string | null;
+  type: 'dynamic' | 'static';
+  rule?: unknown;
+}
+
+export interface UpdateSegment {
+  id: string;
+  expectedVersion: number;
+  name?: string | null;
+  description?: string | null;
+  categoryId?: string | null;
+  rule?: unknown;
+}
+
+/** A rule that passed validation, ready to be stored. */
+interface CheckedRule {
+  json: unknown;
+  rule: RuleNode;
+  scope: Scope;
+  references: string[];
+}
+
+export class SegmentService {
+  constructor(
+    private readonly db: Database,
+    private readonly workspaceId: string,
+  ) {}
+
+  /** Validates a rule in this workspace; `selfSlug` makes references back to it a cycle. */
+  async validate(rule: unknown, selfSlug?: string) {
+    const [catalogue, infos] = await Promise.all([loadCatalogue(this.db, this.workspaceId), loadSegmentInfos(this.db, this.workspaceId)]);
+    return validateRule(rule, catalogue, { segments: infos, selfSlug });
+  }
+
+  private async checkRule(rule: unknown, selfSlug?: string): Promise<CheckedRule> {
+    const result = await this.validate(rule, selfSlug);
+    if (!result.ok) throw new RuleInvalidError(result.errors);
+    return { json: rule, rule: result.rule, scope: result.scope, references: result.references };
+  }
+
+  private checkMetadata(input: { name?: string | null; description?: string | null }, requireName: boolean): void {
+    const problems: string[] = [];
+    if (requireName || input.name != null) {
+      const name = input.name?.trim() ?? '';
+      if (name.length === 0) problems.push('name must not be empty');
+      if (name.length > MAX_NAME) problems.push(`name must be at most ${MAX_NAME} characters`);
+    }
+    if (input.description != null && input.description.length > MAX_DESCRIPTION) {
+      problems.push(`description must be at most ${MAX_DESCRIPTION} characters`);
+    }
+    if (problems.length > 0) throw new BadInputError(problems.join('; '));
+  }
+
+  private async checkCategory(categoryId: string | null | undefined): Promise<void> {
+    if (categoryId == null) return;
+    const [found] = await this.db
+      .select({ id: categories.id })
+      .from(categories)
+      .where(and(eq(categories.id, categoryId), eq(categories.workspaceId, this.workspaceId)));
+    if (!found) throw new NotFoundError(`No category ${categoryId}`);
+  }
+
+  async get(id: string): Promise<SegmentRow> {
+    const [row] = await this.db.select().from(segments).where(and(eq(segments.id, id), eq(segments.workspaceId, this.workspaceId)));
+    if (!row) throw new NotFoundError(`No segment ${id}`);
+    return row;
+  }
+
+  async getBySlug(slug: string): Promise<SegmentRow> {
+    const [row] = await this.db.select().from(segments).where(and(eq(segments.slug, slug), eq(segments.workspaceId, this.workspaceId)));
+    if (!row) throw new NotFoundError(`No segment '${slug}'`);
+    return row;
+  }
+
+  async create(input: CreateSegment): Promise<SegmentRow> {
+    if (!SLUG.test(input.slug)) {
+      throw new BadInputError(`slug '${input.slug}' must be 1-63 lower case letters, digits or dashes, starting with a letter or digit`);
+    }
+    this.checkMetadata(input, true);
+    await this.checkCategory(input.categoryId);
+    if (input.type === 'dynamic' && input.rule == null) throw new BadInputError('A dynamic segment needs a rule');
+    if (input.type === 'static' && input.rule != null) throw new BadInputError('A static segment is a list of profiles and has no rule');
+    const checked = input.rule == null ? null : await this.checkRule(input.rule, input.slug);
+    return this.db.transaction(async (tx) => {
+      const [existing] = await tx
+        .select({ id: segments.id })
+        .from(segments)
+        .where(and(eq(segments.workspaceId, this.workspaceId), eq(segments.slug, input.slug)));
+      if (existing) throw new ConflictError(`A segment with slug '${input.slug}' already exists`);
+      const [row] = await tx
+        .insert(segments)
+        .values({
+          workspaceId: this.workspaceId,
+          slug: input.slug,
+          name: input.name.trim(),
+          description: input.description ?? null,
+          categoryId: input.categoryId ?? null,
+          type: input.type,
+          status: 'draft',
+          currentVersion: 1,
+          scope: checked?.scope ?? 'profile',
+        })
+        .returning();
+      await tx.insert(segmentVersions).values({
+        segmentId: row!.id,
+        workspaceId: this.workspaceId,
+        version: 1,
+        rule: checked?.json ?? null,
+        scope: checked?.scope ?? 'profile',
+        references: checked?.references ?? [],
+      });
+      return row!;
+    });
+  }
+
+  async update(input: UpdateSegment): Promise<SegmentRow> {
+    const current = await this.get(input.id);
+    if (current.status === 'archived') throw new ConflictError(`Segment '${current.slug}' is archived`);
+    if (current.currentVersion !== input.expectedVersion) {
+      throw new ConflictError(
+        `Segment '${current.slug}' is at version ${current.currentVersion}, not ${input.expectedVersion}: reload it and apply your change again`,
+      );
+    }
+    this.checkMetadata(input, false);
+    await this.checkCategory(input.categoryId);
+    if (current.type === 'static' && input.rule != null) throw new BadInputError('A static segment has no rule');
+    const checked = input.rule == null ? null : await this.checkRule(input.rule, current.slug);
+    return this.db.transaction(async (tx) => {
+      const nextVersion = checked ? current.currentVersion + 1 : current.currentVersion;
+      const [row] = await tx
+        .update(segments)
+        .set({
+          name: input.name?.trim() ?? current.name,
+          description: input.description === undefined ? current.description : input.description,
+          categoryId: input.categoryId === undefined ? current.categoryId : input.categoryId,
+          currentVersion: nextVersion,
+          updatedAt: new Date(),
+        })
+        .where(and(eq(segments.id, current.id), eq(segments.currentVersion, input.expectedVersion)))
+        .returning();
+      if (!row) throw new ConflictError(`Segment '${current.slug}' was changed by someone else: reload it`);
+      if (checked) {
+        await tx.insert(segmentVersions).values({
+          segmentId: current.id,
+          workspaceId: this.workspaceId,
+          version: nextVersion,
+          rule: checked.json,
+          scope: checked.scope,
+          references: checked.references,
+        });
+      }
+      return row;
+    });
+  }
+
+  /** Publishes a version (the latest by default): membership is recomputed and the edge ruleset rebuilt. */
+  async publish(id: string, version?: number | null): Promise<SegmentRow> {
+    const current = await this.get(id);
+    const target = version ?? current.currentVersion;
+    const [versionRow] = await this.db
+      .select()
+      .from(segmentVersions)
+      .where(and(eq(segmentVersions.segmentId, id), eq(segmentVersions.version, target)));
+    if (!versionRow) throw new NotFoundError(`Segment '${current.slug}' has no version ${target}`);
+    // References may have changed since the version was saved: check again, cycles included.
+    const checked = versionRow.rule == null ? null : await this.checkRule(versionRow.rule, current.slug);
+    const now = new Date();
+    const row = await this.db.transaction(async (tx) => {
+      await tx.update(segmentVersions).set({ publishedAt: now }).where(eq(segmentVersions.id, versionRow.id));
+      const [updated] = await tx
+        .update(segments)
+        .set({ status: 'published', publishedVersion: target, scope: checked?.scope ?? 'profile', updatedAt: now })
+        .where(eq(segments.id, id))
+        .returning();
+      return updated!;
+    });
+    await refreshSegment(this.db, this.workspaceId, id);
+    await rebuildRuleset(this.db, this.workspaceId);
+    return row;
+  }
+
+  async archive(id: string): Promise<SegmentRow> {
+    const current = await this.get(id);
+    const row = await this.db.transaction(async (tx) => {
+      const [updated] = await tx.update(segments).set({ status: 'archived', updatedAt: new Date() }).where(eq(segments.id, current.id)).returning();
+      if (current.type === 'dynamic') await tx.delete(segmentMembers).where(eq(segmentMembers.segmentId, current.id));
+      return updated!;
+    });
+    await rebuildRuleset(this.db, this.workspaceId);
+    return row;
+  }
+
+  async versions(id: string): Promise<SegmentVersionRow[]> {
+    return this.db.select().from(segmentVersions).where(eq(segmentVersions.segmentId, id)).orderBy(desc(segmentVersions.version));
+  }
+
+  /** Adds profiles to a static segment (idempotent); returns the new size. */
+  async addToStatic(segmentId: string, profileIds: readonly string[]): Promise<number> {
+    const segment = await this.staticSegment(segmentId, profileIds);
+    const found = await this.db
+      .select({ id: profiles.id })
+      .from(profiles)
+      .where(and(eq(profiles.workspaceId, this.workspaceId), inArray(profiles.id, [...profileIds])));
+    const known = new Set(found.map((p) => p.id));
+    const missing = profileIds.filter((p) => !known.has(p));
+    if (missing.length > 0) throw new NotFoundError(`No profiles ${missing.slice(0, 10).join(', ')}${missing.length > 10 ? ' ...' : ''}`);
+    if (known.size > 0) {
+      await this.db
+        .insert(segmentMembers)
+        .values([...known].map((profileId) => ({ segmentId: segment.id, profileId, workspaceId: this.workspaceId, joinedAt: new Date() })))
+        .onConflictDoNothing();
+    }
+    return this.memberCount(segment.id);
+  }
+
+  async removeFromStatic(segmentId: string, profileIds: readonly string[]): Promise<number> {
+    const segment = await this.staticSegment(segmentId, profileIds);
+    if (profileIds.length > 0) {
+      await this.db
+        .delete(segmentMembers)
+        .where(and(eq(segmentMembers.segmentId, segment.id), inArray(segmentMembers.profileId, [...profileIds])));
+    }
+    return this.memberCount(segment.id);
+  }
+
+  private async staticSegment(segmentId: string, profileIds: readonly string[]): Promise<SegmentRow> {
+    const segment = await this.get(segmentId);
+    if (segment.type !== 'static') throw new BadInputError(`Segment '${segment.slug}' is dynamic: its members follow its rule`);
+    if (segment.status === 'archived') throw new ConflictError(`Segment '${segment.slug}' is archived`);
+    if (profileIds.length > MAX_STATIC_BATCH) throw new BadInputError(`At most ${MAX_STATIC_BATCH} profiles per call`);
+    return segment;
+  }
+
+  async memberCount(segmentId: string): Promise<number> {
+    const [row] = await this.db.select({ n: sql<number>`count(*)::int` }).from(segmentMembers).where(eq(segmentMembers.segmentId, segmentId));
+    return row?.n ?? 0;
+  }
+
+  /** Live count of the profiles a validated rule matches now. */
+  async countMatching(rule: RuleNode, now = Date.now()): Promise<number> {
+    const definitions = await loadPublishedDefinitions(this.db, this.workspaceId);
+    const predicate = compileRuleSql(rule, { now, segment: (slug) => definitions.bySlug.get(slug) });
+    const [row] = await this.db
+      .select({ n: sql<number>`count(*)::int` })
+      .from(profiles)
+      .where(and(eq(profiles.workspaceId, this.workspaceId), predicate));
+    return row?.n ?? 0;
+  }
+
+  /** The size of a segment: its members once published, else what its latest rule matches now. */
+  async size(segment: SegmentRow): Promise<number> {
+    if (segment.type === 'static' || segment.status === 'published') return this.memberCount(segment.id);
+    if (segment.status === 'archived') return 0;
+    const [version] = await this.db
+      .select()
+      .from(segmentVersions)
+      .where(and(eq(segmentVersions.segmentId, segment.id), eq(segmentVersions.version, segment.currentVersion)));
+    if (!version || version.rule == null) return 0;
+    const result = await this.validate(version.rule);
+    return result.ok ? this.countMatching(result.rule) : 0;
+  }
+
+  async totalProfiles(): Promise<number> {
+    const [row] = await this.db.select({ n: sql<number>`count(*)::int` }).from(profiles).where(eq(profiles.workspaceId, this.workspaceId));
+    return row?.n ?? 0;
+  }
+}

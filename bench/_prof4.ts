@@ -1,0 +1,17 @@
+import { compileRuleset, prepareRuleset, evaluateRuleset } from '../schema/ruleset.js';
+import { buildContexts, generateRequests } from './rules-contexts.js';
+import { createRandom } from './rules-random.js';
+import { generateSegments, validateSegments } from './rules-segments.js';
+const NOW = Date.UTC(2026, 10, 24, 9, 30);
+const random = createRandom(20261124);
+const definitions = validateSegments(generateSegments(random, 1000));
+const contexts = buildContexts(generateRequests(random, 10000, NOW), NOW);
+const p = prepareRuleset(JSON.parse(JSON.stringify(compileRuleset(definitions))));
+if (!p.ok) throw new Error();
+const mode = process.argv[2];
+const eng = (p.ruleset as any).engine;
+if (mode === 'norest') eng.rules = eng.rules.map(() => null);
+let n = 0;
+const t = process.hrtime.bigint();
+for (let k = 0; k < 10; k++) for (const c of contexts) n += evaluateRuleset(p.ruleset as any, c, NOW).length;
+console.log(mode, (Number(process.hrtime.bigint() - t) / 1e3 / 100000).toFixed(2), 'us/req', n);

@@ -1,0 +1,62 @@
+/** Timing and printing helpers of the rule benchmark. */
+
+export function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+}
+
+/** Keeps results observable so the JIT cannot drop the work being timed. */
+export let sink = 0;
+
+/**
+ * Runs `pass` (one pass over `count` requests, returning any number derived from the results)
+ * `warmups` times untimed, then up to `rounds` times timed (at least 3, fewer than `rounds` when
+ * they would take longer than `budgetMs`); the median nanoseconds per request and the rounds run.
+ */
+export function timePerRequest(
+  pass: () => number,
+  count: number,
+  options: { rounds: number; warmups: number; budgetMs: number },
+): { ns: number; rounds: number } {
+  let warmMs = 0;
+  for (let i = 0; i < options.warmups; i++) {
+    const start = process.hrtime.bigint();
+    sink += pass();
+    warmMs = Number(process.hrtime.bigint() - start) / 1e6;
+  }
+  const rounds = Math.max(3, Math.min(options.rounds, Math.floor(options.budgetMs / Math.max(warmMs, 1e-3))));
+  const perRequest: number[] = [];
+  for (let i = 0; i < rounds; i++) {
+    const start = process.hrtime.bigint();
+    sink += pass();
+    perRequest.push(Number(process.hrtime.bigint() - start) / count);
+  }
+  return { ns: median(perRequest), rounds };
+}
+
+/** Median wall time in milliseconds of `rounds` calls of `run`, after `warmups` untimed ones. */
+export function timeCall(run: () => unknown, rounds: number, warmups: number): number {
+  for (let i = 0; i < warmups; i++) sink += run() === undefined ? 0 : 1;
+  const ms: number[] = [];
+  for (let i = 0; i < rounds; i++) {
+    const start = process.hrtime.bigint();
+    sink += run() === undefined ? 0 : 1;
+    ms.push(Number(process.hrtime.bigint() - start) / 1e6);
+  }
+  return median(ms);
+}
+
+/** Left-aligned first column, right-aligned others, `|`-separated (a Markdown table). */
+export function formatTable(header: readonly string[], rows: ReadonlyArray<readonly string[]>): string {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => (row[i] ?? '').length)));
+  const line = (cells: readonly string[]): string =>
+    `| ${cells.map((cell, i) => (i === 0 ? cell.padEnd(widths[i] ?? 0) : cell.padStart(widths[i] ?? 0))).join(' | ')} |`;
+  const rule = `| ${widths.map((w, i) => (i === 0 ? '-'.repeat(w) : `${'-'.repeat(Math.max(1, w - 1))}:`)).join(' | ')} |`;
+  return [line(header), rule, ...rows.map(line)].join('\n');
+}
+
+export const fmt = (value: number, digits: number): string =>
+  value.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+
+export const verdict = (met: boolean): string => (met ? 'met' : 'NOT MET');

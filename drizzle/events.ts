@@ -1,0 +1,29 @@
+import { index, jsonb, pgTable, text, unique, uuid } from 'drizzle-orm/pg-core';
+import { profiles } from './profiles.js';
+import { workspaces } from './workspaces.js';
+import { timestamptz } from './columns.js';
+
+export const events = pgTable(
+  'events',
+  {
+    id: uuid('id').defaultRandom().primaryKey(),
+    workspaceId: uuid('workspace_id')
+      .notNull()
+      .references(() => workspaces.id, { onDelete: 'cascade' }),
+    /** The client's idempotency id: a replay with the same id is a duplicate. */
+    eventId: text('event_id').notNull(),
+    profileId: uuid('profile_id')
+      .notNull()
+      .references(() => profiles.id, { onDelete: 'cascade' }),
+    name: text('name').notNull(),
+    properties: jsonb('properties').$type<Record<string, unknown>>().notNull().default({}),
+    occurredAt: timestamptz('occurred_at').notNull(),
+    receivedAt: timestamptz('received_at').notNull().defaultNow(),
+  },
+  (t) => [
+    unique('events_workspace_event_uq').on(t.workspaceId, t.eventId),
+    index('events_profile_name_occurred_idx').on(t.profileId, t.name, t.occurredAt),
+  ],
+);
+
+export type EventRow = typeof events.$inferSelect;

@@ -1,0 +1,6 @@
+export * from './workspaces.js';
+export * from './traits.js';
+export * from './profiles.js';
+export * from './events.js';
+export * from './segments.js';
+export * from './rulesets.js';

@@ -1,0 +1,98 @@
+import { sql } from 'drizzle-orm';
+import {
+  boolean,
+  doublePrecision,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  primaryKey,
+  text,
+  unique,
+  uuid,
+} from 'drizzle-orm/pg-core';
+import { workspaces } from './workspaces.js';
+import { timestamptz } from './columns.js';
+
+export const profiles = pgTable(
+  'profiles',
+  {
+    id: uuid('id').defaultRandom().primaryKey(),
+    workspaceId: uuid('workspace_id')
+      .notNull()
+      .references(() => workspaces.id, { onDelete: 'cascade' }),
+    /** The customer's id in the client's systems; null for an anonymous edge visitor. */
+    externalId: text('external_id'),
+    email: text('email'),
+    /** As given by the client. */
+    phone: text('phone'),
+    /** E.164, when the number could be parsed (with `country` as the default region). */
+    phoneE164: text('phone_e164'),
+    firstName: text('first_name'),
+    lastName: text('last_name'),
+    city: text('city'),
+    region: text('region'),
+    postalCode: text('postal_code'),
+    /** ISO 3166-1 alpha-2, upper case. */
+    country: text('country'),
+    /** Mobile advertising id (IDFA / GAID). */
+    madid: text('madid'),
+    traits: jsonb('traits').$type<Record<string, unknown>>().notNull().default({}),
+    consentEmail: boolean('consent_email').notNull().default(false),
+    consentSms: boolean('consent_sms').notNull().default(false),
+    consentAds: boolean('consent_ads').notNull().default(false),
+    purchaseCount: integer('purchase_count').notNull().default(0),
+    purchaseTotal: doublePrecision('purchase_total').notNull().default(0),
+    firstPurchaseAt: timestamptz('first_purchase_at'),
+    lastPurchaseAt: timestamptz('last_purchase_at'),
+    /** (last - first) / (count - 1) in days; null until the second purchase. */
+    avgIntervalDays: doublePrecision('avg_interval_days'),
+    createdAt: timestamptz('created_at').notNull().defaultNow(),
+    updatedAt: timestamptz('updated_at').notNull().defaultNow(),
+  },
+  (t) => [
+    // NULL external ids (anonymous visitors) do not collide: PostgreSQL treats NULLs as distinct.
+    unique('profiles_workspace_external_uq').on(t.workspaceId, t.externalId),
+    index('profiles_workspace_created_idx').on(t.workspaceId, t.createdAt, t.id),
+    index('profiles_workspace_purchase_count_idx').on(t.workspaceId, t.purchaseCount),
+    index('profiles_workspace_purchase_total_idx').on(t.workspaceId, t.purchaseTotal),
+    index('profiles_workspace_last_purchase_idx').on(t.workspaceId, t.lastPurchaseAt),
+    index('profiles_workspace_first_purchase_idx').on(t.workspaceId, t.firstPurchaseAt),
+    index('profiles_workspace_avg_interval_idx').on(t.workspaceId, t.avgIntervalDays),
+    index('profiles_traits_gin_idx').using('gin', t.traits.op('jsonb_path_ops')),
+  ],
+);
+
+export const profileVisitors = pgTable(
+  'profile_visitors',
+  {
+    workspaceId: uuid('workspace_id')
+      .notNull()
+      .references(() => workspaces.id, { onDelete: 'cascade' }),
+    visitorId: text('visitor_id').notNull(),
+    profileId: uuid('profile_id')
+      .notNull()
+      .references(() => profiles.id, { onDelete: 'cascade' }),
+    createdAt: timestamptz('created_at').notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.workspaceId, t.visitorId] }), index('profile_visitors_profile_idx').on(t.profileId)],
+);
+
+/** Tombstones of erased profiles, so that later (delta) exports can send removals. */
+export const profileErasures = pgTable(
+  'profile_erasures',
+  {
+    workspaceId: uuid('workspace_id')
+      .notNull()
+      .references(() => workspaces.id, { onDelete: 'cascade' }),
+    profileId: uuid('profile_id').notNull(),
+    /** sha256 hex of the external id (null for an anonymous profile); never the id itself. */
+    externalIdHash: text('external_id_hash'),
+    erasedAt: timestamptz('erased_at').notNull().default(sql`now()`),
+  },
+  (t) => [primaryKey({ columns: [t.workspaceId, t.profileId] }), index('profile_erasures_erased_idx').on(t.workspaceId, t.erasedAt)],
+);
+
+export type ProfileRow = typeof profiles.$inferSelect;
+export type ProfileVisitorRow = typeof profileVisitors.$inferSelect;
+export type ProfileErasureRow = typeof profileErasures.$inferSelect;

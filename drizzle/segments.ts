@@ -1,0 +1,103 @@
+import { sql } from 'drizzle-orm';
+import { index, integer, jsonb, pgEnum, pgTable, primaryKey, text, unique, uuid } from 'drizzle-orm/pg-core';
+import type { Scope } from '../schema/rule.js';
+import { profiles } from './profiles.js';
+import { workspaces } from './workspaces.js';
+import { timestamptz } from './columns.js';
+
+const workspaceRef = () =>
+  uuid('workspace_id')
+    .notNull()
+    .references(() => workspaces.id, { onDelete: 'cascade' });
+
+export const segmentType = pgEnum('segment_type', ['dynamic', 'static']);
+export const segmentStatus = pgEnum('segment_status', ['draft', 'published', 'archived']);
+
+export const categories = pgTable(
+  'categories',
+  {
+    id: uuid('id').defaultRandom().primaryKey(),
+    workspaceId: workspaceRef(),
+    name: text('name').notNull(),
+    description: text('description'),
+    createdAt: timestamptz('created_at').notNull().defaultNow(),
+  },
+  (t) => [unique('categories_workspace_name_uq').on(t.workspaceId, t.name)],
+);
+
+export const segments = pgTable(
+  'segments',
+  {
+    id: uuid('id').defaultRandom().primaryKey(),
+    workspaceId: workspaceRef(),
+    slug: text('slug').notNull(),
+    name: text('name').notNull(),
+    description: text('description'),
+    categoryId: uuid('category_id').references(() => categories.id, { onDelete: 'set null' }),
+    type: segmentType('type').notNull(),
+    status: segmentStatus('status').notNull().default('draft'),
+    /** The latest version number (optimistic concurrency: edits name the version they start from). */
+    currentVersion: integer('current_version').notNull().default(1),
+    publishedVersion: integer('published_version'),
+    /** Scope of the published version ('edge' | 'profile'). */
+    scope: text('scope').$type<Scope>().notNull().default('profile'),
+    createdAt: timestamptz('created_at').notNull().defaultNow(),
+    updatedAt: timestamptz('updated_at').notNull().defaultNow(),
+  },
+  (t) => [unique('segments_workspace_slug_uq').on(t.workspaceId, t.slug), index('segments_workspace_status_idx').on(t.workspaceId, t.status)],
+);
+
+/** Immutable: a change of rule is a new row. */
+export const segmentVersions = pgTable(
+  'segment_versions',
+  {
+    id: uuid('id').defaultRandom().primaryKey(),
+    segmentId: uuid('segment_id')
+      .notNull()
+      .references(() => segments.id, { onDelete: 'cascade' }),
+    workspaceId: workspaceRef(),
+    version: integer('version').notNull(),
+    /** The RuleJson as written; null for a static segment (a list, no rule). */
+    rule: jsonb('rule').$type<unknown>(),
+    scope: text('scope').$type<Scope>().notNull(),
+    /** Slugs of the segments this version references. */
+    references: text('references').array().notNull().default(sql`'{}'::text[]`),
+    createdAt: timestamptz('created_at').notNull().defaultNow(),
+    publishedAt: timestamptz('published_at'),
+  },
+  (t) => [unique('segment_versions_segment_version_uq').on(t.segmentId, t.version)],
+);
+
+export const segmentMembers = pgTable(
+  'segment_members',
+  {
+    segmentId: uuid('segment_id')
+      .notNull()
+      .references(() => segments.id, { onDelete: 'cascade' }),
+    profileId: uuid('profile_id')
+      .notNull()
+      .references(() => profiles.id, { onDelete: 'cascade' }),
+    workspaceId: workspaceRef(),
+    joinedAt: timestamptz('joined_at').notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.segmentId, t.profileId] }), index('segment_members_profile_idx').on(t.profileId)],
+);
+
+export const segmentSizeHistory = pgTable(
+  'segment_size_history',
+  {
+    segmentId: uuid('segment_id')
+      .notNull()
+      .references(() => segments.id, { onDelete: 'cascade' }),
+    workspaceId: workspaceRef(),
+    at: timestamptz('at').notNull().defaultNow(),
+    size: integer('size').notNull(),
+  },
+  (t) => [index('segment_size_history_segment_at_idx').on(t.segmentId, t.at)],
+);
+
+export type CategoryRow = typeof categories.$inferSelect;
+export type SegmentRow = typeof segments.$inferSelect;
+export type SegmentVersionRow = typeof segmentVersions.$inferSelect;
+export type SegmentMemberRow = typeof segmentMembers.$inferSelect;
+export type SegmentSizeRow = typeof segmentSizeHistory.$inferSelect;

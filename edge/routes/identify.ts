@@ -1,0 +1,77 @@
+/**
+ * `POST /v1/identify` { token }: ties the visitor's cookie to a profile (see identify-token.ts for
+ * the token) and loads that profile's published profile-scoped memberships into the cookie, so
+ * references to profile-scoped segments evaluate for this visitor at the edge.
+ * `DELETE /v1/identify` forgets the identity (log-out) and keeps the anonymous history.
+ */
+import { Hono } from 'hono';
+import type { VisitorHistory } from '../../schema/context.js';
+import { verifyIdentifyToken } from '../crypto/identify-token.js';
+import { readJsonObject } from '../http/body.js';
+import { errorResponse, methodNotAllowed } from '../http/errors.js';
+import { cors } from '../middleware/cors/index.js';
+import type { VisitorState } from '../state/codec.js';
+import { clearCookie, COOKIE_MAX_AGE, readCookie, serializeCookie, signVisitorState, VISITOR_COOKIE } from '../state/cookies.js';
+import type { AppEnv } from '../types.js';
+import { fetchMemberships } from '../upstream/memberships.js';
+import { refusesTracking } from '../visit/consent.js';
+import { readVisitorState } from '../visit/run.js';
+
+const MEMBERSHIP_TIMEOUT_MS = 1500;
+
+export const identifyRoutes = new Hono<AppEnv>();
+
+function answer(body: unknown, setCookie: string | null): Response {
+  const headers = new Headers({ 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' });
+  if (setCookie) headers.append('set-cookie', setCookie);
+  return new Response(JSON.stringify(body), { status: 200, headers });
+}
+
+async function cookieFor(state: VisitorState, secret: string): Promise<string | null> {
+  const value = await signVisitorState(state, secret);
+  return value ? serializeCookie(VISITOR_COOKIE, value, { sameSite: 'None', maxAge: COOKIE_MAX_AGE }) : null;
+}
+
+identifyRoutes.on(['POST', 'OPTIONS'], '/', cors(['POST', 'DELETE']), async (c) => {
+  const { config, api } = c.var.services;
+  const body = await readJsonObject(c.req.raw);
+  if (!body.ok) return body.response;
+  if (typeof body.value.token !== 'string' || body.value.token === '') {
+    return errorResponse(400, 'invalid_body', "'token' is required: the identify token made by your backend");
+  }
+  if (!config.identifySecret || !config.cookieSecret) {
+    return errorResponse(503, 'identify_not_configured', 'This edge has no IDENTIFY_SECRET or COOKIE_SECRET');
+  }
+  const now = Date.now();
+  const check = await verifyIdentifyToken(body.value.token, config.identifySecret, now);
+  if (!check.ok) return errorResponse(401, 'invalid_token', `The identify token was refused: ${check.reason}`);
+  if (refusesTracking(c.req.raw.headers)) {
+    const hadCookie = readCookie(c.req.header('cookie') ?? null, VISITOR_COOKIE) !== null;
+    return answer({ visitorId: null, identified: false, reason: 'consent' }, hadCookie ? clearCookie(VISITOR_COOKIE, 'None') : null);
+  }
+
+  let segments: string[] = [];
+  let fetchedAt = 0; // 0: fetch again on the next request
+  if (api) {
+    try {
+      segments = await fetchMemberships(api, check.externalId, MEMBERSHIP_TIMEOUT_MS);
+      fetchedAt = now;
+    } catch {
+      // The visitor is identified all the same; memberships follow on a later request.
+    }
+  }
+  const previous = await readVisitorState(c.var.services, c.req.raw.headers);
+  const history: VisitorHistory = previous?.history ?? { firstSeen: now, lastSeen: now, pageViews: 0, views: [] };
+  const state: VisitorState = { id: previous?.id ?? crypto.randomUUID(), history, identity: { externalId: check.externalId, segments, fetchedAt } };
+  return answer({ visitorId: state.id, identified: true, segments }, await cookieFor(state, config.cookieSecret));
+});
+
+identifyRoutes.delete('/', cors(['POST', 'DELETE']), async (c) => {
+  const secret = c.var.services.config.cookieSecret;
+  const previous = await readVisitorState(c.var.services, c.req.raw.headers);
+  if (!previous || !secret) return answer({ visitorId: previous?.id ?? null, identified: false }, null);
+  const state: VisitorState = { id: previous.id, history: previous.history };
+  return answer({ visitorId: state.id, identified: false }, await cookieFor(state, secret));
+});
+
+identifyRoutes.all('/', () => methodNotAllowed(['POST', 'DELETE', 'OPTIONS']));

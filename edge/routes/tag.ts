@@ -1,0 +1,31 @@
+/**
+ * `POST /v1/tag` { url, referrer? } -> { visitorId, tags, ruleset } with the updated cookie.
+ */
+import { Hono } from 'hono';
+import { readJsonObject } from '../http/body.js';
+import { errorResponse, methodNotAllowed } from '../http/errors.js';
+import { parsePageInput } from '../http/page-url.js';
+import { waitUntilOf } from '../http/wait-until.js';
+import { cors } from '../middleware/cors/index.js';
+import type { AppEnv } from '../types.js';
+import { runVisit } from '../visit/run.js';
+
+export const tagRoutes = new Hono<AppEnv>();
+
+tagRoutes.on(['POST', 'OPTIONS'], '/', cors(['POST']), async (c) => {
+  const body = await readJsonObject(c.req.raw);
+  if (!body.ok) return body.response;
+  const page = parsePageInput(body.value);
+  if (!page.ok) return errorResponse(400, 'invalid_url', page.message);
+  const outcome = await runVisit(
+    c.var.services,
+    { request: c.req.raw, pageUrl: page.url, referrer: page.referrer, recordView: true, sameSite: 'None' },
+    waitUntilOf(c),
+  );
+  const headers = new Headers({ 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' });
+  if (outcome.setCookie) headers.append('set-cookie', outcome.setCookie);
+  const answer = { visitorId: outcome.visitorId, tags: outcome.tags, ruleset: outcome.rulesetVersion };
+  return new Response(JSON.stringify(answer), { status: 200, headers });
+});
+
+tagRoutes.all('/', () => methodNotAllowed(['POST', 'OPTIONS']));

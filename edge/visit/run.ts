@@ -1,0 +1,106 @@
+/**
+ * One visit, shared by `/v1/tag` and proxy mode: read the visitor's state, build the context,
+ * evaluate the ruleset, record the page view, sign the new state and report the view.
+ */
+import { appendPageView, buildEdgeContext, type VisitorHistory } from '../../schema/context.js';
+import { evaluateRuleset, type PreparedRuleset } from '../../schema/ruleset.js';
+import { classifyDevice } from '../context/device.js';
+import { geoFromCf } from '../context/geo.js';
+import type { Services } from '../services.js';
+import type { VisitorState } from '../state/codec.js';
+import { STATE_LIMITS } from '../state/codec.js';
+import { clearCookie, COOKIE_MAX_AGE, readCookie, serializeCookie, signVisitorState, verifyVisitorCookie, VISITOR_COOKIE, type CookieOptions } from '../state/cookies.js';
+import { refusesTracking } from './consent.js';
+import { freshIdentity } from './identity.js';
+
+/** History kept while no ruleset says how much is needed. */
+const DEFAULT_KEEP_DAYS = 30;
+
+export interface VisitInput {
+  request: Request;
+  pageUrl: string;
+  referrer?: string;
+  /** False for requests that are not page views (proxied assets): tags only, state untouched. */
+  recordView: boolean;
+  sameSite: CookieOptions['sameSite'];
+}
+
+export interface VisitOutcome {
+  visitorId: string | null;
+  tags: string[];
+  rulesetVersion: string | null;
+  /** A Set-Cookie header value to send, if any. */
+  setCookie: string | null;
+}
+
+type WaitUntil = (promise: Promise<unknown>) => void;
+
+/** The visitor's verified state, or null (none, refused, or not verifiable). */
+export async function readVisitorState(services: Services, headers: Headers): Promise<VisitorState | null> {
+  const secret = services.config.cookieSecret;
+  if (!secret) return null;
+  return verifyVisitorCookie(readCookie(headers.get('cookie'), VISITOR_COOKIE), secret);
+}
+
+function evaluate(ruleset: PreparedRuleset | null, ctx: Parameters<typeof evaluateRuleset>[1], now: number): string[] {
+  if (!ruleset) return [];
+  try {
+    return evaluateRuleset(ruleset, ctx, now);
+  } catch {
+    return []; // fail closed: never a wrong tag, never a 500
+  }
+}
+
+export async function runVisit(services: Services, input: VisitInput, waitUntil: WaitUntil): Promise<VisitOutcome> {
+  const { request } = input;
+  const headers = request.headers;
+  const refused = refusesTracking(headers);
+  const [state, ruleset] = await Promise.all([refused ? null : readVisitorState(services, headers), services.rulesets.get(waitUntil)]);
+  const now = Date.now();
+  const identity = refused ? undefined : await freshIdentity(services, state?.identity, now);
+  const device = classifyDevice({
+    userAgent: headers.get('user-agent'),
+    mobileHint: headers.get('sec-ch-ua-mobile'),
+    platformHint: headers.get('sec-ch-ua-platform'),
+  });
+  const edgeRequest = { url: input.pageUrl, referrer: input.referrer, geo: geoFromCf(request.cf), device };
+  const ctx = buildEdgeContext(edgeRequest, state?.history ?? null, now, identity?.segments);
+  const tags = evaluate(ruleset, ctx, now);
+  const rulesetVersion = ruleset?.version ?? null;
+
+  if (refused) {
+    const hadCookie = readCookie(headers.get('cookie'), VISITOR_COOKIE) !== null;
+    return { visitorId: null, tags, rulesetVersion, setCookie: hadCookie ? clearCookie(VISITOR_COOKIE, input.sameSite) : null };
+  }
+  const secret = services.config.cookieSecret;
+  if (!secret) return { visitorId: null, tags, rulesetVersion, setCookie: null };
+  if (!input.recordView) return { visitorId: state?.id ?? null, tags, rulesetVersion, setCookie: null };
+
+  const path = ctx.attributes['page.path'];
+  const host = ctx.attributes['page.host'];
+  if (typeof path !== 'string' || typeof host !== 'string') return { visitorId: state?.id ?? null, tags, rulesetVersion, setCookie: null };
+  const keepDays = ruleset ? ruleset.maxPageViewDays : DEFAULT_KEEP_DAYS;
+  const history: VisitorHistory = appendPageView(state?.history ?? null, { at: now, path, host }, keepDays, STATE_LIMITS.maxViews);
+  const next: VisitorState = { id: state?.id ?? crypto.randomUUID(), history };
+  if (identity) next.identity = identity;
+  const value = await signVisitorState(next, secret);
+  const setCookie = value ? serializeCookie(VISITOR_COOKIE, value, { sameSite: input.sameSite, maxAge: COOKIE_MAX_AGE }) : null;
+
+  // Bots are tagged and keep a cookie like anyone, but their views would only pollute profiles.
+  if (device.type !== 'bot') {
+    const url = ctx.attributes['page.url'];
+    services.reporter.report(
+      {
+        id: crypto.randomUUID(),
+        visitorId: next.id,
+        ...(identity ? { profileExternalId: identity.externalId } : {}),
+        name: 'page_view',
+        occurredAt: new Date(now).toISOString(),
+        properties: { path, host, url: typeof url === 'string' ? url : input.pageUrl, ...(input.referrer ? { referrer: input.referrer } : {}) },
+        tags,
+      },
+      waitUntil,
+    );
+  }
+  return { visitorId: next.id, tags, rulesetVersion, setCookie };
+}

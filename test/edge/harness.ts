@@ -1,0 +1,173 @@
+/**
+ * The Worker under test with a fake upstream: one `fetch` that plays the API (ruleset feed,
+ * events, memberships) and the origin server, and records what it was sent. Every test builds its
+ * own app, so per-isolate caches never leak between tests.
+ */
+import { createExecutionContext, waitOnExecutionContext } from 'cloudflare:test';
+import { expect } from 'vitest';
+import { compileRuleset } from '../../schema/ruleset.js';
+import { buildCatalogue } from '../../schema/attributes.js';
+import type { SegmentInfo } from '../../schema/validate.js';
+import { validateRule } from '../../schema/validate.js';
+import type { Scope } from '../../schema/rule.js';
+import { createApp, type Env } from '../../edge/index.js';
+
+export const API = 'http://api.test';
+export const ORIGIN = 'http://origin.test';
+export const SITE = 'https://shop.example';
+
+export const SEGMENTS: Array<{ slug: string; rule: unknown; scope: Scope }> = [
+  { slug: 'sea-mobile', scope: 'edge', rule: { all: [{ attr: 'geo.country', op: 'in', value: ['VN', 'TH'] }, { attr: 'device.type', op: 'eq', value: 'mobile' }] } },
+  { slug: 'hanoi', scope: 'edge', rule: { attr: 'geo.city', op: 'eq', value: 'Hanoi' } },
+  { slug: 'europe', scope: 'edge', rule: { attr: 'geo.continent', op: 'eq', value: 'EU' } },
+  { slug: 'from-google', scope: 'edge', rule: { attr: 'utm.source', op: 'eq', value: 'google' } },
+  { slug: 'returning', scope: 'edge', rule: { attr: 'visit.isNew', op: 'eq', value: false } },
+  { slug: 'pricing-fan', scope: 'edge', rule: { event: 'page_view', where: [{ attr: 'path', op: 'matches', value: '/pricing/**' }], min: 3, inLastDays: 30 } },
+  { slug: 'bots', scope: 'edge', rule: { attr: 'device.type', op: 'eq', value: 'bot' } },
+  { slug: 'loyal', scope: 'profile', rule: { attr: 'purchases.count', op: 'gt', value: 3 } },
+  { slug: 'loyal-visitor', scope: 'edge', rule: { segment: 'loyal' } },
+];
+
+/** The API's ruleset body for these segments (compiled exactly as the API compiles it). */
+export function rulesetJson(segments = SEGMENTS, version = 'v-test-1'): unknown {
+  const catalogue = buildCatalogue([]);
+  const infos = new Map<string, SegmentInfo>(segments.map((s) => [s.slug, { status: 'published', scope: s.scope, references: [] }]));
+  const compiled = segments.map((s) => {
+    const result = validateRule(s.rule, catalogue, { segments: infos, selfSlug: s.slug });
+    if (!result.ok) throw new Error(`test segment ${s.slug} is invalid: ${JSON.stringify(result.errors)}`);
+    return { slug: s.slug, rule: result.rule, scope: result.scope };
+  });
+  return JSON.parse(JSON.stringify(compileRuleset(compiled, { version })));
+}
+
+export type RulesetMode = 'ok' | 'down' | 'garbage' | 'invalid' | 'status500' | 'hang';
+
+export class FakeUpstream {
+  rulesetMode: RulesetMode = 'ok';
+  ruleset: unknown = rulesetJson();
+  etag = '"etag-1"';
+  rulesetCalls: Array<{ auth: string | null; ifNoneMatch: string | null }> = [];
+  events: Array<Record<string, unknown>> = [];
+  eventsStatus = 202;
+  memberships = new Map<string, string[]>();
+  membershipCalls = 0;
+  membershipsDown = false;
+  origin: Request[] = [];
+
+  constructor(readonly api: string = API) {}
+
+  readonly fetch = async (input: Request | string | URL, init?: RequestInit): Promise<Response> => {
+    const request = new Request(input, init);
+    const url = new URL(request.url);
+    if (url.origin === ORIGIN) return this.answerOrigin(request);
+    if (url.origin !== this.api) throw new TypeError(`unexpected fetch to ${url.href}`);
+    if (url.pathname === '/v1/rulesets/current') return this.answerRuleset(request);
+    if (url.pathname === '/v1/edge/events') {
+      this.events.push(...((await request.json()) as { events: Array<Record<string, unknown>> }).events);
+      return Response.json({ accepted: 1, duplicates: 0 }, { status: this.eventsStatus });
+    }
+    const m = /^\/v1\/profiles\/([^/]+)\/memberships$/.exec(url.pathname);
+    if (m) {
+      this.membershipCalls += 1;
+      if (this.membershipsDown) throw new TypeError('connection refused');
+      const segments = this.memberships.get(decodeURIComponent(m[1] ?? ''));
+      return segments ? Response.json({ segments }) : Response.json({ error: 'not found' }, { status: 404 });
+    }
+    return new Response('not found', { status: 404 });
+  };
+
+  private answerRuleset(request: Request): Response | Promise<Response> {
+    const ifNoneMatch = request.headers.get('if-none-match');
+    this.rulesetCalls.push({ auth: request.headers.get('authorization'), ifNoneMatch });
+    switch (this.rulesetMode) {
+      case 'down':
+        throw new TypeError('connection refused');
+      case 'hang':
+        return new Promise<Response>((_, reject) => request.signal.addEventListener('abort', () => reject(new Error('aborted'))));
+      case 'garbage':
+        return new Response('<html>502 Bad Gateway</html>', { status: 200, headers: { 'content-type': 'application/json' } });
+      case 'invalid':
+        return Response.json({ version: 'v-weird', format: 999, segments: 'nope' }, { headers: { etag: '"weird"' } });
+      case 'status500':
+        return new Response('boom', { status: 500 });
+      case 'ok':
+        if (ifNoneMatch === this.etag) return new Response(null, { status: 304, headers: { etag: this.etag } });
+        return Response.json(this.ruleset, { headers: { etag: this.etag } });
+    }
+  }
+
+  private answerOrigin(request: Request): Response {
+    this.origin.push(request);
+    return new Response(`<html>origin page ${new URL(request.url).pathname}</html>`, {
+      status: 200,
+      headers: { 'content-type': 'text/html', 'set-cookie': 'site_session=abc; Path=/' },
+    });
+  }
+}
+
+export function testEnv(overrides: Partial<Env> = {}): Env {
+  return {
+    API_URL: API,
+    EDGE_API_KEY: 'edge-key-test',
+    COOKIE_SECRET: 'test-cookie-secret-0123456789abcdef',
+    IDENTIFY_SECRET: 'test-identify-secret-0123456789abcdef',
+    ALLOWED_ORIGINS: `${SITE}, https://www.shop.example`,
+    RULESET_TTL_SECONDS: '5',
+    REPORT_BATCH_MS: '0',
+    ...overrides,
+  };
+}
+
+export const UA_IPHONE = 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1';
+export const UA_DESKTOP = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Safari/537.36';
+
+export interface Edge {
+  upstream: FakeUpstream;
+  env: Env;
+  /** Sends a request through the Worker and waits for its waitUntil work (reports, revalidation). */
+  send(request: Request): Promise<Response>;
+  /** POST /v1/tag for `page` with optional cookie jar value, cf and headers. */
+  tag(page: string, options?: TagOptions): Promise<Response>;
+}
+
+export interface TagOptions {
+  cookie?: string;
+  cf?: Record<string, unknown>;
+  headers?: Record<string, string>;
+  referrer?: string;
+}
+
+export function createEdge(envOverrides: Partial<Env> = {}, upstream = new FakeUpstream()): Edge {
+  const app = createApp({ fetch: upstream.fetch });
+  const env = testEnv(envOverrides);
+  const send = async (request: Request): Promise<Response> => {
+    const ctx = createExecutionContext();
+    const response = await app.fetch(request, env, ctx);
+    await waitOnExecutionContext(ctx);
+    return response;
+  };
+  const tag = (page: string, options: TagOptions = {}): Promise<Response> => {
+    const headers: Record<string, string> = { 'content-type': 'application/json', 'user-agent': UA_IPHONE, ...options.headers };
+    if (options.cookie) headers.cookie = options.cookie;
+    const body = JSON.stringify(options.referrer ? { url: page, referrer: options.referrer } : { url: page });
+    return send(new Request('https://edge.shop.example/v1/tag', { method: 'POST', headers, body, cf: options.cf }));
+  };
+  return { upstream, env, send, tag };
+}
+
+/** The `ae_vid=...` pair of a response's Set-Cookie, for the next request's Cookie header. */
+export function visitorCookie(response: Response): string | undefined {
+  const line = response.headers.getSetCookie().find((c) => c.startsWith('ae_vid='));
+  return line?.split(';')[0];
+}
+
+export interface TagAnswer {
+  visitorId: string | null;
+  tags: string[];
+  ruleset: string | null;
+}
+
+export async function tagAnswer(response: Response): Promise<TagAnswer> {
+  expect(response.status).toBe(200);
+  return (await response.json()) as TagAnswer;
+}
