@@ -87,10 +87,10 @@ function compileEvent(node: EventNode, now: number): SQL {
   }
   const where = sql.join(filters, sql` and `);
   if (node.max === null && node.min <= 1) {
-    const found = sql`exists (select 1 from ${e} where ${where})`;
+    const found = sql`exists (select 1 from ${events} as "e" where ${where})`;
     return node.min === 0 ? TRUE : found;
   }
-  const count = sql`(select count(*) from ${e} where ${where})`;
+  const count = sql`(select count(*) from ${events} as "e" where ${where})`;
   return node.max === null ? sql`(${count} >= ${node.min})` : sql`(${count} between ${node.min} and ${node.max})`;
 }
 

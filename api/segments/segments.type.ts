@@ -92,7 +92,7 @@ export class SegmentPreview {
   scope!: RuleScopeEnum;
 }
 
-@ObjectType({ description: 'A segment: a named group of people alike in a way that matters for marketing.' })
+@ObjectType('Segment', { description: 'A segment: a named group of people alike in a way that matters for marketing.' })
 export class SegmentType {
   @Field(() => ID)
   id!: string;

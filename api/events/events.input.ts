@@ -1,0 +1,26 @@
+import { Field, ID, InputType, Int, ObjectType } from 'type-graphql';
+import { GraphQLJSON } from 'graphql-scalars';
+
+@InputType({ description: 'One event. Give externalId (an unknown one creates the profile) or profileId.' })
+export class TrackEventInput {
+  @Field(() => String, { description: 'Your unique id of this event: sending it again is harmless (counted as a duplicate).' })
+  eventId!: string;
+  @Field(() => String, { nullable: true })
+  externalId?: string | null;
+  @Field(() => ID, { nullable: true })
+  profileId?: string | null;
+  @Field(() => String, { description: "e.g. 'purchase' (property revenue: number), 'demo_request'." })
+  name!: string;
+  @Field(() => GraphQLJSON, { nullable: true })
+  properties?: Record<string, unknown> | null;
+  @Field(() => String, { description: "ISO 8601 date-time, e.g. '2026-01-31T09:30:00Z'; at most a day in the future." })
+  timestamp!: string;
+}
+
+@ObjectType()
+export class TrackEventsResult {
+  @Field(() => Int, { description: 'Events written now.' })
+  accepted!: number;
+  @Field(() => Int, { description: 'Events whose eventId was already known (replays), not written again.' })
+  duplicates!: number;
+}

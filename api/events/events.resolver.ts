@@ -1,0 +1,13 @@
+import { Arg, Ctx, Mutation, Resolver } from 'type-graphql';
+import { ROLES, requireRole, type RequestContext } from '../context.js';
+import { TrackEventInput, TrackEventsResult } from './events.input.js';
+import { trackEvents } from './events.service.js';
+
+@Resolver()
+export class EventResolver {
+  @Mutation(() => TrackEventsResult, { description: 'Records up to 1,000 events in one transaction; idempotent by eventId.' })
+  async trackEvents(@Arg('events', () => [TrackEventInput]) events: TrackEventInput[], @Ctx() ctx: RequestContext): Promise<TrackEventsResult> {
+    const caller = requireRole(ctx, ROLES.writeProfiles);
+    return trackEvents(ctx.db, caller.workspaceId, events, ctx.now);
+  }
+}

@@ -1,0 +1,10 @@
+/**
+ * Every resolver class of the API. Features append theirs here (segments, categories, exports ...).
+ */
+import { AuthResolver } from '../auth/auth.resolver.js';
+import { EventResolver } from '../events/events.resolver.js';
+import { ProfileFieldResolver } from '../profiles/profile-fields.resolver.js';
+import { ProfileResolver } from '../profiles/profiles.resolver.js';
+import { TraitResolver } from '../traits/traits.resolver.js';
+
+export const resolvers = [AuthResolver, TraitResolver, ProfileResolver, ProfileFieldResolver, EventResolver] as const;

@@ -1,0 +1,18 @@
+/** The Apollo server: one error mapping, depth and complexity limits, introspection on, no CDN landing page. */
+import { ApolloServer } from '@apollo/server';
+import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import type { RequestContext } from '../context.js';
+import { formatGraphQLError } from '../errors.js';
+import { queryLimits } from './limits.js';
+import { buildApiSchema } from './schema.js';
+
+export function createApolloServer(): ApolloServer<RequestContext> {
+  return new ApolloServer<RequestContext>({
+    schema: buildApiSchema(),
+    formatError: formatGraphQLError,
+    introspection: true,
+    validationRules: [queryLimits()],
+    plugins: [ApolloServerPluginLandingPageDisabled()],
+    includeStacktraceInErrorResponses: false,
+  });
+}

@@ -1,0 +1,42 @@
+/**
+ * A small Apollo integration for Hono over `executeHTTPGraphQLRequest`: headers into a HeaderMap,
+ * JSON bodies parsed, complete and chunked (incremental delivery) responses passed back.
+ */
+import { HeaderMap, type ApolloServer } from '@apollo/server';
+import type { Context } from 'hono';
+import type { RequestContext } from '../context.js';
+import { BadInputError } from '../errors.js';
+import type { ApiEnv } from './env.js';
+
+export function apolloHandler(server: ApolloServer<RequestContext>) {
+  return async (c: Context<ApiEnv>): Promise<Response> => {
+    const headers = new HeaderMap();
+    c.req.raw.headers.forEach((value, key) => headers.set(key, value));
+    let body: unknown;
+    if (c.req.method === 'POST' && (c.req.header('content-type') ?? '').includes('application/json')) {
+      try {
+        body = await c.req.json();
+      } catch {
+        throw new BadInputError('The request body is not valid JSON');
+      }
+    }
+    const response = await server.executeHTTPGraphQLRequest({
+      httpGraphQLRequest: { method: c.req.method.toUpperCase(), headers, search: new URL(c.req.url).search, body },
+      context: async () => ({ db: c.get('db'), caller: c.get('caller'), now: c.get('now'), memo: new Map() }),
+    });
+    const out = new Headers();
+    for (const [key, value] of response.headers) out.set(key, value);
+    const status = response.status ?? 200;
+    if (response.body.kind === 'complete') return new Response(response.body.string, { status, headers: out });
+    const chunks = response.body.asyncIterator;
+    const encoder = new TextEncoder();
+    const stream = new ReadableStream<Uint8Array>({
+      async pull(controller) {
+        const next = await chunks.next();
+        if (next.done) controller.close();
+        else controller.enqueue(encoder.encode(next.value));
+      },
+    });
+    return new Response(stream, { status, headers: out });
+  };
+}

@@ -1,0 +1,65 @@
+/**
+ * The REST endpoints the edge Worker calls (edge role): page view reports, the memberships of an
+ * identified visitor, and the published ruleset with ETag revalidation.
+ */
+import { and, asc, eq } from 'drizzle-orm';
+import { Hono } from 'hono';
+import { requireRole, ROLES } from '../context.js';
+import { BadInputError, NotFoundError } from '../errors.js';
+import { profiles, segmentMembers, segments } from '../../drizzle/index.js';
+import { recordEdgeEvents } from '../events/edge-events.service.js';
+import { currentRuleset } from '../segments/ruleset.service.js';
+import type { ApiEnv } from './env.js';
+
+export const restRoutes = new Hono<ApiEnv>();
+
+function callerOf(c: { get(key: 'caller'): ApiEnv['Variables']['caller']; get(key: 'db'): ApiEnv['Variables']['db']; get(key: 'now'): Date }) {
+  return requireRole({ db: c.get('db'), caller: c.get('caller'), now: c.get('now'), memo: new Map() }, ROLES.edge);
+}
+
+restRoutes.post('/edge/events', async (c) => {
+  const caller = callerOf(c);
+  let body: unknown;
+  try {
+    body = await c.req.json();
+  } catch {
+    throw new BadInputError('The request body is not valid JSON');
+  }
+  const result = await recordEdgeEvents(c.get('db'), caller.workspaceId, body, c.get('now'));
+  return c.json(result, 202);
+});
+
+restRoutes.get('/profiles/:externalId/memberships', async (c) => {
+  const caller = callerOf(c);
+  const db = c.get('db');
+  const externalId = c.req.param('externalId');
+  const [profile] = await db
+    .select({ id: profiles.id })
+    .from(profiles)
+    .where(and(eq(profiles.workspaceId, caller.workspaceId), eq(profiles.externalId, externalId)));
+  if (!profile) throw new NotFoundError('No profile with this externalId');
+  const rows = await db
+    .select({ slug: segments.slug })
+    .from(segmentMembers)
+    .innerJoin(segments, eq(segments.id, segmentMembers.segmentId))
+    .where(and(eq(segmentMembers.profileId, profile.id), eq(segments.status, 'published'), eq(segments.scope, 'profile')))
+    .orderBy(asc(segments.slug));
+  c.header('cache-control', 'private, no-store');
+  return c.json({ segments: rows.map((r) => r.slug) });
+});
+
+/** True when an If-None-Match header names this ETag (weak or strong, or `*`). */
+function matchesEtag(header: string | undefined, etag: string): boolean {
+  if (!header) return false;
+  const bare = (tag: string) => tag.trim().replace(/^W\//, '');
+  return header.split(',').some((tag) => tag.trim() === '*' || bare(tag) === bare(etag));
+}
+
+restRoutes.get('/rulesets/current', async (c) => {
+  const caller = callerOf(c);
+  const ruleset = await currentRuleset(c.get('db'), caller.workspaceId);
+  c.header('etag', ruleset.etag);
+  c.header('cache-control', 'private, no-cache');
+  if (matchesEtag(c.req.header('if-none-match'), ruleset.etag)) return c.body(null, 304);
+  return c.json(ruleset.body);
+});

@@ -1,0 +1,70 @@
+import { Arg, Args, Ctx, FieldResolver, Resolver, Root } from 'type-graphql';
+import type { RequestContext } from '../context.js';
+import { ConnectionArgs, pageRequest, type Connection } from '../graphql/connection.js';
+import type { EventRow, ProfileRow, SegmentRow } from '../../drizzle/index.js';
+import { SegmentType } from '../segments/segments.type.js';
+import { profileAttributes } from '../../schema/profile.js';
+import { ConsentType, EventConnection, ProfileComputedType, ProfileType } from './profiles.type.js';
+import { eventsOfProfile, segmentsOfProfile, visitorIdsOfProfile } from './profiles.loaders.js';
+
+@Resolver(() => ProfileType)
+export class ProfileFieldResolver {
+  @FieldResolver(() => ConsentType)
+  consent(@Root() profile: ProfileRow): ConsentType {
+    return { email: profile.consentEmail, sms: profile.consentSms, ads: profile.consentAds };
+  }
+
+  @FieldResolver(() => ProfileComputedType, { description: 'Purchase attributes at the time of the request.' })
+  computed(@Root() p: ProfileRow, @Ctx() ctx: RequestContext): ProfileComputedType {
+    const attributes = profileAttributes(
+      {
+        traits: {},
+        createdAt: p.createdAt.getTime(),
+        email: p.email,
+        phone: p.phone,
+        consentEmail: p.consentEmail,
+        consentSms: p.consentSms,
+        purchaseCount: p.purchaseCount,
+        purchaseTotal: p.purchaseTotal,
+        firstPurchaseAt: p.firstPurchaseAt?.getTime() ?? null,
+        lastPurchaseAt: p.lastPurchaseAt?.getTime() ?? null,
+        avgIntervalDays: p.avgIntervalDays,
+      },
+      ctx.now.getTime(),
+    );
+    const num = (path: string) => {
+      const v = attributes[path];
+      return typeof v === 'number' ? v : null;
+    };
+    return {
+      purchaseCount: p.purchaseCount,
+      purchaseTotal: p.purchaseTotal,
+      firstPurchaseAt: p.firstPurchaseAt,
+      lastPurchaseAt: p.lastPurchaseAt,
+      avgIntervalDays: p.avgIntervalDays,
+      daysSinceLastPurchase: num('purchases.daysSinceLast'),
+      overdueRatio: num('purchases.overdueRatio'),
+    };
+  }
+
+  @FieldResolver(() => [String], { description: 'Edge visitor ids (ae_vid) attached to this profile.' })
+  visitorIds(@Root() profile: ProfileRow, @Ctx() ctx: RequestContext): Promise<string[]> {
+    return visitorIdsOfProfile(ctx).load(profile.id);
+  }
+
+  @FieldResolver(() => [SegmentType], { description: 'The published segments this profile is a member of.' })
+  segments(@Root() profile: ProfileRow, @Ctx() ctx: RequestContext): Promise<SegmentRow[]> {
+    return segmentsOfProfile(ctx).load(profile.id);
+  }
+
+  @FieldResolver(() => EventConnection, { description: 'Tracked events, newest first.' })
+  events(
+    @Root() profile: ProfileRow,
+    @Args(() => ConnectionArgs) args: ConnectionArgs,
+    @Arg('name', () => String, { nullable: true, description: 'Only events of this name.' }) name: string | null | undefined,
+    @Ctx() ctx: RequestContext,
+  ): Promise<Connection<EventRow>> {
+    const page = pageRequest(args);
+    return eventsOfProfile(ctx).load({ profileId: profile.id, first: page.first, after: page.after, name: name ?? null });
+  }
+}

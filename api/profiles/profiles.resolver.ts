@@ -1,0 +1,50 @@
+import { Arg, Args, Ctx, ID, Mutation, Query, Resolver } from 'type-graphql';
+import { ROLES, requireRole, type RequestContext } from '../context.js';
+import { ConnectionArgs, pageRequest, type Connection } from '../graphql/connection.js';
+import type { ProfileRow } from '../../drizzle/index.js';
+import { DeletedProfile, ProfileConnection, ProfileType, UpsertProfilesResult } from './profiles.type.js';
+import { ProfileInput } from './profiles.input.js';
+import { deleteProfile, getProfile, listProfiles } from './profiles.service.js';
+import { upsertProfiles } from './upsert.service.js';
+
+@Resolver()
+export class ProfileResolver {
+  @Query(() => ProfileType, { description: 'One profile by id or externalId (give exactly one).' })
+  async profile(
+    @Arg('id', () => ID, { nullable: true }) id: string | null | undefined,
+    @Arg('externalId', () => String, { nullable: true }) externalId: string | null | undefined,
+    @Ctx() ctx: RequestContext,
+  ): Promise<ProfileRow> {
+    const caller = requireRole(ctx, ROLES.read);
+    return getProfile(ctx.db, caller.workspaceId, { id, externalId });
+  }
+
+  @Query(() => ProfileConnection, { description: 'All profiles, oldest first.' })
+  async profiles(@Args(() => ConnectionArgs) args: ConnectionArgs, @Ctx() ctx: RequestContext): Promise<Connection<ProfileRow>> {
+    const caller = requireRole(ctx, ROLES.read);
+    return listProfiles(ctx.db, caller.workspaceId, pageRequest(args));
+  }
+
+  @Mutation(() => ProfileType, { description: 'Creates or updates the profile with this externalId.' })
+  async upsertProfile(@Arg('input', () => ProfileInput) input: ProfileInput, @Ctx() ctx: RequestContext): Promise<ProfileRow> {
+    const caller = requireRole(ctx, ROLES.writeProfiles);
+    const result = await upsertProfiles(ctx.db, caller.workspaceId, [input], ctx.now, 'input');
+    return result.profiles[0]!;
+  }
+
+  @Mutation(() => UpsertProfilesResult, { description: 'Creates or updates up to 1,000 profiles in one transaction; each externalId once.' })
+  async upsertProfiles(@Arg('inputs', () => [ProfileInput]) inputs: ProfileInput[], @Ctx() ctx: RequestContext): Promise<UpsertProfilesResult> {
+    const caller = requireRole(ctx, ROLES.writeProfiles);
+    return upsertProfiles(ctx.db, caller.workspaceId, inputs, ctx.now, 'inputs') as Promise<UpsertProfilesResult>;
+  }
+
+  @Mutation(() => DeletedProfile, { description: 'Erases a profile with its events and memberships; a tombstone keeps only a hash of its externalId.' })
+  async deleteProfile(
+    @Arg('id', () => ID, { nullable: true }) id: string | null | undefined,
+    @Arg('externalId', () => String, { nullable: true }) externalId: string | null | undefined,
+    @Ctx() ctx: RequestContext,
+  ): Promise<DeletedProfile> {
+    const caller = requireRole(ctx, ROLES.writeProfiles);
+    return deleteProfile(ctx.db, caller.workspaceId, { id, externalId }, ctx.now);
+  }
+}

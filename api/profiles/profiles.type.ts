@@ -1,0 +1,103 @@
+import { Field, Float, ID, Int, ObjectType } from 'type-graphql';
+import { GraphQLDateTime, GraphQLJSON } from 'graphql-scalars';
+import { ConnectionOf } from '../graphql/connection.js';
+
+@ObjectType({ description: 'What the person agreed to be contacted by.' })
+export class ConsentType {
+  @Field(() => Boolean)
+  email!: boolean;
+  @Field(() => Boolean)
+  sms!: boolean;
+  @Field(() => Boolean, { description: 'Advertising audiences (ad platform exports).' })
+  ads!: boolean;
+}
+
+@ObjectType({ description: 'Purchase attributes computed from `purchase` events, as rules see them (purchases.*).' })
+export class ProfileComputedType {
+  @Field(() => Int)
+  purchaseCount!: number;
+  @Field(() => Float)
+  purchaseTotal!: number;
+  @Field(() => GraphQLDateTime, { nullable: true })
+  firstPurchaseAt!: Date | null;
+  @Field(() => GraphQLDateTime, { nullable: true })
+  lastPurchaseAt!: Date | null;
+  @Field(() => Float, { nullable: true, description: 'Average days between purchases; needs two purchases.' })
+  avgIntervalDays!: number | null;
+  @Field(() => Int, { nullable: true, description: 'Whole days since the last purchase.' })
+  daysSinceLastPurchase!: number | null;
+  @Field(() => Float, { nullable: true, description: 'daysSinceLastPurchase / avgIntervalDays: above 1 means overdue.' })
+  overdueRatio!: number | null;
+}
+
+@ObjectType({ description: 'Something a person did, as tracked (idempotent by eventId).' })
+export class EventType {
+  @Field(() => ID)
+  id!: string;
+  @Field(() => String, { description: "The client's idempotency id." })
+  eventId!: string;
+  @Field(() => String)
+  name!: string;
+  @Field(() => GraphQLJSON)
+  properties!: Record<string, unknown>;
+  @Field(() => GraphQLDateTime, { description: 'When it happened.' })
+  occurredAt!: Date;
+  @Field(() => GraphQLDateTime)
+  receivedAt!: Date;
+}
+
+export const EventConnection = ConnectionOf('Event', EventType);
+
+@ObjectType({ description: 'A person (or an anonymous edge visitor, with no externalId).' })
+export class ProfileType {
+  @Field(() => ID)
+  id!: string;
+  @Field(() => String, { nullable: true, description: "The person's id in your systems; null for an anonymous visitor." })
+  externalId!: string | null;
+  @Field(() => String, { nullable: true })
+  email!: string | null;
+  @Field(() => String, { nullable: true, description: 'As given.' })
+  phone!: string | null;
+  @Field(() => String, { nullable: true, description: 'E.164, when the number could be read (country is the default region).' })
+  phoneE164!: string | null;
+  @Field(() => String, { nullable: true })
+  firstName!: string | null;
+  @Field(() => String, { nullable: true })
+  lastName!: string | null;
+  @Field(() => String, { nullable: true })
+  city!: string | null;
+  @Field(() => String, { nullable: true })
+  region!: string | null;
+  @Field(() => String, { nullable: true })
+  postalCode!: string | null;
+  @Field(() => String, { nullable: true, description: 'ISO 3166-1 alpha-2.' })
+  country!: string | null;
+  @Field(() => String, { nullable: true, description: 'Mobile advertising id.' })
+  madid!: string | null;
+  @Field(() => GraphQLJSON, { description: 'Declared traits by name.' })
+  traits!: Record<string, unknown>;
+  @Field(() => GraphQLDateTime)
+  createdAt!: Date;
+  @Field(() => GraphQLDateTime)
+  updatedAt!: Date;
+}
+
+export const ProfileConnection = ConnectionOf('Profile', ProfileType);
+
+@ObjectType()
+export class UpsertProfilesResult {
+  @Field(() => Int)
+  created!: number;
+  @Field(() => Int)
+  updated!: number;
+  @Field(() => [ProfileType], { description: 'The profiles, in the order sent.' })
+  profiles!: ProfileType[];
+}
+
+@ObjectType({ description: 'An erased profile: only a tombstone remains.' })
+export class DeletedProfile {
+  @Field(() => ID)
+  id!: string;
+  @Field(() => String, { nullable: true, description: 'sha256 hex of the externalId, kept in the tombstone.' })
+  externalIdHash!: string | null;
+}

@@ -1,0 +1,107 @@
+/**
+ * upsertProfiles: idempotent by externalId. Fields that are sent replace the stored ones, traits
+ * are merged (null removes one), visitor ids are attached. One transaction per batch, then the
+ * changed profiles are re-evaluated against the published dynamic segments.
+ */
+import { and, eq, inArray, sql } from 'drizzle-orm';
+import type { Database } from '../db/index.js';
+import { BadInputError } from '../errors.js';
+import { profiles, type ProfileRow } from '../../drizzle/index.js';
+import { traitTypes } from '../traits/traits.service.js';
+import { refreshProfiles } from '../segments/membership.service.js';
+import { cleanText, phoneToE164, profileProblems, TEXT_FIELDS, type ProfileData, type Problem } from './profile-input.js';
+import { attachVisitors } from './visitors.js';
+
+export const MAX_PROFILE_BATCH = 1000;
+
+export interface UpsertResult {
+  profiles: ProfileRow[];
+  created: number;
+  updated: number;
+}
+
+/** Throws BAD_USER_INPUT listing every problem (each with its path). */
+export function throwProblems(problems: readonly Problem[]): never {
+  const first = problems[0]!;
+  const more = problems.length > 1 ? ` (and ${problems.length - 1} more problems)` : '';
+  throw new BadInputError(`${first.path}: ${first.message}${more}`, { problems });
+}
+
+function duplicateProblems(inputs: readonly ProfileData[], path: string): Problem[] {
+  const seen = new Map<string, number[]>();
+  inputs.forEach((input, i) => {
+    if (typeof input.externalId === 'string') seen.set(input.externalId, [...(seen.get(input.externalId) ?? []), i]);
+  });
+  return [...seen.entries()]
+    .filter(([, at]) => at.length > 1)
+    .map(([id, at]) => ({
+      path: `${path}[${at[0]}].externalId`,
+      message: `externalId '${id.slice(0, 80)}' appears more than once in this batch (${at.map((i) => `${path}[${i}]`).join(', ')}): send each profile once`,
+    }));
+}
+
+type Values = typeof profiles.$inferInsert;
+
+function merge(workspaceId: string, input: ProfileData, existing: ProfileRow | undefined, now: Date): Values {
+  const row: Values = existing ? { ...existing } : { workspaceId, externalId: input.externalId, createdAt: now };
+  for (const field of TEXT_FIELDS) {
+    const value = cleanText(input[field]);
+    if (value !== undefined) row[field] = field === 'country' && value ? value.toUpperCase() : value;
+  }
+  const traits: Record<string, unknown> = { ...(existing?.traits ?? {}) };
+  for (const [name, value] of Object.entries(input.traits ?? {})) {
+    if (value === null) delete traits[name];
+    else traits[name] = JSON.parse(JSON.stringify(value)) as unknown;
+  }
+  row.traits = traits;
+  const consent = input.consent ?? {};
+  if (typeof consent.email === 'boolean') row.consentEmail = consent.email;
+  if (typeof consent.sms === 'boolean') row.consentSms = consent.sms;
+  if (typeof consent.ads === 'boolean') row.consentAds = consent.ads;
+  row.phoneE164 = phoneToE164(row.phone ?? null, row.country ?? null);
+  row.updatedAt = now;
+  return row;
+}
+
+const UPDATED_COLUMNS = [...TEXT_FIELDS, 'phoneE164', 'traits', 'consentEmail', 'consentSms', 'consentAds', 'updatedAt'] as const;
+
+export async function upsertProfiles(
+  db: Database,
+  workspaceId: string,
+  inputs: readonly ProfileData[],
+  now = new Date(),
+  path = 'inputs',
+): Promise<UpsertResult> {
+  if (inputs.length > MAX_PROFILE_BATCH) throwProblems([{ path, message: `at most ${MAX_PROFILE_BATCH} profiles in one batch, not ${inputs.length}` }]);
+  if (inputs.length === 0) return { profiles: [], created: 0, updated: 0 };
+  const declared = await traitTypes(db, workspaceId);
+  const single = path !== 'inputs';
+  const problems = [
+    ...inputs.flatMap((input, i) => profileProblems(input, declared, single ? path : `${path}[${i}]`)),
+    ...duplicateProblems(inputs, path),
+  ];
+  if (problems.length > 0) throwProblems(problems);
+
+  return db.transaction(async (tx) => {
+    const ids = inputs.map((i) => i.externalId);
+    const existing = await tx
+      .select()
+      .from(profiles)
+      .where(and(eq(profiles.workspaceId, workspaceId), inArray(profiles.externalId, ids)))
+      .for('update');
+    const byExternal = new Map(existing.map((r) => [r.externalId, r]));
+    const values = inputs.map((input) => merge(workspaceId, input, byExternal.get(input.externalId), now));
+    const set = Object.fromEntries(UPDATED_COLUMNS.map((c) => [c, sql.raw(`excluded.${profiles[c].name}`)]));
+    const rows = await tx
+      .insert(profiles)
+      .values(values.map(({ id: _id, ...v }) => v))
+      .onConflictDoUpdate({ target: [profiles.workspaceId, profiles.externalId], set })
+      .returning();
+    const byId = new Map(rows.map((r) => [r.externalId, r]));
+    const ordered = inputs.map((input) => byId.get(input.externalId)!);
+    const visitorLinks = inputs.flatMap((input, i) => (input.visitorIds ?? []).map((visitorId) => ({ visitorId, profileId: ordered[i]!.id })));
+    await attachVisitors(tx, workspaceId, visitorLinks, now);
+    await refreshProfiles(tx, workspaceId, ordered.map((r) => r.id), now.getTime());
+    return { profiles: ordered, created: inputs.length - existing.length, updated: existing.length };
+  });
+}

@@ -1,0 +1,81 @@
+/**
+ * End-to-end harness of the API tests: a real HTTP server (@hono/node-server on port 0) over the
+ * suite's database, a GraphQL client with a bearer key, and workspaces with one key per role.
+ */
+import 'reflect-metadata';
+import type { AddressInfo } from 'node:net';
+import { serve } from '@hono/node-server';
+import type { Database } from '../../api/db/index.js';
+import { createApiApp } from '../../api/http/app.js';
+import { createApiKey, createWorkspace } from '../../api/auth/auth.service.js';
+import type { ApiRole } from '../../drizzle/index.js';
+
+export const ALL_ROLES: readonly ApiRole[] = ['admin', 'editor', 'viewer', 'ingest', 'edge'];
+
+export interface GraphQLResult<T = Record<string, unknown>> {
+  status: number;
+  data?: T | null;
+  errors?: Array<{ message: string; path?: readonly (string | number)[]; extensions?: { code?: string } & Record<string, unknown> }>;
+}
+
+export interface TestApi {
+  url: string;
+  /** POSTs a GraphQL operation with `key` as the bearer (none when null). */
+  gql<T = Record<string, any>>(query: string, variables?: Record<string, unknown>, key?: string | null): Promise<GraphQLResult<T>>;
+  fetch(path: string, init?: RequestInit & { key?: string | null }): Promise<Response>;
+  close(): Promise<void>;
+}
+
+export async function startTestApi(db: Database, now?: () => Date): Promise<TestApi> {
+  const app = createApiApp({ db, now });
+  const server = await new Promise<ReturnType<typeof serve>>((resolve) => {
+    const s = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, () => resolve(s));
+  });
+  const { port } = server.address() as AddressInfo;
+  const url = `http://127.0.0.1:${port}`;
+  const call = (path: string, init: RequestInit & { key?: string | null } = {}) => {
+    const headers = new Headers(init.headers);
+    if (init.key) headers.set('authorization', `Bearer ${init.key}`);
+    return fetch(url + path, { ...init, headers });
+  };
+  return {
+    url,
+    fetch: call,
+    async gql(query, variables, key) {
+      const response = await call('/graphql', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ query, variables }),
+        key,
+      });
+      const body = (await response.json()) as GraphQLResult<any>;
+      return { ...body, status: response.status };
+    },
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
+export interface TestWorkspace {
+  workspaceId: string;
+  keys: Record<ApiRole, string>;
+}
+
+/** A workspace with one key of every role. */
+export async function createTestWorkspace(db: Database, name = 'Test'): Promise<TestWorkspace> {
+  const { workspace, adminKey } = await createWorkspace(db, name);
+  const keys = { admin: adminKey } as Record<ApiRole, string>;
+  for (const role of ALL_ROLES) {
+    if (role !== 'admin') keys[role] = (await createApiKey(db, workspace.id, `${role} key`, role)).key;
+  }
+  return { workspaceId: workspace.id, keys };
+}
+
+/** The data of a result, failing loudly with its errors. */
+export function dataOf<T>(result: GraphQLResult<T>): T {
+  if (result.errors?.length || !result.data) throw new Error(`GraphQL errors: ${JSON.stringify(result.errors)}`);
+  return result.data;
+}
+
+export function codeOf(result: GraphQLResult): string | undefined {
+  return result.errors?.[0]?.extensions?.code;
+}

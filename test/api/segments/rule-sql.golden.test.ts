@@ -1,0 +1,61 @@
+/**
+ * The shared golden cases through the SQL profile evaluator, on PGlite and PostgreSQL: every case
+ * whose subject can be stored as a profile (profile-scoped attributes and events) must evaluate in
+ * SQL exactly as the case file says.
+ */
+import { beforeAll, expect, it } from 'vitest';
+import { env, library, loadCases } from '../../helpers/cases.js';
+import { describeEachDatabase } from '../../helpers/db.js';
+import { attributePaths, storedProfileFor } from '../../helpers/profile-fixtures.js';
+import { createWorkspace, matchingInSql, storeSubjects } from '../../helpers/sql-subjects.js';
+import type { RuleNode } from '../../../schema/rule.js';
+
+/** Attribute paths of a rule and of every library segment it references. */
+function pathsWithReferences(rule: RuleNode, seen = new Set<string>()): Set<string> {
+  const paths = attributePaths(rule);
+  const visit = (node: RuleNode): void => {
+    if (node.kind === 'segment' && !seen.has(node.slug)) {
+      seen.add(node.slug);
+      const target = library.rules.get(node.slug);
+      if (target) for (const p of pathsWithReferences(target, seen)) paths.add(p);
+    } else if (node.kind === 'all' || node.kind === 'any') node.rules.forEach(visit);
+    else if (node.kind === 'not') visit(node.rule);
+  };
+  visit(rule);
+  return paths;
+}
+
+const cases = loadCases()
+  .filter((c) => c.scope === 'profile')
+  .map((c) => ({ ...c, profile: storedProfileFor(c.context, pathsWithReferences(c.rule), c.now) }))
+  .filter((c) => c.profile !== null && c.context.events.every((e) => Number.isFinite(e.at)));
+
+const reference = env('profile');
+/** Library segments as the SQL compiler resolves references: published dynamic ones only. */
+const segment = (slug: string) => {
+  const found = reference.segment(slug);
+  return found?.published ? { id: `library-${slug}`, type: 'dynamic' as const, rule: found.rule } : undefined;
+};
+
+it('has profile-scoped golden cases that can be stored', () => {
+  expect(cases.length).toBeGreaterThanOrEqual(40);
+});
+
+describeEachDatabase('golden cases in SQL', (suite) => {
+  let workspaceId = '';
+  let ids: string[] = [];
+  beforeAll(async () => {
+    workspaceId = await createWorkspace(suite.db);
+    ids = await storeSubjects(suite.db, workspaceId, cases.map((c) => ({ profile: c.profile!, events: c.context.events })));
+  });
+
+  it('evaluates every storable profile-scoped case as the case file says', async () => {
+    const failures: string[] = [];
+    for (const [i, c] of cases.entries()) {
+      const id = ids[i] as string;
+      const matched = await matchingInSql(suite.db, workspaceId, [id], c.rule, c.now, segment);
+      if (matched.has(id) !== c.expected) failures.push(`${c.name}: expected ${c.expected}`);
+    }
+    expect(failures).toEqual([]);
+  });
+});
