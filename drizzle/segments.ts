@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { index, integer, jsonb, pgEnum, pgTable, primaryKey, text, unique, uuid } from 'drizzle-orm/pg-core';
+import { bigint, index, integer, jsonb, pgEnum, pgTable, primaryKey, text, unique, uuid } from 'drizzle-orm/pg-core';
 import type { Scope } from '../schema/rule.js';
 import { profiles } from './profiles.js';
 import { workspaces } from './workspaces.js';
@@ -92,6 +92,8 @@ export const segmentSizeHistory = pgTable(
     workspaceId: workspaceRef(),
     at: timestamptz('at').notNull().defaultNow(),
     size: integer('size').notNull(),
+    /** Insertion order, to order points recorded at the same instant. */
+    seq: bigint('seq', { mode: 'number' }).generatedAlwaysAsIdentity(),
   },
   (t) => [index('segment_size_history_segment_at_idx').on(t.segmentId, t.at)],
 );

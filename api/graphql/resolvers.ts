@@ -5,6 +5,20 @@ import { AuthResolver } from '../auth/auth.resolver.js';
 import { EventResolver } from '../events/events.resolver.js';
 import { ProfileFieldResolver } from '../profiles/profile-fields.resolver.js';
 import { ProfileResolver } from '../profiles/profiles.resolver.js';
+import { CategoryResolver } from '../segments/categories.resolver.js';
+import { LifecycleResolver } from '../segments/lifecycle.resolver.js';
+import { SegmentFieldResolver } from '../segments/segment-fields.resolver.js';
+import { SegmentResolver } from '../segments/segments.resolver.js';
 import { TraitResolver } from '../traits/traits.resolver.js';
 
-export const resolvers = [AuthResolver, TraitResolver, ProfileResolver, ProfileFieldResolver, EventResolver] as const;
+export const resolvers = [
+  AuthResolver,
+  TraitResolver,
+  ProfileResolver,
+  ProfileFieldResolver,
+  EventResolver,
+  SegmentResolver,
+  SegmentFieldResolver,
+  CategoryResolver,
+  LifecycleResolver,
+] as const;

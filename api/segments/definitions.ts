@@ -19,6 +19,9 @@ export interface PublishedDefinition {
   rule: RuleNode;
 }
 
+/** The rule of a static segment: it has none (membership is the list itself). */
+const NO_RULE: RuleNode = { kind: 'any', rules: [] };
+
 export interface PublishedDefinitions {
   byId: Map<string, PublishedDefinition>;
   bySlug: Map<string, PublishedDefinition>;
@@ -45,7 +48,10 @@ export async function loadSegmentInfos(db: Database, workspaceId: string): Promi
   );
 }
 
-/** Published segments of a workspace with validated rules; a version that no longer validates is left out. */
+/**
+ * Published segments of a workspace with validated rules; a version that no longer validates is
+ * left out. Static segments are listed with scope 'profile' and no rule.
+ */
 export async function loadPublishedDefinitions(db: Database, workspaceId: string): Promise<PublishedDefinitions> {
   const [catalogue, infos, rows] = await Promise.all([
     loadCatalogue(db, workspaceId),
@@ -65,6 +71,13 @@ export async function loadPublishedDefinitions(db: Database, workspaceId: string
   const byId = new Map<string, PublishedDefinition>();
   const bySlug = new Map<string, PublishedDefinition>();
   for (const row of rows) {
+    if (row.type === 'static') {
+      // A list, not a rule: members are stored; at the edge it is known only through memberships.
+      const def: PublishedDefinition = { id: row.id, slug: row.slug, type: 'static', scope: 'profile', version: row.version, rule: NO_RULE };
+      byId.set(def.id, def);
+      bySlug.set(def.slug, def);
+      continue;
+    }
     const result = validateRule(row.rule, catalogue, { segments: infos });
     if (!result.ok) continue;
     const def: PublishedDefinition = { id: row.id, slug: row.slug, type: row.type, scope: result.scope, version: row.version, rule: result.rule };

@@ -10,12 +10,18 @@ import type { Database } from '../db/index.js';
 import { profiles, segmentMembers, segmentSizeHistory } from '../../drizzle/index.js';
 import { compileRuleSql } from './rule-sql.js';
 import { loadPublishedDefinitions, type PublishedDefinitions } from './definitions.js';
+import type { RuleNode } from '../../schema/rule.js';
 
 /** Recomputes the membership of one published dynamic segment; returns its new size. */
 export async function refreshSegment(db: Database, workspaceId: string, segmentId: string, now = Date.now()): Promise<number> {
   const definitions = await loadPublishedDefinitions(db, workspaceId);
   const target = definitions.byId.get(segmentId);
-  if (!target || target.type !== 'dynamic') return countMembers(db, segmentId);
+  if (!target) return countMembers(db, segmentId);
+  if (target.type === 'static') {
+    const size = await countMembers(db, segmentId);
+    await recordSize(db, workspaceId, segmentId, size, now);
+    return size;
+  }
   const predicate = compileRuleSql(target.rule, { now, segment: (slug) => definitions.bySlug.get(slug) });
   return db.transaction(async (tx) => {
     await tx.execute(sql`
@@ -32,6 +38,47 @@ export async function refreshSegment(db: Database, workspaceId: string, segmentI
     await recordSize(tx, workspaceId, segmentId, size, now);
     return size;
   });
+}
+
+/**
+ * Recomputes a segment and then every published dynamic segment that references it, directly or
+ * through others, in dependency order (their members follow from its members).
+ */
+export async function refreshWithDependents(db: Database, workspaceId: string, segment: { id: string; slug: string }, now = Date.now()): Promise<void> {
+  const definitions = await loadPublishedDefinitions(db, workspaceId);
+  const dynamic = [...definitions.byId.values()].filter((d) => d.type === 'dynamic');
+  const refs = new Map(dynamic.map((d) => [d.slug, new Set(referencesOf(d.rule))]));
+  // Every segment that depends on the start, transitively.
+  const start = segment.slug;
+  const affected = new Set<string>();
+  const queue = [start];
+  while (queue.length > 0) {
+    const slug = queue.shift() as string;
+    for (const d of dynamic) {
+      if (!affected.has(d.slug) && d.slug !== start && refs.get(d.slug)?.has(slug)) {
+        affected.add(d.slug);
+        queue.push(d.slug);
+      }
+    }
+  }
+  await refreshSegment(db, workspaceId, segment.id, now);
+  // Dependency order: a segment after every affected segment it references.
+  const done = new Set<string>();
+  while (done.size < affected.size) {
+    const ready = [...affected].filter((slug) => !done.has(slug) && [...(refs.get(slug) ?? [])].every((r) => !affected.has(r) || done.has(r)));
+    if (ready.length === 0) break; // a cycle cannot be saved; stop rather than loop
+    for (const slug of ready) {
+      await refreshSegment(db, workspaceId, (definitions.bySlug.get(slug) as { id: string }).id, now);
+      done.add(slug);
+    }
+  }
+}
+
+function referencesOf(rule: RuleNode, into: string[] = []): string[] {
+  if (rule.kind === 'segment') into.push(rule.slug);
+  else if (rule.kind === 'all' || rule.kind === 'any') for (const r of rule.rules) referencesOf(r, into);
+  else if (rule.kind === 'not') referencesOf(rule.rule, into);
+  return into;
 }
 
 /** Recomputes every published dynamic segment of a workspace (time windows move on by themselves). */
@@ -110,9 +157,9 @@ async function countMembers(db: Database, segmentId: string): Promise<number> {
 }
 
 /** Appends a size point unless the last recorded size is the same. */
-async function recordSize(db: Database, workspaceId: string, segmentId: string, size: number, now: number): Promise<void> {
+export async function recordSize(db: Database, workspaceId: string, segmentId: string, size: number, now: number): Promise<void> {
   await db.execute(sql`
     insert into ${segmentSizeHistory} (segment_id, workspace_id, at, size)
     select ${segmentId}, ${workspaceId}, ${new Date(now).toISOString()}::timestamptz, ${size}::int
-    where coalesce((select h.size from ${segmentSizeHistory} h where h.segment_id = ${segmentId} order by h.at desc limit 1), -1) <> ${size}::int`);
+    where coalesce((select h.size from ${segmentSizeHistory} h where h.segment_id = ${segmentId} order by h.at desc, h.seq desc limit 1), -1) <> ${size}::int`);
 }

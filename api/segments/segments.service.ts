@@ -5,12 +5,13 @@
 import { and, desc, eq, inArray, sql } from 'drizzle-orm';
 import type { Database } from '../db/index.js';
 import { ConflictError, NotFoundError, BadInputError, RuleInvalidError } from '../errors.js';
+import { asUuid } from '../graphql/ids.js';
 import { categories, profiles, segmentMembers, segments, segmentVersions } from '../../drizzle/index.js';
 import { validateRule } from '../../schema/validate.js';
 import type { RuleNode, Scope } from '../../schema/rule.js';
 import { loadCatalogue, loadPublishedDefinitions, loadSegmentInfos } from './definitions.js';
 import { compileRuleSql } from './rule-sql.js';
-import { refreshSegment } from './membership.service.js';
+import { refreshWithDependents } from './membership.service.js';
 import { rebuildRuleset } from './ruleset.service.js';
 
 export type SegmentRow = typeof segments.$inferSelect;
@@ -47,10 +48,17 @@ interface CheckedRule {
   references: string[];
 }
 
+async function memberCount(db: Database, segmentId: string): Promise<number> {
+  const [row] = await db.select({ n: sql<number>`count(*)::int` }).from(segmentMembers).where(eq(segmentMembers.segmentId, segmentId));
+  return row?.n ?? 0;
+}
+
 export class SegmentService {
   constructor(
     private readonly db: Database,
     private readonly workspaceId: string,
+    /** The instant of the request: membership is computed at it (tests and seeds pin it). */
+    private readonly clock: () => Date = () => new Date(),
   ) {}
 
   /** Validates a rule in this workspace; `selfSlug` makes references back to it a cycle. */
@@ -83,12 +91,12 @@ export class SegmentService {
     const [found] = await this.db
       .select({ id: categories.id })
       .from(categories)
-      .where(and(eq(categories.id, categoryId), eq(categories.workspaceId, this.workspaceId)));
+      .where(and(eq(categories.id, asUuid(categoryId, 'category')), eq(categories.workspaceId, this.workspaceId)));
     if (!found) throw new NotFoundError(`No category ${categoryId}`);
   }
 
   async get(id: string): Promise<SegmentRow> {
-    const [row] = await this.db.select().from(segments).where(and(eq(segments.id, id), eq(segments.workspaceId, this.workspaceId)));
+    const [row] = await this.db.select().from(segments).where(and(eq(segments.id, asUuid(id, 'segment')), eq(segments.workspaceId, this.workspaceId)));
     if (!row) throw new NotFoundError(`No segment ${id}`);
     return row;
   }
@@ -161,7 +169,7 @@ export class SegmentService {
           description: input.description === undefined ? current.description : input.description,
           categoryId: input.categoryId === undefined ? current.categoryId : input.categoryId,
           currentVersion: nextVersion,
-          updatedAt: new Date(),
+          updatedAt: this.clock(),
         })
         .where(and(eq(segments.id, current.id), eq(segments.currentVersion, input.expectedVersion)))
         .returning();
@@ -191,30 +199,33 @@ export class SegmentService {
     if (!versionRow) throw new NotFoundError(`Segment '${current.slug}' has no version ${target}`);
     // References may have changed since the version was saved: check again, cycles included.
     const checked = versionRow.rule == null ? null : await this.checkRule(versionRow.rule, current.slug);
-    const now = new Date();
-    const row = await this.db.transaction(async (tx) => {
+    const now = this.clock();
+    // One transaction: the published version, its members, its dependents' members and the edge
+    // ruleset change together or not at all.
+    return this.db.transaction(async (tx) => {
       await tx.update(segmentVersions).set({ publishedAt: now }).where(eq(segmentVersions.id, versionRow.id));
       const [updated] = await tx
         .update(segments)
         .set({ status: 'published', publishedVersion: target, scope: checked?.scope ?? 'profile', updatedAt: now })
         .where(eq(segments.id, id))
         .returning();
+      await refreshWithDependents(tx, this.workspaceId, current, now.getTime());
+      await rebuildRuleset(tx, this.workspaceId);
       return updated!;
     });
-    await refreshSegment(this.db, this.workspaceId, id);
-    await rebuildRuleset(this.db, this.workspaceId);
-    return row;
   }
 
+  /** Archives a segment: it has no members any more, references to it become false. */
   async archive(id: string): Promise<SegmentRow> {
     const current = await this.get(id);
-    const row = await this.db.transaction(async (tx) => {
-      const [updated] = await tx.update(segments).set({ status: 'archived', updatedAt: new Date() }).where(eq(segments.id, current.id)).returning();
+    return this.db.transaction(async (tx) => {
+      const now = this.clock();
+      const [updated] = await tx.update(segments).set({ status: 'archived', updatedAt: now }).where(eq(segments.id, current.id)).returning();
       if (current.type === 'dynamic') await tx.delete(segmentMembers).where(eq(segmentMembers.segmentId, current.id));
+      await refreshWithDependents(tx, this.workspaceId, current, now.getTime());
+      await rebuildRuleset(tx, this.workspaceId);
       return updated!;
     });
-    await rebuildRuleset(this.db, this.workspaceId);
-    return row;
   }
 
   async versions(id: string): Promise<SegmentVersionRow[]> {
@@ -224,30 +235,37 @@ export class SegmentService {
   /** Adds profiles to a static segment (idempotent); returns the new size. */
   async addToStatic(segmentId: string, profileIds: readonly string[]): Promise<number> {
     const segment = await this.staticSegment(segmentId, profileIds);
-    const found = await this.db
+    const ids = profileIds.map((p) => asUuid(p, 'profile'));
+    const found = ids.length === 0 ? [] : await this.db
       .select({ id: profiles.id })
       .from(profiles)
-      .where(and(eq(profiles.workspaceId, this.workspaceId), inArray(profiles.id, [...profileIds])));
+      .where(and(eq(profiles.workspaceId, this.workspaceId), inArray(profiles.id, ids)));
     const known = new Set(found.map((p) => p.id));
-    const missing = profileIds.filter((p) => !known.has(p));
+    const missing = ids.filter((p) => !known.has(p));
     if (missing.length > 0) throw new NotFoundError(`No profiles ${missing.slice(0, 10).join(', ')}${missing.length > 10 ? ' ...' : ''}`);
-    if (known.size > 0) {
-      await this.db
-        .insert(segmentMembers)
-        .values([...known].map((profileId) => ({ segmentId: segment.id, profileId, workspaceId: this.workspaceId, joinedAt: new Date() })))
-        .onConflictDoNothing();
-    }
-    return this.memberCount(segment.id);
+    return this.db.transaction(async (tx) => {
+      if (known.size > 0) {
+        await tx
+          .insert(segmentMembers)
+          .values([...known].map((profileId) => ({ segmentId: segment.id, profileId, workspaceId: this.workspaceId, joinedAt: this.clock() })))
+          .onConflictDoNothing();
+      }
+      if (segment.status === 'published') await refreshWithDependents(tx, this.workspaceId, segment, this.clock().getTime());
+      return memberCount(tx, segment.id);
+    });
   }
 
   async removeFromStatic(segmentId: string, profileIds: readonly string[]): Promise<number> {
     const segment = await this.staticSegment(segmentId, profileIds);
-    if (profileIds.length > 0) {
-      await this.db
-        .delete(segmentMembers)
-        .where(and(eq(segmentMembers.segmentId, segment.id), inArray(segmentMembers.profileId, [...profileIds])));
-    }
-    return this.memberCount(segment.id);
+    return this.db.transaction(async (tx) => {
+      if (profileIds.length > 0) {
+        await tx
+          .delete(segmentMembers)
+          .where(and(eq(segmentMembers.segmentId, segment.id), inArray(segmentMembers.profileId, profileIds.map((p) => asUuid(p, 'profile')))));
+      }
+      if (segment.status === 'published') await refreshWithDependents(tx, this.workspaceId, segment, this.clock().getTime());
+      return memberCount(tx, segment.id);
+    });
   }
 
   private async staticSegment(segmentId: string, profileIds: readonly string[]): Promise<SegmentRow> {
@@ -259,12 +277,11 @@ export class SegmentService {
   }
 
   async memberCount(segmentId: string): Promise<number> {
-    const [row] = await this.db.select({ n: sql<number>`count(*)::int` }).from(segmentMembers).where(eq(segmentMembers.segmentId, segmentId));
-    return row?.n ?? 0;
+    return memberCount(this.db, segmentId);
   }
 
   /** Live count of the profiles a validated rule matches now. */
-  async countMatching(rule: RuleNode, now = Date.now()): Promise<number> {
+  async countMatching(rule: RuleNode, now = this.clock().getTime()): Promise<number> {
     const definitions = await loadPublishedDefinitions(this.db, this.workspaceId);
     const predicate = compileRuleSql(rule, { now, segment: (slug) => definitions.bySlug.get(slug) });
     const [row] = await this.db

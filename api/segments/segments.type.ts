@@ -1,4 +1,5 @@
 import { Field, Float, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
+import { ConnectionOf } from '../graphql/connection.js';
 import { GraphQLDateTime, GraphQLJSON } from 'graphql-scalars';
 
 export enum SegmentTypeEnum {
@@ -117,3 +118,5 @@ export class SegmentType {
   @Field(() => GraphQLDateTime)
   updatedAt!: Date;
 }
+
+export const SegmentConnection = ConnectionOf('Segment', SegmentType);

@@ -6,6 +6,7 @@
 import type { Database } from '../../../api/db/index.js';
 import type { ApiRole } from '../../../drizzle/index.js';
 import type { TestWorkspace } from '../harness.js';
+import { segmentFixtures, segmentOperations } from './segment-operations.js';
 
 export interface AuthFixtures {
   db: Database;
@@ -29,7 +30,7 @@ export interface AuthorizedOperation {
 }
 
 /** Steps that create what the operations refer to, run once in order before the suite. */
-export const fixtureSteps: Array<(f: AuthFixtures) => Promise<void>> = [];
+export const fixtureSteps: Array<(f: AuthFixtures) => Promise<void>> = [segmentFixtures];
 
 const READ: readonly ApiRole[] = ['admin', 'editor', 'viewer'];
 const WRITE_PROFILES: readonly ApiRole[] = ['admin', 'editor', 'ingest'];
@@ -87,4 +88,5 @@ export const operations: AuthorizedOperation[] = [
     foreign: () => ({ kind: 'rest', method: 'GET', path: '/v1/profiles/auth-other/memberships' }),
   },
   { name: 'GET /v1/rulesets/current', roles: ['edge'], call: () => ({ kind: 'rest', method: 'GET', path: '/v1/rulesets/current' }) },
+  ...segmentOperations,
 ];

@@ -44,6 +44,17 @@ describeEachDatabase('demo seed', (suite) => {
     expect(profile.traits).toHaveProperty('plan');
   });
 
+  it('publishes the lifecycle and edge segments, with members and an edge ruleset', async () => {
+    const data = dataOf(await api.gql('{ segments(first: 50, status: PUBLISHED) { edges { node { slug size scope } } } }', {}, seeded.adminKey));
+    const bySlug = new Map(data.segments.edges.map((e: any) => [e.node.slug, e.node]));
+    for (const slug of ['prospect', 'new', 'active', 'loyal', 'lapsed', 'sea-mobile', 'pricing-researchers', 'beta-testers']) expect(bySlug.has(slug)).toBe(true);
+    expect((bySlug.get('active') as { size: number }).size).toBeGreaterThan(0);
+    expect((bySlug.get('sea-mobile') as { scope: string }).scope).toBe('EDGE');
+    const ruleset = (await (await api.fetch('/v1/rulesets/current', { key: seeded.edgeKey })).json()) as { segments: Array<{ slug: string; scope: string }> };
+    expect(ruleset.segments).toContainEqual({ slug: 'loyal', scope: 'profile' });
+    expect(ruleset.segments.map((s) => s.slug)).toEqual(expect.arrayContaining(['sea-mobile', 'pricing-researchers', 'loyal-on-site']));
+  });
+
   it('is deterministic: the same seed gives the same people', async () => {
     const again = await seedDemo(suite.db, { profiles: 20, now: NOW });
     const pick = async (workspaceId: string) =>

@@ -1,0 +1,83 @@
+/**
+ * Read side of segments: pages of segments and members, size history, reachability. Only these
+ * functions and the loaders read segment data for GraphQL fields.
+ */
+import { and, asc, desc, eq, sql } from 'drizzle-orm';
+import type { Database } from '../db/index.js';
+import { profileVisitors, profiles, segmentMembers, segmentSizeHistory, segments, type ProfileRow, type SegmentRow } from '../../drizzle/index.js';
+import { afterPosition, connectionFrom, type Connection, type PageRequest } from '../graphql/connection.js';
+
+export interface SegmentFilter {
+  status?: SegmentRow['status'] | null;
+  categoryId?: string | null;
+}
+
+export async function listSegments(db: Database, workspaceId: string, page: PageRequest, filter: SegmentFilter = {}): Promise<Connection<SegmentRow>> {
+  const rows = await db
+    .select()
+    .from(segments)
+    .where(
+      and(
+        eq(segments.workspaceId, workspaceId),
+        filter.status ? eq(segments.status, filter.status) : undefined,
+        filter.categoryId ? eq(segments.categoryId, filter.categoryId) : undefined,
+        afterPosition(segments.createdAt, segments.id, page.after, 'asc'),
+      ),
+    )
+    .orderBy(asc(segments.createdAt), asc(segments.id))
+    .limit(page.first + 1);
+  return connectionFrom(rows, page, (r) => ({ at: r.createdAt, id: r.id }));
+}
+
+/** Members, longest-standing first. */
+export async function listMembers(db: Database, segmentId: string, page: PageRequest): Promise<Connection<ProfileRow>> {
+  const rows = await db
+    .select({ profile: profiles, joinedAt: segmentMembers.joinedAt })
+    .from(segmentMembers)
+    .innerJoin(profiles, eq(profiles.id, segmentMembers.profileId))
+    .where(and(eq(segmentMembers.segmentId, segmentId), afterPosition(segmentMembers.joinedAt, segmentMembers.profileId, page.after, 'asc')))
+    .orderBy(asc(segmentMembers.joinedAt), asc(segmentMembers.profileId))
+    .limit(page.first + 1);
+  return connectionFrom(rows, page, (r) => ({ at: r.joinedAt, id: r.profile.id }), (r) => r.profile);
+}
+
+/** The last `limit` recorded sizes, oldest first. */
+export async function sizeHistory(db: Database, segmentId: string, limit: number): Promise<Array<{ at: Date; size: number }>> {
+  const rows = await db
+    .select({ at: segmentSizeHistory.at, size: segmentSizeHistory.size })
+    .from(segmentSizeHistory)
+    .where(eq(segmentSizeHistory.segmentId, segmentId))
+    .orderBy(desc(segmentSizeHistory.at), desc(segmentSizeHistory.seq))
+    .limit(limit);
+  return rows.reverse();
+}
+
+export interface ReachabilityCounts {
+  total: number;
+  email: number;
+  phone: number;
+  visitor: number;
+  ads: number;
+  reachableShare: number;
+}
+
+/** How many members each channel reaches, in one pass over the membership. */
+export async function reachability(db: Database, segmentId: string): Promise<ReachabilityCounts> {
+  const visitor = sql`exists (select 1 from ${profileVisitors} v where v.profile_id = ${profiles.id})`;
+  const email = sql`(${profiles.email} is not null and ${profiles.email} <> '' and ${profiles.consentEmail})`;
+  const phone = sql`(${profiles.phone} is not null and ${profiles.phone} <> '' and ${profiles.consentSms})`;
+  const [row] = await db
+    .select({
+      total: sql<number>`count(*)::int`,
+      email: sql<number>`(count(*) filter (where ${email}))::int`,
+      phone: sql<number>`(count(*) filter (where ${phone}))::int`,
+      visitor: sql<number>`(count(*) filter (where ${visitor}))::int`,
+      ads: sql<number>`(count(*) filter (where ${profiles.consentAds}))::int`,
+      any: sql<number>`(count(*) filter (where ${email} or ${phone} or ${visitor}))::int`,
+    })
+    .from(segmentMembers)
+    .innerJoin(profiles, eq(profiles.id, segmentMembers.profileId))
+    .where(eq(segmentMembers.segmentId, segmentId));
+  const r = row ?? { total: 0, email: 0, phone: 0, visitor: 0, ads: 0, any: 0 };
+  return { total: r.total, email: r.email, phone: r.phone, visitor: r.visitor, ads: r.ads, reachableShare: r.total === 0 ? 0 : r.any / r.total };
+}

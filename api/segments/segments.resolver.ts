@@ -1,0 +1,99 @@
+import { Arg, Args, Ctx, ID, Int, Mutation, Query, Resolver } from 'type-graphql';
+import { GraphQLJSON } from 'graphql-scalars';
+import { ROLES, requireRole, type RequestContext } from '../context.js';
+import { BadInputError, RuleInvalidError } from '../errors.js';
+import { ConnectionArgs, pageRequest, type Connection } from '../graphql/connection.js';
+import type { SegmentRow } from '../../drizzle/index.js';
+import { SegmentService } from './segments.service.js';
+import { CreateSegmentInput, UpdateSegmentInput } from './segments.input.js';
+import { listSegments } from './segments.queries.js';
+import { RuleScopeEnum, RuleValidation, SegmentConnection, SegmentPreview, SegmentStatusEnum, SegmentType } from './segments.type.js';
+
+const service = (ctx: RequestContext, roles: Parameters<typeof requireRole>[1]) => new SegmentService(ctx.db, requireRole(ctx, roles).workspaceId, () => ctx.now);
+
+@Resolver()
+export class SegmentResolver {
+  @Query(() => SegmentType, { description: 'One segment by id or slug (give exactly one).' })
+  async segment(
+    @Arg('id', () => ID, { nullable: true }) id: string | null | undefined,
+    @Arg('slug', () => String, { nullable: true }) slug: string | null | undefined,
+    @Ctx() ctx: RequestContext,
+  ): Promise<SegmentRow> {
+    const segments = service(ctx, ROLES.read);
+    if ((id == null) === (slug == null)) throw new BadInputError('Give exactly one of id and slug', { problems: [{ path: 'id', message: 'give id or slug' }] });
+    return id != null ? segments.get(id) : segments.getBySlug(slug!);
+  }
+
+  @Query(() => SegmentConnection, { description: 'Segments, oldest first, optionally of one status or category.' })
+  async segments(
+    @Args(() => ConnectionArgs) args: ConnectionArgs,
+    @Arg('status', () => SegmentStatusEnum, { nullable: true }) status: SegmentStatusEnum | null | undefined,
+    @Arg('categoryId', () => ID, { nullable: true }) categoryId: string | null | undefined,
+    @Ctx() ctx: RequestContext,
+  ): Promise<Connection<SegmentRow>> {
+    const caller = requireRole(ctx, ROLES.read);
+    return listSegments(ctx.db, caller.workspaceId, pageRequest(args), { status: status ?? null, categoryId: categoryId ?? null });
+  }
+
+  @Query(() => RuleValidation, { description: 'Validates a rule in this workspace: every problem with its JSON path, its scope and references.' })
+  async validateRule(@Arg('rule', () => GraphQLJSON) rule: unknown, @Ctx() ctx: RequestContext): Promise<RuleValidation> {
+    const result = await service(ctx, [...ROLES.read]).validate(rule);
+    if (!result.ok) return { valid: false, scope: null, references: [], errors: [...result.errors], warnings: [...result.warnings] };
+    return { valid: true, scope: result.scope as RuleScopeEnum, references: [...result.references], errors: [], warnings: [...result.warnings] };
+  }
+
+  @Query(() => SegmentPreview, { description: 'How many profiles an unsaved rule matches now.' })
+  async previewSegment(@Arg('rule', () => GraphQLJSON) rule: unknown, @Ctx() ctx: RequestContext): Promise<SegmentPreview> {
+    const segments = service(ctx, ROLES.read);
+    const result = await segments.validate(rule);
+    if (!result.ok) throw new RuleInvalidError(result.errors);
+    const [size, totalProfiles] = await Promise.all([segments.countMatching(result.rule, ctx.now.getTime()), segments.totalProfiles()]);
+    return { size, totalProfiles, scope: result.scope as RuleScopeEnum };
+  }
+
+  @Mutation(() => SegmentType, { description: 'Creates a segment as a draft (version 1).' })
+  async createSegment(@Arg('input', () => CreateSegmentInput) input: CreateSegmentInput, @Ctx() ctx: RequestContext): Promise<SegmentRow> {
+    return service(ctx, ROLES.writeSegments).create(input);
+  }
+
+  @Mutation(() => SegmentType, { description: 'Edits a segment; a new rule is a new draft version. expectedVersion guards against lost updates.' })
+  async updateSegment(@Arg('input', () => UpdateSegmentInput) input: UpdateSegmentInput, @Ctx() ctx: RequestContext): Promise<SegmentRow> {
+    return service(ctx, ROLES.writeSegments).update(input);
+  }
+
+  @Mutation(() => SegmentType, { description: 'Publishes a version (the latest by default): members are computed and the edge ruleset updated at once.' })
+  async publishSegment(
+    @Arg('id', () => ID) id: string,
+    @Arg('version', () => Int, { nullable: true }) version: number | null | undefined,
+    @Ctx() ctx: RequestContext,
+  ): Promise<SegmentRow> {
+    return service(ctx, ROLES.writeSegments).publish(id, version);
+  }
+
+  @Mutation(() => SegmentType, { description: 'Archives a segment: no members, references to it become false, gone from the edge.' })
+  async archiveSegment(@Arg('id', () => ID) id: string, @Ctx() ctx: RequestContext): Promise<SegmentRow> {
+    return service(ctx, ROLES.writeSegments).archive(id);
+  }
+
+  @Mutation(() => SegmentType, { description: 'Adds profiles (up to 1,000) to a static segment.' })
+  async addToStaticSegment(
+    @Arg('segmentId', () => ID) segmentId: string,
+    @Arg('profileIds', () => [ID]) profileIds: string[],
+    @Ctx() ctx: RequestContext,
+  ): Promise<SegmentRow> {
+    const segments = service(ctx, ROLES.writeSegments);
+    await segments.addToStatic(segmentId, profileIds);
+    return segments.get(segmentId);
+  }
+
+  @Mutation(() => SegmentType, { description: 'Removes profiles (up to 1,000) from a static segment.' })
+  async removeFromStaticSegment(
+    @Arg('segmentId', () => ID) segmentId: string,
+    @Arg('profileIds', () => [ID]) profileIds: string[],
+    @Ctx() ctx: RequestContext,
+  ): Promise<SegmentRow> {
+    const segments = service(ctx, ROLES.writeSegments);
+    await segments.removeFromStatic(segmentId, profileIds);
+    return segments.get(segmentId);
+  }
+}

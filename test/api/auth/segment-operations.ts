@@ -1,0 +1,59 @@
+/**
+ * The segment and category operations of the shared authorization suite, with the fixture step
+ * that creates what they refer to in both workspaces.
+ */
+import { createCategory } from '../../../api/segments/categories.service.js';
+import { SegmentService } from '../../../api/segments/segments.service.js';
+import type { ApiRole } from '../../../drizzle/index.js';
+import type { AuthFixtures, AuthorizedOperation, OperationCall } from './operations.js';
+
+const READ: readonly ApiRole[] = ['admin', 'editor', 'viewer'];
+const WRITE: readonly ApiRole[] = ['admin', 'editor'];
+const gql = (query: string, variables?: Record<string, unknown>): OperationCall => ({ kind: 'graphql', query, variables });
+const RULE = { attr: 'purchases.count', op: 'gte', value: 1 };
+
+export async function segmentFixtures(f: AuthFixtures): Promise<void> {
+  for (const [side, workspaceId] of [['own', f.own.workspaceId], ['other', f.other.workspaceId]] as const) {
+    const service = new SegmentService(f.db, workspaceId);
+    f.ids[`${side}SegmentId`] = (await service.create({ slug: 'buyers', name: 'Buyers', type: 'dynamic', rule: RULE })).id;
+    f.ids[`${side}ListId`] = (await service.create({ slug: 'list', name: 'List', type: 'static' })).id;
+    f.ids[`${side}CategoryId`] = (await createCategory(f.db, workspaceId, 'Auth', null)).id;
+  }
+}
+
+const byId = (query: string, key: string) => ({
+  call: (f: AuthFixtures) => gql(query, { id: f.ids[`own${key}`] }),
+  foreign: (f: AuthFixtures) => gql(query, { id: f.ids[`other${key}`] }),
+});
+
+export const segmentOperations: AuthorizedOperation[] = [
+  { name: 'segment', roles: READ, ...byId('query($id: ID!) { segment(id: $id) { id size } }', 'SegmentId') },
+  { name: 'segments', roles: READ, call: () => gql('{ segments(first: 5) { edges { node { id size } } } }') },
+  { name: 'validateRule', roles: READ, call: () => gql('query($r: JSON!) { validateRule(rule: $r) { valid } }', { r: RULE }) },
+  { name: 'previewSegment', roles: READ, call: () => gql('query($r: JSON!) { previewSegment(rule: $r) { size } }', { r: RULE }) },
+  { name: 'category', roles: READ, ...byId('query($id: ID!) { category(id: $id) { id } }', 'CategoryId') },
+  { name: 'categories', roles: READ, call: () => gql('{ categories { edges { node { id } } } }') },
+  { name: 'createCategory', roles: WRITE, call: () => gql('mutation { createCategory(name: "auth-made") { id } }') },
+  { name: 'createSegment', roles: WRITE, call: () => gql('mutation($r: JSON!) { createSegment(input: { slug: "auth-made", name: "x", rule: $r }) { id } }', { r: RULE }) },
+  {
+    name: 'updateSegment',
+    roles: WRITE,
+    call: (f) => gql('mutation($id: ID!) { updateSegment(input: { id: $id, expectedVersion: 1, name: "Renamed" }) { id } }', { id: f.ids.ownSegmentId }),
+    foreign: (f) => gql('mutation($id: ID!) { updateSegment(input: { id: $id, expectedVersion: 1, name: "Renamed" }) { id } }', { id: f.ids.otherSegmentId }),
+  },
+  { name: 'publishSegment', roles: WRITE, ...byId('mutation($id: ID!) { publishSegment(id: $id) { id } }', 'SegmentId') },
+  { name: 'archiveSegment', roles: WRITE, ...byId('mutation($id: ID!) { archiveSegment(id: $id) { id } }', 'ListId') },
+  {
+    name: 'addToStaticSegment',
+    roles: WRITE,
+    call: (f) => gql('mutation($s: ID!, $p: [ID!]!) { addToStaticSegment(segmentId: $s, profileIds: $p) { id } }', { s: f.ids.ownListId, p: [f.ids.ownProfileId] }),
+    foreign: (f) => gql('mutation($s: ID!, $p: [ID!]!) { addToStaticSegment(segmentId: $s, profileIds: $p) { id } }', { s: f.ids.otherListId, p: [f.ids.ownProfileId] }),
+  },
+  {
+    name: 'removeFromStaticSegment',
+    roles: WRITE,
+    call: (f) => gql('mutation($s: ID!, $p: [ID!]!) { removeFromStaticSegment(segmentId: $s, profileIds: $p) { id } }', { s: f.ids.ownListId, p: [f.ids.ownProfileId] }),
+    foreign: (f) => gql('mutation($s: ID!, $p: [ID!]!) { removeFromStaticSegment(segmentId: $s, profileIds: $p) { id } }', { s: f.ids.otherListId, p: [f.ids.ownProfileId] }),
+  },
+  { name: 'createLifecycleSegments', roles: WRITE, call: () => gql('mutation { createLifecycleSegments(publish: false) { slug } }') },
+];
