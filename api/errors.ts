@@ -3,6 +3,7 @@
  * Services throw these; Apollo's formatError (`formatGraphQLError`) and the REST error handler
  * (`toHttpError`) translate. Anything else is an internal error: logged here, never shown.
  */
+import 'reflect-metadata';
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import { unwrapResolverError } from '@apollo/server/errors';
 import { ArgumentValidationError, AuthenticationError, AuthorizationError } from 'type-graphql';

@@ -1,0 +1,42 @@
+/**
+ * Time moves segments: "bought in the last 30 days" loses people every day with no event at all.
+ * Profile changes refresh memberships at once; this scheduler recomputes every published dynamic
+ * segment of every workspace periodically so windows stay true (and size history records it).
+ */
+import type { Database } from '../db/index.js';
+import { workspaces } from '../../drizzle/index.js';
+import { refreshWorkspace } from './membership.service.js';
+
+export interface RefreshScheduler {
+  /** Runs one pass now (also what the timer runs); resolves when it is done. */
+  runOnce(): Promise<void>;
+  stop(): void;
+}
+
+/**
+ * Starts a periodic refresh (default every 15 minutes). Passes never overlap; a failing
+ * workspace is logged and the others still refresh.
+ * @example const scheduler = startRefreshScheduler(db); process.on('SIGTERM', () => scheduler.stop());
+ */
+export function startRefreshScheduler(db: Database, intervalMs = 15 * 60_000, log: (message: string) => void = console.error): RefreshScheduler {
+  let running: Promise<void> | null = null;
+  const pass = async (): Promise<void> => {
+    const all = await db.select({ id: workspaces.id }).from(workspaces);
+    for (const { id } of all) {
+      try {
+        await refreshWorkspace(db, id);
+      } catch (error) {
+        log(`membership refresh of workspace ${id} failed: ${error instanceof Error ? error.message : String(error)}`);
+      }
+    }
+  };
+  const runOnce = (): Promise<void> => {
+    running ??= pass().finally(() => {
+      running = null;
+    });
+    return running;
+  };
+  const timer = setInterval(() => void runOnce(), intervalMs);
+  timer.unref();
+  return { runOnce, stop: () => clearInterval(timer) };
+}
