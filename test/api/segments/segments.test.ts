@@ -95,6 +95,15 @@ describeEachDatabase('segments', (suite) => {
     expect(await membersOf('repeat-buyers')).toEqual(['ann']);
   });
 
+  it('lets exactly one of two concurrent edits of the same version win', async () => {
+    const seg = await create({ slug: 'race', name: 'Race', rule: { all: [] } });
+    const edit = (name: string) => gql(UPDATE, { input: { id: seg.id, expectedVersion: 1, name, rule: { attr: 'traits.plan', op: 'eq', value: name } } });
+    const results = await Promise.all([edit('pro'), edit('free'), edit('team')]);
+    expect(results.map(codeOf).sort()).toEqual(['CONFLICT', 'CONFLICT', undefined]);
+    const versions = dataOf(await gql('{ segment(slug: "race") { currentVersion versions { version } } }')).segment;
+    expect(versions).toEqual({ currentVersion: 2, versions: [{ version: 1 }, { version: 2 }] });
+  });
+
   it('recomputes segments that reference a republished one', async () => {
     const ref = await create({ slug: 'reachable-repeaters', name: 'Reachable', rule: { all: [{ segment: 'repeat-buyers' }, { attr: 'reachable.email', op: 'eq', value: true }] } });
     dataOf(await gql(PUBLISH, { id: ref.id }));
