@@ -63,8 +63,9 @@ export function syntheticProfile(rng: Random, index: number, now: number): Synth
     interests: INTERESTS.filter(() => rng.chance(0.25)),
     newsletter: rng.chance(0.4),
   };
-  if (rng.chance(0.5)) traits.satisfactionScore = rng.int(1, 5);
-  if (rng.chance(0.4)) traits.npsScore = rng.int(0, 10);
+  // Survey answers skew positive, as they do in real customer bases (most are satisfied).
+  if (rng.chance(0.5)) traits.satisfactionScore = rng.pick([1, 2, 3, 3, 4, 4, 4, 5, 5, 5]);
+  if (rng.chance(0.4)) traits.npsScore = rng.pick([2, 5, 6, 7, 7, 8, 8, 9, 9, 9, 10, 10]);
   if (rng.chance(0.7)) traits.fitScore = rng.int(0, 100);
   return {
     externalId,
@@ -85,20 +86,31 @@ export function syntheticProfile(rng: Random, index: number, now: number): Synth
   };
 }
 
-/** Purchases (about 60% of people buy), page views in the last 60 days, and a few lead events. */
+/**
+ * Purchases (about 60% of people buy; half of them still buying), onboarding, reviews, referrals,
+ * testimonials and complaints of buyers, page views in the last 60 days, and a few lead events.
+ */
 export function syntheticEvents(rng: Random, profile: SyntheticProfile, now: number): SyntheticEvent[] {
   const out: SyntheticEvent[] = [];
   const since = profile.createdAt.getTime();
   const add = (name: string, at: number, properties: Record<string, unknown>) =>
     out.push({ eventId: `seed-${profile.externalId}-${out.length}`, externalId: profile.externalId, name, properties, occurredAt: new Date(Math.min(at, now)) });
   if (rng.chance(0.6)) {
-    const count = rng.int(1, 8);
+    // Half the buyers keep buying to this day; the others stop after a few orders (they lapse).
+    const loyal = rng.chance(0.5);
+    const count = loyal ? 1000 : rng.int(1, 6);
     const interval = rng.int(7, 90) * DAY;
     let at = since + rng.int(0, 30) * DAY;
     for (let i = 0; i < count && at < now; i++) {
-      add('purchase', at, { revenue: Math.round(rng.int(500, 25000)) / 100, currency: 'USD', orderId: `o-${profile.externalId}-${i}` });
+      const requiresOnboarding = rng.chance(0.25);
+      add('purchase', at, { revenue: Math.round(rng.int(500, 25000)) / 100, currency: 'USD', orderId: `o-${profile.externalId}-${i}`, requiresOnboarding });
+      if (requiresOnboarding && rng.chance(0.6)) add('onboarding_completed', at + rng.int(1, 10) * DAY, {});
       at += interval * (0.5 + rng.next());
     }
+    if (rng.chance(0.25)) add('review', now - rng.int(0, 120) * DAY, { rating: rng.pick([2, 3, 4, 4, 5, 5, 5]) });
+    if (rng.chance(0.1)) add('referral', now - rng.int(0, 120) * DAY, {});
+    if (rng.chance(0.04)) add('testimonial', now - rng.int(0, 120) * DAY, {});
+    if (rng.chance(0.05)) add('complaint', now - rng.int(0, 120) * DAY, {});
   }
   for (let i = rng.int(0, 6); i > 0; i--) {
     const path = rng.pick(PATHS);
