@@ -14,6 +14,16 @@ export default defineConfig({
         },
       },
       {
+        // wrangler dev (workerd) against the real API: slow to start, so long timeouts.
+        test: {
+          name: 'e2e',
+          include: ['test/e2e/**/*.test.ts'],
+          environment: 'node',
+          testTimeout: 120_000,
+          hookTimeout: 180_000,
+        },
+      },
+      {
         plugins: [cloudflareTest({ wrangler: { configPath: './wrangler.toml' } })],
         test: {
           name: 'workers',

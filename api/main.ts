@@ -1,14 +1,16 @@
 /**
- * `npm start`: opens the database the environment names (DATABASE_URL; none -> PGlite in
- * .data/pglite), applies migrations, seeds the demo workspace when there is no workspace yet
- * (printing its keys once), and serves the API on 127.0.0.1:PORT (default 4000).
+ * `npm run start:api` (`npm start` runs it through scripts/dev.ts): opens the database the
+ * environment names (DATABASE_URL; none -> PGlite in .data/pglite), applies migrations, seeds the
+ * demo workspace when there is no workspace yet (printing its keys once; with DEV_KEYS_FILE also
+ * keeping them in that file, see dev-keys.ts), and serves the API on 127.0.0.1:PORT (default 4000).
  */
 import 'reflect-metadata';
 import { serve } from '@hono/node-server';
 import { databaseOptionsFromEnv, openDatabase } from './db/index.js';
 import { workspaces } from '../drizzle/index.js';
 import { createApiApp } from './http/app.js';
-import { seedDemo } from './seed/seed.js';
+import { seedDemo, type SeedResult } from './seed/seed.js';
+import { ensureDevKeys } from './dev-keys.js';
 
 const port = Number(process.env.PORT ?? 4000);
 const host = process.env.HOST ?? '127.0.0.1';
@@ -16,14 +18,17 @@ const opened = await openDatabase(databaseOptionsFromEnv());
 const db = opened.db;
 
 const [existing] = await db.select({ id: workspaces.id }).from(workspaces).limit(1);
+let seeded: SeedResult | undefined;
 if (!existing) {
   const started = Date.now();
-  const seeded = await seedDemo(db);
+  seeded = await seedDemo(db);
   console.log(`Seeded the demo workspace in ${((Date.now() - started) / 1000).toFixed(1)} s: ${seeded.profiles} profiles, ${seeded.events} events.`);
   console.log('Keys (shown once, store them now):');
   console.log(`  admin: ${seeded.adminKey}`);
   console.log(`  edge:  ${seeded.edgeKey}`);
 }
+// npm start (scripts/dev.ts) keeps the keys in a git-ignored file to wire the Worker on every start.
+if (process.env.DEV_KEYS_FILE) await ensureDevKeys(db, process.env.DEV_KEYS_FILE, seeded);
 
 const server = serve({ fetch: createApiApp({ db }).fetch, port, hostname: host }, (info) => {
   console.log(`Audience Edge API on http://${host}:${info.port}/graphql (${opened.kind}); health: /healthz`);

@@ -19,6 +19,10 @@ export interface Env {
   RULESET_TIMEOUT_MS?: string;
   MEMBERSHIP_TTL_SECONDS?: string;
   REPORT_BATCH_MS?: string;
+  /** Local development and tests only: "true" honours the `x-ae-dev-cf` header (geography). */
+  DEV_CF_HEADER?: string;
+  /** Benchmark only: "true" enables `POST /__bench/constant` (a constant answer, no evaluation). */
+  BENCH_CONSTANT?: string;
 }
 
 export interface EdgeConfig {
@@ -33,6 +37,10 @@ export interface EdgeConfig {
   membershipTtlMs: number;
   /** How long the first report of a batch waits for others to join it. */
   reportBatchMs: number;
+  /** Geography may come from the `x-ae-dev-cf` header (wrangler dev has no real `cf`). Never in production. */
+  devCfHeader: boolean;
+  /** `POST /__bench/constant` answers a constant response (bench:edge's baseline). */
+  benchConstant: boolean;
 }
 
 function url(raw: string | undefined): URL | null {
@@ -74,5 +82,7 @@ export function parseConfig(env: Env): EdgeConfig {
     rulesetTimeoutMs: number(env.RULESET_TIMEOUT_MS, 1500, 50, 10_000),
     membershipTtlMs: number(env.MEMBERSHIP_TTL_SECONDS, 300, 0, 86_400) * 1000,
     reportBatchMs: number(env.REPORT_BATCH_MS, 1000, 0, 10_000),
+    devCfHeader: env.DEV_CF_HEADER === 'true',
+    benchConstant: env.BENCH_CONSTANT === 'true',
   };
 }

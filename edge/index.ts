@@ -7,6 +7,7 @@ import { errorResponse } from './http/errors.js';
 import { guard } from './middleware/guard/index.js';
 import { init } from './middleware/init/index.js';
 import type { ServiceOptions } from './services.js';
+import { benchRoutes } from './routes/bench.js';
 import { identifyRoutes } from './routes/identify.js';
 import { proxyRoutes } from './routes/proxy.js';
 import { tagScriptRoutes } from './routes/tag-script.js';
@@ -21,6 +22,7 @@ export function createApp(options: ServiceOptions = {}): Hono<AppEnv> {
   app.route('/v1/tag.js', tagScriptRoutes);
   app.route('/v1/tag', tagRoutes);
   app.route('/v1/identify', identifyRoutes);
+  app.route('/__bench/constant', benchRoutes);
   app.route('/', proxyRoutes);
   app.onError((error) => {
     console.error('edge: unexpected error', error instanceof Error ? error.message : error);

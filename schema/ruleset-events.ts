@@ -1,8 +1,11 @@
 /**
- * Event filters of a prepared ruleset: which of the subject's events pass each filter (name plus
- * `where` conditions on properties). Filters on the same event name form a group; the first time
- * any filter of a group is needed in a request, the events are walked once and every filter of the
- * group gets the times of its matching events.
+ * Event filters and counts of a prepared ruleset. A filter is an event name plus `where` conditions
+ * on properties; filters on the same event name form a group. The first time a request needs any
+ * filter of a group, its events are walked once and every filter of the group gets the ascending
+ * times of its matching events (in reused typed arrays). A count is then two binary searches: the
+ * events in `[now - days, now]`, whatever the window or the bounds, so the many counts that share a
+ * filter (`page_view` on `/pricing/**` at least 2 in 7 days, at least 3 in 30 days ...) cost
+ * almost nothing each.
  *
  * Pages repeat across visitors, so the set of filters an event's properties satisfy is cached across
  * requests, keyed by those property values (bounded; only when no condition depends on "now").
@@ -10,41 +13,66 @@
 import type { AttrValue, EventRecord } from './context.js';
 import { compileCondition, type ConditionTest } from './ruleset-conditions.js';
 import type { ConditionEntry, FilterEntry } from './ruleset-types.js';
+import { DAY_MS } from './rule.js';
 
 const CACHE_LIMIT = 4096;
 
 interface Group {
   event: string;
-  filters: number[];
+  filters: Int32Array;
   /** Property names the group's conditions read, in a fixed order (the cache key). */
   properties: string[];
   cacheable: boolean;
   cache: Map<string, Int32Array>;
-  stamp: number;
+  /** The passing filters of an event whose one property is missing (single-property groups). */
+  missing: Int32Array | null;
+  /** Whether a count of the group is over all time; else the longest window (ms) of its counts. */
+  allTime: boolean;
+  longest: number;
 }
 
 const read = (properties: Readonly<Record<string, AttrValue>>, name: string): AttrValue =>
   Object.hasOwn(properties, name) ? properties[name] : undefined;
 
-export class EventFilters {
-  private readonly where: number[][];
-  private readonly tests: Array<{ attr: string; test: ConditionTest }>;
-  private readonly groups = new Map<string, Group>();
+/**
+ * The filters and counts of one ruleset, with per-request state reused across requests.
+ * @example const counts = new EventCounts([['page_view', []]], [], [[0, 1, null, 7]]); counts.holds(0, [], Date.now(), 1); // false
+ */
+export class EventCounts {
+  private readonly where: Int32Array[];
+  private readonly tests: ConditionTest[];
+  private readonly testAttr: string[];
   private readonly groupOf: Group[];
-  /** Times of the matching events of each filter, valid for the request of the group's stamp. */
-  private readonly times: number[][];
-  /** Matching events whose time is not a finite number, per filter. */
-  readonly untimed: Int32Array;
+  /** Times of the matching events of each filter, ascending, `size[f]` of them. */
+  private readonly times: Float64Array[];
+  private readonly size: Int32Array;
+  /** How many of those times are at or before "now". */
+  private readonly upToNow: Int32Array;
+  /** Matching events whose time is not a finite number, per filter (they count for "all time" only). */
+  private readonly untimed: Int32Array;
+  /** The request (stamp) each filter's times were collected for. */
+  private readonly filterStamp: Uint32Array;
+  /** Per count, 4 numbers: filter, min, max (Infinity when unbounded), window in ms (-1: all time). */
+  private readonly params: Float64Array;
 
-  constructor(filters: readonly FilterEntry[], propertyConditions: readonly ConditionEntry[]) {
-    this.tests = propertyConditions.map(([attr, attrType, op, value]) => ({ attr, test: compileCondition({ kind: 'condition', attr, attrType, op, value }) }));
-    this.where = filters.map(([, where]) => where);
-    this.times = filters.map(() => []);
+  constructor(filters: readonly FilterEntry[], propertyConditions: readonly ConditionEntry[], counts: ReadonlyArray<readonly [number, number, number | null, number | null]>) {
+    this.tests = propertyConditions.map(([attr, attrType, op, value]) => compileCondition({ kind: 'condition', attr, attrType, op, value }));
+    this.testAttr = propertyConditions.map(([attr]) => attr);
+    this.where = filters.map(([, where]) => Int32Array.from(where));
+    this.times = filters.map(() => new Float64Array(8));
+    this.size = new Int32Array(filters.length);
+    this.upToNow = new Int32Array(filters.length);
     this.untimed = new Int32Array(filters.length);
+    this.filterStamp = new Uint32Array(filters.length);
+    const byName = new Map<string, { group: Group; members: number[] }>();
     this.groupOf = filters.map(([event, where], f) => {
-      let group = this.groups.get(event);
-      if (!group) this.groups.set(event, (group = { event, filters: [], properties: [], cacheable: true, cache: new Map(), stamp: 0 }));
-      group.filters.push(f);
+      let entry = byName.get(event);
+      if (!entry) {
+        const group: Group = { event, filters: new Int32Array(0), properties: [], cacheable: true, cache: new Map(), missing: null, allTime: false, longest: 0 };
+        byName.set(event, (entry = { group, members: [] }));
+      }
+      const group = entry.group;
+      entry.members.push(f);
       for (const w of where) {
         const [attr, attrType] = propertyConditions[w] as ConditionEntry;
         if (!group.properties.includes(attr)) group.properties.push(attr);
@@ -52,79 +80,150 @@ export class EventFilters {
       }
       return group;
     });
+    for (const { group, members } of byName.values()) group.filters = Int32Array.from(members);
+    this.params = Float64Array.from(counts.flatMap(([f, min, max, days]) => [f, min, max ?? Infinity, days === null ? -1 : days * DAY_MS]));
+    counts.forEach(([f, , , days]) => {
+      const group = this.groupOf[f] as Group;
+      if (days === null) group.allTime = true;
+      else group.longest = Math.max(group.longest, days * DAY_MS);
+    });
   }
 
   private passes(f: number, properties: Readonly<Record<string, AttrValue>>, now: number): boolean {
-    for (const w of this.where[f] as number[]) {
-      const { attr, test } = this.tests[w] as { attr: string; test: ConditionTest };
-      if (!test(read(properties, attr), now)) return false;
+    for (const w of this.where[f] as Int32Array) {
+      if (!(this.tests[w] as ConditionTest)(read(properties, this.testAttr[w] as string), now)) return false;
     }
     return true;
   }
 
+  private evaluate(group: Group, properties: Readonly<Record<string, AttrValue>>, now: number): Int32Array {
+    return Int32Array.from(group.filters.filter((f) => this.passes(f, properties, now)));
+  }
+
   /** The filters of `group` an event with these properties passes (cached when possible). */
-  private passing(group: Group, properties: Readonly<Record<string, AttrValue>>, now: number): Int32Array | number[] {
-    let key: string | null = null;
-    if (group.cacheable && group.properties.length === 1) {
+  private passing(group: Group, properties: Readonly<Record<string, AttrValue>>, now: number): Int32Array {
+    if (!group.cacheable) return this.evaluate(group, properties, now);
+    let key: string;
+    if (group.properties.length === 1) {
       const v = read(properties, group.properties[0] as string);
-      key = typeof v === 'string' ? v : v === undefined || v === null ? '\u0001missing' : null;
-    } else if (group.cacheable) {
+      if (v === undefined || v === null) return (group.missing ??= this.evaluate(group, properties, now));
+      if (typeof v !== 'string') return this.evaluate(group, properties, now);
+      key = v;
+    } else {
       key = '';
       for (const name of group.properties) {
         const v = read(properties, name);
         if (v === undefined || v === null) key += '\u0001';
         else if (typeof v === 'string') key += `${v.length}:${v}`;
-        else {
-          key = null;
-          break;
-        }
+        else return this.evaluate(group, properties, now);
       }
     }
-    if (key !== null) {
-      const hit = group.cache.get(key);
-      if (hit) return hit;
+    let hit = group.cache.get(key);
+    if (hit === undefined) {
+      hit = this.evaluate(group, properties, now);
+      if (group.cache.size >= CACHE_LIMIT) group.cache.clear();
+      group.cache.set(key, hit);
     }
-    const passing = group.filters.filter((f) => this.passes(f, properties, now));
-    if (key === null) return passing;
-    if (group.cache.size >= CACHE_LIMIT) group.cache.clear();
-    const compact = Int32Array.from(passing);
-    group.cache.set(key, compact);
-    return compact;
+    return hit;
   }
 
-  /** Times (ascending) of the events that pass filter `f`, computed once per request (`stamp`). */
-  timesOf(f: number, events: readonly EventRecord[], now: number, stamp: number): readonly number[] {
-    const group = this.groupOf[f] as Group;
-    if (group.stamp !== stamp) {
-      group.stamp = stamp;
-      for (const g of group.filters) {
-        (this.times[g] as number[]).length = 0;
-        this.untimed[g] = 0;
+  /** Doubles filter `g`'s times array and appends `at` at its end (the caller counts it). */
+  private grow(g: number, at: number): void {
+    const times = this.times[g] as Float64Array;
+    const grown = new Float64Array(times.length * 2);
+    grown.set(times);
+    grown[times.length] = at;
+    this.times[g] = grown;
+  }
+
+  /**
+   * Collects the matching times of every filter of `group` for this request. Unless a count is over
+   * all time, events older than the group's longest window cannot count and are skipped.
+   */
+  private collect(group: Group, events: readonly EventRecord[], now: number, stamp: number): void {
+    const filters = group.filters;
+    for (let k = 0; k < filters.length; k++) {
+      this.size[filters[k] as number] = 0;
+      this.untimed[filters[k] as number] = 0;
+      this.filterStamp[filters[k] as number] = stamp;
+    }
+    const name = group.event;
+    const allTime = group.allTime;
+    const cutoff = allTime ? -Infinity : now - group.longest;
+    const single = group.cacheable && group.properties.length === 1 ? (group.properties[0] as string) : null;
+    // A plain object whose prototype lacks the property has it as its own or not at all.
+    const plainIsOwn = single !== null && !(single in Object.prototype);
+    // Events usually come oldest first; then every filter's times are already ascending.
+    let ordered = true;
+    let latest = -Infinity;
+    for (let e = 0; e < events.length; e++) {
+      const event = events[e] as EventRecord;
+      if (event.name !== name) continue;
+      const at = event.at;
+      const finite = Number.isFinite(at);
+      if (finite ? at < cutoff : !allTime) continue;
+      if (finite) {
+        if (at < latest) ordered = false;
+        else latest = at;
       }
-      for (const event of events) {
-        if (event.name !== group.event) continue;
-        const at = event.at;
-        // Instants that are not numbers count for "all time" only; they never fall in a window.
-        for (const g of this.passing(group, event.properties, now)) {
-          if (Number.isFinite(at)) (this.times[g] as number[]).push(at);
-          else this.untimed[g] = (this.untimed[g] as number) + 1;
-        }
+      const properties = event.properties;
+      let passing: Int32Array | undefined;
+      if (single !== null) {
+        const v = properties[single];
+        const own = Object.getPrototypeOf(properties) === Object.prototype ? plainIsOwn : Object.hasOwn(properties, single);
+        if (typeof v === 'string' && own) passing = group.cache.get(v);
       }
-      for (const g of group.filters) {
-        const times = this.times[g] as number[];
-        for (let k = 1; k < times.length; k++) {
-          if ((times[k - 1] as number) > (times[k] as number)) {
-            times.sort((a, b) => a - b);
-            break;
-          }
+      passing ??= this.passing(group, properties, now);
+      for (let k = 0; k < passing.length; k++) {
+        const g = passing[k] as number;
+        if (!finite) this.untimed[g] = (this.untimed[g] as number) + 1;
+        else {
+          const n = this.size[g] as number;
+          const times = this.times[g] as Float64Array;
+          if (n < times.length) times[n] = at;
+          else this.grow(g, at);
+          this.size[g] = n + 1;
         }
       }
     }
-    return this.times[f] as number[];
+    for (let k = 0; k < filters.length; k++) {
+      const g = filters[k] as number;
+      const times = this.times[g] as Float64Array;
+      const n = this.size[g] as number;
+      if (!ordered) times.subarray(0, n).sort();
+      let upTo = n;
+      // (Negated so that a NaN "now" leaves none, as it counts none.)
+      while (upTo > 0 && !((times[upTo - 1] as number) <= now)) upTo--;
+      this.upToNow[g] = upTo;
+    }
+  }
+
+  /**
+   * Whether count `i` holds for `events` at `now`; `stamp` identifies the request. With ascending
+   * times and `u` of them at or before now, "at least min in the window" is "the min-th newest of
+   * those is in the window", and "at most max" is "the (max+1)-th newest is not": no search at all.
+   */
+  holds(i: number, events: readonly EventRecord[], now: number, stamp: number): boolean {
+    const params = this.params;
+    const at = i * 4;
+    const f = params[at] as number;
+    if (this.filterStamp[f] !== stamp) this.collect(this.groupOf[f] as Group, events, now, stamp);
+    const min = params[at + 1] as number;
+    const max = params[at + 2] as number;
+    const span = params[at + 3] as number;
+    if (span < 0) {
+      const n = (this.size[f] as number) + (this.untimed[f] as number);
+      return n >= min && n <= max;
+    }
+    const times = this.times[f] as Float64Array;
+    const u = this.upToNow[f] as number;
+    const from = now - span;
+    if (min > 0 && (u < min || (times[u - min] as number) < from)) return false;
+    return max >= u || (times[u - max - 1] as number) < from;
   }
 
   /** Forgets per-request state (after the stamp counter wraps). */
   reset(): void {
-    for (const group of this.groups.values()) group.stamp = 0;
+    this.filterStamp.fill(0);
   }
 }

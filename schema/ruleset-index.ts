@@ -1,10 +1,16 @@
 /**
- * A per-attribute index of a prepared ruleset: given the attribute's value in a request, which of
- * the conditions on that attribute hold. `eq` / `in` conditions are found with one hash lookup;
- * the other value tests (globs, substrings, ranges, `neq`, `notIn`) do not depend on "now", so the
- * set that holds for a value is computed once and cached across requests (pages, countries, hours
- * repeat across visitors). Conditions that hold only for a missing value (`notExists`) or that
- * depend on the clock (dates) are not indexed.
+ * A per-attribute index of a prepared ruleset (a bitmap index, as ad-serving matchers use). Given
+ * the attribute's value in a request, it answers with
+ * - the indexed conditions on that attribute that hold (those the rules read elsewhere), and
+ * - a bitset of the segments that survive this attribute: those whose every required condition on
+ *   it (a top-level conjunct of the rule) holds, plus those with no required condition on it.
+ * A request ANDs the bitsets of its attributes (a few dozen words for a thousand segments): what is
+ * left are the only segments worth evaluating further.
+ *
+ * `eq` / `in` conditions are found with one hash lookup; the other value tests (globs, substrings,
+ * ranges, `neq`, `notIn`) do not depend on "now", so everything a value implies is computed once
+ * and cached across requests (pages, countries, hours repeat across visitors). Conditions that hold
+ * for a missing value (`notExists`) or that depend on the clock (dates) are not indexed.
  */
 import type { AttrValue } from './context.js';
 import type { ConditionTest } from './ruleset-conditions.js';
@@ -13,22 +19,49 @@ import type { ConditionEntry } from './ruleset-types.js';
 const CACHE_LIMIT = 4096;
 const EMPTY = new Int32Array(0);
 
+/**
+ * What a value of the attribute implies: the indexed conditions to mark as holding, and the
+ * surviving segments as a bitset (bit `s % 32` of word `s >> 5`; null when all survive).
+ * @example const hit: IndexHit = { conditions: new Int32Array([3]), survivors: null };
+ */
+export interface IndexHit {
+  readonly conditions: Int32Array;
+  readonly survivors: Int32Array | null;
+}
+
+/**
+ * The index of one attribute read as one type (`string` or `number`).
+ * @example const index = new AttributeIndex(0, 'string'); index.add(0, ['geo.country', 'string', 'eq', { kind: 'scalar', value: 'VN' }]);
+ */
 export class AttributeIndex {
   private readonly exact = new Map<string | number, number[]>();
   private readonly derived: number[] = [];
-  private readonly cache = new Map<string | number, Int32Array>();
+  private readonly cache = new Map<string | number, IndexHit>();
+  /** Per condition of this index: the segments that require it. */
+  private readonly requiredBy = new Map<number, number[]>();
+  /** Per segment: how many distinct conditions of this index it requires. */
+  private requiredCount = new Uint16Array(0);
+  /** Segments that require nothing of this index (all edge segments when null). */
+  private base: Int32Array | null = null;
+  /** Conditions whose truth the rules read at run time (the others only filter through bitsets). */
+  private read: Uint8Array = new Uint8Array(0);
+  private missing: IndexHit = { conditions: EMPTY, survivors: null };
 
   constructor(
     readonly attr: number,
     readonly type: 'string' | 'number',
   ) {}
 
-  /** Whether `entry` can be indexed here (then call `add`). */
+  /**
+   * Whether `entry` can be indexed (then call `add` on the index of its attribute and type).
+   * @example AttributeIndex.accepts(['geo.country', 'string', 'exists', { kind: 'none' }]); // false
+   */
   static accepts(entry: ConditionEntry): entry is [string, 'string' | 'number', ConditionEntry[2], ConditionEntry[3]] {
     const [, type, op] = entry;
     return (type === 'string' || type === 'number') && op !== 'exists' && op !== 'notExists';
   }
 
+  /** Indexes condition `cond`, which `accepts`. */
   add(cond: number, [, , op, value]: ConditionEntry): void {
     const keys = value.kind === 'scalar' ? [value.value] : value.kind === 'list' ? value.values : [];
     if ((op === 'eq' || op === 'in') && keys.every((k) => typeof k === this.type)) {
@@ -38,22 +71,63 @@ export class AttributeIndex {
         else this.exact.set(key, [cond]);
       }
     } else this.derived.push(cond);
+    this.requiredBy.set(cond, []);
   }
 
-  /** Calls `mark` for every indexed condition that holds for `value`. */
-  lookup(value: AttrValue, tests: readonly ConditionTest[], now: number, mark: (cond: number) => void): void {
-    if (typeof value !== this.type || (typeof value === 'number' && !Number.isFinite(value))) return;
+  /**
+   * Sets, once all conditions are added, which segments require which conditions of this index
+   * (`required`: per edge segment worth evaluating, its required conditions, null for the others)
+   * and which conditions the rules read at run time.
+   */
+  finish(required: ReadonlyArray<readonly number[] | null>, read: Uint8Array): void {
+    const words = (required.length + 31) >> 5;
+    this.requiredCount = new Uint16Array(required.length);
+    const base = new Int32Array(words);
+    let all = true;
+    required.forEach((conds, s) => {
+      if (conds === null) return;
+      let mine = 0;
+      for (const c of conds.length > 1 ? new Set(conds) : conds) {
+        const by = this.requiredBy.get(c);
+        if (by === undefined) continue;
+        by.push(s);
+        mine++;
+      }
+      this.requiredCount[s] = mine;
+      if (mine === 0) base[s >> 5] = (base[s >> 5] as number) | (1 << (s & 31));
+      else all = false;
+    });
+    this.base = all ? null : base;
+    this.read = read;
+    this.missing = { conditions: EMPTY, survivors: this.base };
+    this.cache.clear();
+  }
+
+  /** What `value` implies, given the ruleset's condition tests. */
+  lookup(value: AttrValue, tests: readonly ConditionTest[]): IndexHit {
+    if (typeof value !== this.type) return this.missing;
     const key = value as string | number;
-    const exact = this.exact.get(key);
-    if (exact) for (const c of exact) mark(c);
-    if (this.derived.length === 0) return;
-    let holding = this.cache.get(key);
-    if (!holding) {
-      const found = this.derived.filter((c) => (tests[c] as ConditionTest)(value, now));
-      holding = found.length === 0 ? EMPTY : Int32Array.from(found);
-      if (this.cache.size >= CACHE_LIMIT) this.cache.clear();
-      this.cache.set(key, holding);
+    const hit = this.cache.get(key);
+    if (hit !== undefined) return hit;
+    if (typeof key === 'number' && !Number.isFinite(key)) return this.missing;
+    return this.fill(key, tests);
+  }
+
+  private fill(key: string | number, tests: readonly ConditionTest[]): IndexHit {
+    const holding = [...(this.exact.get(key) ?? [])];
+    // Derived tests do not read "now" (see `accepts`): 0 stands in for it.
+    for (const c of this.derived) if ((tests[c] as ConditionTest)(key, 0)) holding.push(c);
+    let survivors: Int32Array | null = null;
+    if (this.base !== null) {
+      survivors = this.base.slice();
+      const hits = new Map<number, number>();
+      for (const c of new Set(holding)) for (const s of this.requiredBy.get(c) ?? []) hits.set(s, (hits.get(s) ?? 0) + 1);
+      for (const [s, n] of hits) if (n === this.requiredCount[s]) survivors[s >> 5] = (survivors[s >> 5] as number) | (1 << (s & 31));
     }
-    for (const c of holding) mark(c);
+    const marked = holding.filter((c) => this.read[c] === 1);
+    const hit: IndexHit = { conditions: marked.length === 0 ? EMPTY : Int32Array.from(marked), survivors };
+    if (this.cache.size >= CACHE_LIMIT) this.cache.clear();
+    this.cache.set(key, hit);
+    return hit;
   }
 }

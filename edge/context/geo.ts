@@ -35,3 +35,20 @@ export function geoFromCf(cf: unknown): EdgeGeo {
   if (timezone) geo.timezone = timezone;
   return geo;
 }
+
+/** Dev-only header carrying a JSON `cf`-like object, e.g. `{"country":"VN","city":"Hanoi"}`. */
+export const DEV_CF_HEADER = 'x-ae-dev-cf';
+
+/**
+ * Geography from the dev header when it holds a JSON object (at most 1 KB), else null. Only called
+ * when DEV_CF_HEADER=true: `wrangler dev` offline gives every request a placeholder `cf` (US).
+ */
+export function geoFromDevHeader(raw: string | null): EdgeGeo | null {
+  if (!raw || raw.length > 1024) return null;
+  try {
+    const parsed: unknown = JSON.parse(raw);
+    return typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed) ? geoFromCf(parsed) : null;
+  } catch {
+    return null;
+  }
+}

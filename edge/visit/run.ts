@@ -5,7 +5,7 @@
 import { appendPageView, buildEdgeContext, type VisitorHistory } from '../../schema/context.js';
 import { evaluateRuleset, type PreparedRuleset } from '../../schema/ruleset.js';
 import { classifyDevice } from '../context/device.js';
-import { geoFromCf } from '../context/geo.js';
+import { DEV_CF_HEADER, geoFromCf, geoFromDevHeader } from '../context/geo.js';
 import type { Services } from '../services.js';
 import type { VisitorState } from '../state/codec.js';
 import { STATE_LIMITS } from '../state/codec.js';
@@ -63,7 +63,8 @@ export async function runVisit(services: Services, input: VisitInput, waitUntil:
     mobileHint: headers.get('sec-ch-ua-mobile'),
     platformHint: headers.get('sec-ch-ua-platform'),
   });
-  const edgeRequest = { url: input.pageUrl, referrer: input.referrer, geo: geoFromCf(request.cf), device };
+  const devGeo = services.config.devCfHeader ? geoFromDevHeader(headers.get(DEV_CF_HEADER)) : null;
+  const edgeRequest = { url: input.pageUrl, referrer: input.referrer, geo: devGeo ?? geoFromCf(request.cf), device };
   const ctx = buildEdgeContext(edgeRequest, state?.history ?? null, now, identity?.segments);
   const tags = evaluate(ruleset, ctx, now);
   const rulesetVersion = ruleset?.version ?? null;

@@ -1,0 +1,183 @@
+/**
+ * Rules of a prepared ruleset as one flat branch program, interpreted in a loop (no closures, no
+ * recursion within a rule, no code generated from strings). Every leaf of a rule (a condition, an
+ * event count, a segment reference) is one instruction `pc` with two successors: `onTrue[pc]` and
+ * `onFalse[pc]`, each another instruction or ACCEPT / REJECT. `and` chains its parts through their
+ * true exits, `or` through their false exits, `not` swaps the exits: each leaf appears once, and
+ * evaluation short-circuits exactly as the rule reads.
+ *
+ * Conjuncts of an `and` are reordered cheapest first (indexed conditions, then other conditions,
+ * then groups, event counts and segment references), which changes no result: leaves are pure.
+ */
+import type { Expr, RulesetSegment } from './ruleset-types.js';
+
+/**
+ * Leaf kinds, in the low two bits of an instruction (the operand is the rest): an indexed condition
+ * (marked by the index lookups), another condition, an event count, a segment reference.
+ * @example (7 << 2) | LEAF_COUNT; // the instruction "event count 7"
+ */
+export const LEAF_INDEXED = 0;
+/** @example (3 << 2) | LEAF_CONDITION; // "condition 3", tested lazily */
+export const LEAF_CONDITION = 1;
+/** @example (7 << 2) | LEAF_COUNT; // "event count 7" */
+export const LEAF_COUNT = 2;
+/** @example (2 << 2) | LEAF_SEGMENT; // "segment 2 holds" */
+export const LEAF_SEGMENT = 3;
+/**
+ * Exits of a rule: where a rule goes when it holds, and when it does not.
+ * @example new ProgramBuilder(() => false).emit(true, ACCEPT, REJECT) === ACCEPT; // true
+ */
+export const ACCEPT = -1;
+/** @example new ProgramBuilder(() => false).emit(false, ACCEPT, REJECT) === REJECT; // true */
+export const REJECT = -2;
+
+
+/**
+ * The instructions of every rule of a ruleset; `indexed(c)` tells whether condition `c` is indexed.
+ * @example
+ * const p = new ProgramBuilder(() => false);
+ * const entry = p.emit(['and', ['c', 0], ['e', 1]], ACCEPT, REJECT); // an instruction index
+ */
+export class ProgramBuilder {
+  readonly code: number[] = [];
+  readonly onTrue: number[] = [];
+  readonly onFalse: number[] = [];
+
+  constructor(private readonly indexed: (cond: number) => boolean) {}
+
+  /** Estimated work of evaluating `expr` (for ordering conjuncts). */
+  cost(expr: Expr): number {
+    if (typeof expr === 'boolean') return 0;
+    switch (expr[0]) {
+      case 'c':
+        return this.indexed(expr[1]) ? 1 : 4;
+      case 'e':
+        return 12;
+      case 's':
+        return 40;
+      case 'not':
+        return this.cost(expr[1]);
+      default:
+        return (expr.slice(1) as Expr[]).reduce((sum, e) => sum + this.cost(e), 0);
+    }
+  }
+
+  /** The conjuncts of `expr` (itself when not an `and`), cheapest first. */
+  conjuncts(expr: Expr): Expr[] {
+    const terms = Array.isArray(expr) && expr[0] === 'and' ? (expr.slice(1) as Expr[]) : [expr];
+    return terms
+      .map((term, i) => ({ term, i, cost: this.cost(term) }))
+      .sort((a, b) => a.cost - b.cost || a.i - b.i)
+      .map((x) => x.term);
+  }
+
+  private leaf(instruction: number, t: number, f: number): number {
+    this.code.push(instruction);
+    this.onTrue.push(t);
+    this.onFalse.push(f);
+    return this.code.length - 1;
+  }
+
+  /** Emits `expr` so that it continues at `t` when it holds and at `f` otherwise; its entry. */
+  emit(expr: Expr, t: number, f: number): number {
+    if (typeof expr === 'boolean') return expr ? t : f;
+    switch (expr[0]) {
+      case 'c':
+        return this.leaf((expr[1] << 2) | (this.indexed(expr[1]) ? LEAF_INDEXED : LEAF_CONDITION), t, f);
+      case 'e':
+        return this.leaf((expr[1] << 2) | LEAF_COUNT, t, f);
+      case 's':
+        return this.leaf((expr[1] << 2) | LEAF_SEGMENT, t, f);
+      case 'not':
+        return this.emit(expr[1], f, t);
+      case 'and':
+        return this.chain(this.conjuncts(expr), t, f, true);
+      case 'or':
+        return this.chain(expr.slice(1) as Expr[], t, f, false);
+    }
+  }
+
+  /** Emits `and` (each part continues to the next on true) or `or` (on false) of `parts`. */
+  chain(parts: readonly Expr[], t: number, f: number, isAnd: boolean): number {
+    let next = isAnd ? t : f;
+    for (let k = parts.length - 1; k >= 0; k--) {
+      next = isAnd ? this.emit(parts[k] as Expr, next, f) : this.emit(parts[k] as Expr, t, next);
+    }
+    return next;
+  }
+}
+
+/**
+ * The rules of a ruleset laid out for the evaluator: per segment its entry, its required indexed
+ * conditions (top-level conjuncts, placed first) and the instruction after them, where a segment
+ * known to satisfy them (through the index bitsets) starts.
+ * @example layoutRules([{ slug: 'a', scope: 'edge', rule: ['c', 0] }], 1, () => true).required; // [[0]]
+ */
+export interface RuleLayout {
+  code: Int32Array;
+  onTrue: Int32Array;
+  onFalse: Int32Array;
+  /** Per segment: where its rule starts (REJECT for profile-scoped or never-true rules). */
+  entry: Int32Array;
+  /** Per segment: where its rule goes on once its required indexed conditions hold. */
+  afterRequired: Int32Array;
+  /** Per segment: its required indexed conditions; null when it is not an edge rule that can hold. */
+  required: Array<number[] | null>;
+  /** Per condition: 1 when an instruction that can run reads it (indexed ones must then be marked). */
+  read: Uint8Array;
+  /** Whether any rule references a segment (else no segment's value is needed twice in a request). */
+  references: boolean;
+}
+
+/**
+ * Lays out every rule of `segments` (see `RuleLayout`).
+ * @example layoutRules([], 0, () => false).code.length; // 0
+ */
+export function layoutRules(segments: readonly RulesetSegment[], conditions: number, indexed: (cond: number) => boolean): RuleLayout {
+  const program = new ProgramBuilder(indexed);
+  const entry = new Int32Array(segments.length).fill(REJECT);
+  const afterRequired = new Int32Array(segments.length).fill(REJECT);
+  const required: Array<number[] | null> = segments.map(() => null);
+  /** Per edge segment: its instructions `[start, end)` and those of its required prefix. */
+  const spans: Array<[start: number, end: number, prefix: Set<number>]> = [];
+  const referenced = new Set<number>();
+  segments.forEach((segment, s) => {
+    if (segment.scope !== 'edge' || segment.rule === undefined) return;
+    const terms = program.conjuncts(segment.rule);
+    const isRequired = (term: Expr) => Array.isArray(term) && term[0] === 'c' && indexed(term[1]);
+    const prefix = terms.filter(isRequired) as Array<['c', number]>;
+    const start = program.code.length;
+    const pc = program.chain([...prefix, ...terms.filter((t) => !isRequired(t))], ACCEPT, REJECT, true);
+    const leaves = new Set<number>();
+    let after = pc;
+    for (let k = 0; k < prefix.length; k++) {
+      leaves.add(after);
+      after = program.onTrue[after] as number;
+    }
+    spans[s] = [start, program.code.length, leaves];
+    if (pc === REJECT) return;
+    entry[s] = pc;
+    afterRequired[s] = after;
+    required[s] = prefix.map((term) => term[1]);
+  });
+  const read = new Uint8Array(conditions);
+  const { code } = program;
+  for (let pc = 0; pc < code.length; pc++) if (((code[pc] as number) & 3) === LEAF_SEGMENT) referenced.add((code[pc] as number) >> 2);
+  spans.forEach(([start, end, prefix], s) => {
+    for (let pc = start; pc < end; pc++) {
+      const op = code[pc] as number;
+      if ((op & 3) !== LEAF_INDEXED) continue;
+      if (referenced.has(s) || !prefix.has(pc)) read[op >> 2] = 1;
+    }
+  });
+  return {
+    code: Int32Array.from(code),
+    onTrue: Int32Array.from(program.onTrue),
+    onFalse: Int32Array.from(program.onFalse),
+    entry,
+    afterRequired,
+    required,
+    read,
+    references: referenced.size > 0,
+  };
+}

@@ -1,0 +1,87 @@
+/**
+ * `npm start`: the API and the edge Worker together, wired to each other, for local development.
+ * Starts the API (api/main.ts: PGlite in .data/pglite unless DATABASE_URL; the demo workspace on
+ * an empty database), waits for /healthz, reads the dev keys the API keeps in .data/dev-keys.json,
+ * then runs `wrangler dev` on 127.0.0.1 with the API URL, the edge key and a cookie secret (made
+ * once, kept in .data/dev-edge.json) as vars. Ctrl-C stops both. Env: PORT (API, 4000), EDGE_PORT (8787).
+ */
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { DevKeys } from '../api/dev-keys.js';
+import { forwardLines, ROOT, signalGroup, startWranglerDev, stopChild, waitForHttp, type WranglerDev } from './wrangler-dev.js';
+
+const apiPort = Number(process.env.PORT ?? 4000);
+const edgePort = Number(process.env.EDGE_PORT ?? 8787);
+const apiUrl = `http://127.0.0.1:${apiPort}`;
+const dataDir = join(ROOT, '.data');
+const keysFile = join(dataDir, 'dev-keys.json');
+const edgeFile = join(dataDir, 'dev-edge.json');
+const TSX = fileURLToPath(new URL('../node_modules/tsx/dist/cli.mjs', import.meta.url));
+
+/** The Worker's cookie secret: random, made on the first start and kept so cookies survive restarts. */
+function cookieSecret(): string {
+  mkdirSync(dataDir, { recursive: true });
+  if (existsSync(edgeFile)) {
+    const saved = JSON.parse(readFileSync(edgeFile, 'utf8')) as { cookieSecret?: unknown };
+    if (typeof saved.cookieSecret === 'string' && saved.cookieSecret.length >= 16) return saved.cookieSecret;
+  }
+  const secret = randomBytes(32).toString('base64url');
+  writeFileSync(edgeFile, `${JSON.stringify({ cookieSecret: secret }, null, 2)}\n`, { mode: 0o600 });
+  return secret;
+}
+
+const api = spawn(process.execPath, [TSX, 'api/main.ts'], {
+  cwd: ROOT,
+  env: { ...process.env, PORT: String(apiPort), HOST: '127.0.0.1', DEV_KEYS_FILE: keysFile },
+  stdio: ['ignore', 'pipe', 'pipe'],
+  detached: true,
+});
+forwardLines(api, (line) => console.log(`[api]  ${line}`));
+let edge: WranglerDev | undefined;
+let stopping = false;
+
+async function shutdown(code: number): Promise<void> {
+  if (stopping) return;
+  stopping = true;
+  await Promise.all([edge?.stop(), stopChild(api, 10_000)]);
+  process.exit(code);
+}
+for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => void shutdown(0));
+api.once('exit', (code) => {
+  if (!stopping) console.error(`[dev]  the API exited (${code}); stopping the Worker`);
+  void shutdown(code ?? 1);
+});
+
+try {
+  await waitForHttp(`${apiUrl}/healthz`, 180_000, api);
+  const keys = JSON.parse(readFileSync(keysFile, 'utf8')) as DevKeys;
+  console.log(`[dev]  API up; starting wrangler dev on 127.0.0.1:${edgePort}`);
+  edge = await startWranglerDev({
+    port: edgePort,
+    vars: { API_URL: apiUrl, EDGE_API_KEY: keys.edgeKey, COOKIE_SECRET: cookieSecret(), DEV_CF_HEADER: 'true' },
+    onLine: (line) => console.log(`[edge] ${line}`),
+  });
+  edge.child.once('exit', (code) => {
+    if (!stopping) console.error(`[dev]  wrangler dev exited (${code}); stopping the API`);
+    void shutdown(code ?? 1);
+  });
+  console.log(
+    [
+      '',
+      'Audience Edge is running (Ctrl-C stops both):',
+      `  API      ${apiUrl}/graphql   (GraphQL IDE in a browser; health: ${apiUrl}/healthz)`,
+      `  Edge     ${edge.url}/v1/tag   (tag.js: ${edge.url}/v1/tag.js)`,
+      `  Admin key  ${keys.adminKey}`,
+      `  Edge key   ${keys.edgeKey}   (the Worker already has it)`,
+      `  Keys are kept in .data/dev-keys.json (git-ignored). Test geography: header x-ae-dev-cf: {"country":"VN"}`,
+      '',
+    ].join('\n'),
+  );
+} catch (error) {
+  console.error(`[dev]  ${(error as Error).message}`);
+  signalGroup(api, 'SIGTERM');
+  await shutdown(1);
+}
