@@ -9,10 +9,12 @@ import { events, profiles } from '../../drizzle/index.js';
 
 export const PURCHASE_EVENT = 'purchase';
 
+/** The revenue of an event row: `properties.revenue` when it is a JSON number, else 0. */
+export const purchaseRevenue = sql`case when jsonb_typeof(${events.properties} -> 'revenue') = 'number' then (${events.properties} ->> 'revenue')::float8 else 0 end`;
+
 export async function recomputePurchases(db: Database, workspaceId: string, profileIds: readonly string[], now: Date): Promise<void> {
   const ids = [...new Set(profileIds)];
   if (ids.length === 0) return;
-  const revenue = sql`case when jsonb_typeof(${events.properties} -> 'revenue') = 'number' then (${events.properties} ->> 'revenue')::float8 else 0 end`;
   await db.execute(sql`
     update ${profiles} p set
       purchase_count = coalesce(s.n, 0),
@@ -25,7 +27,7 @@ export async function recomputePurchases(db: Database, workspaceId: string, prof
       select ids.id as profile_id, agg.n, agg.total, agg.first_at, agg.last_at
       from unnest(${sql.raw('ARRAY[')}${sql.join(ids.map((id) => sql`${id}::uuid`), sql`, `)}${sql.raw(']')}) as ids(id)
       left join lateral (
-        select count(*)::int as n, sum(${revenue}) as total, min(${events.occurredAt}) as first_at, max(${events.occurredAt}) as last_at
+        select count(*)::int as n, sum(${purchaseRevenue}) as total, min(${events.occurredAt}) as first_at, max(${events.occurredAt}) as last_at
         from ${events}
         where ${events.profileId} = ids.id and ${events.name} = ${PURCHASE_EVENT}
       ) agg on true

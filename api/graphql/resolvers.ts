@@ -1,7 +1,9 @@
 /**
  * Every resolver class of the API. Features append theirs here (segments, categories, exports ...).
  */
+import { AnalyticsFieldResolver, AnalyticsResolver } from '../analytics/analytics.resolver.js';
 import { AuthResolver } from '../auth/auth.resolver.js';
+import { AudienceExportResolver } from '../exports/exports.resolver.js';
 import { EventResolver } from '../events/events.resolver.js';
 import { ProfileFieldResolver } from '../profiles/profile-fields.resolver.js';
 import { ProfileResolver } from '../profiles/profiles.resolver.js';
@@ -21,4 +23,7 @@ export const resolvers = [
   SegmentFieldResolver,
   CategoryResolver,
   LifecycleResolver,
+  AudienceExportResolver,
+  AnalyticsResolver,
+  AnalyticsFieldResolver,
 ] as const;

@@ -12,6 +12,7 @@ import { createApolloServer } from '../graphql/server.js';
 import { apolloHandler } from './apollo.js';
 import type { ApiEnv } from './env.js';
 import { ideHtml, serveIdeAsset, wantsIde } from './ide.js';
+import { exportRoutes } from './exports.js';
 import { restRoutes } from './rest.js';
 
 export const MAX_BODY_BYTES = 1024 * 1024;
@@ -57,5 +58,6 @@ export function createApiApp(options: ApiAppOptions): Hono<ApiEnv> {
   app.get('/graphql', (c) => (wantsIde(c) ? c.html(ideHtml()) : graphql(c)));
   app.post('/graphql', graphql);
   app.route('/v1', restRoutes);
+  app.route('/v1', exportRoutes);
   return app;
 }

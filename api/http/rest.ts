@@ -1,6 +1,7 @@
 /**
  * The REST endpoints the edge Worker calls (edge role): page view reports, the memberships of an
- * identified visitor, and the published ruleset with ETag revalidation.
+ * identified visitor, and the published ruleset with ETag revalidation; and the SVG charts of
+ * api/analytics for readers.
  */
 import { and, asc, eq } from 'drizzle-orm';
 import { Hono } from 'hono';
@@ -10,8 +11,10 @@ import { profiles, segmentMembers, segments } from '../../drizzle/index.js';
 import { recordEdgeEvents } from '../events/edge-events.service.js';
 import { currentRuleset } from '../segments/ruleset.service.js';
 import type { ApiEnv } from './env.js';
+import { chartRoutes } from '../analytics/charts.routes.js';
 
 export const restRoutes = new Hono<ApiEnv>();
+restRoutes.route('/', chartRoutes);
 
 function callerOf(c: { get(key: 'caller'): ApiEnv['Variables']['caller']; get(key: 'db'): ApiEnv['Variables']['db']; get(key: 'now'): Date }) {
   return requireRole({ db: c.get('db'), caller: c.get('caller'), now: c.get('now'), memo: new Map() }, ROLES.edge);

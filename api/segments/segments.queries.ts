@@ -61,11 +61,16 @@ export interface ReachabilityCounts {
   reachableShare: number;
 }
 
+/** When a profile row is reachable on each channel (shared by reachability and segment health). */
+export const REACH_CHANNELS = {
+  visitor: sql`exists (select 1 from ${profileVisitors} v where v.profile_id = ${profiles.id})`,
+  email: sql`(${profiles.email} is not null and ${profiles.email} <> '' and ${profiles.consentEmail})`,
+  phone: sql`(${profiles.phone} is not null and ${profiles.phone} <> '' and ${profiles.consentSms})`,
+};
+
 /** How many members each channel reaches, in one pass over the membership. */
 export async function reachability(db: Database, segmentId: string): Promise<ReachabilityCounts> {
-  const visitor = sql`exists (select 1 from ${profileVisitors} v where v.profile_id = ${profiles.id})`;
-  const email = sql`(${profiles.email} is not null and ${profiles.email} <> '' and ${profiles.consentEmail})`;
-  const phone = sql`(${profiles.phone} is not null and ${profiles.phone} <> '' and ${profiles.consentSms})`;
+  const { visitor, email, phone } = REACH_CHANNELS;
   const [row] = await db
     .select({
       total: sql<number>`count(*)::int`,

@@ -6,7 +6,9 @@
 import type { Database } from '../../../api/db/index.js';
 import type { ApiRole } from '../../../drizzle/index.js';
 import type { TestWorkspace } from '../harness.js';
+import { analyticsOperations } from './analytics-operations.js';
 import { segmentFixtures, segmentOperations } from './segment-operations.js';
+import { exportFixtures, exportOperations } from './export-operations.js';
 
 export interface AuthFixtures {
   db: Database;
@@ -30,7 +32,7 @@ export interface AuthorizedOperation {
 }
 
 /** Steps that create what the operations refer to, run once in order before the suite. */
-export const fixtureSteps: Array<(f: AuthFixtures) => Promise<void>> = [segmentFixtures];
+export const fixtureSteps: Array<(f: AuthFixtures) => Promise<void>> = [segmentFixtures, exportFixtures];
 
 const READ: readonly ApiRole[] = ['admin', 'editor', 'viewer'];
 const WRITE_PROFILES: readonly ApiRole[] = ['admin', 'editor', 'ingest'];
@@ -89,4 +91,6 @@ export const operations: AuthorizedOperation[] = [
   },
   { name: 'GET /v1/rulesets/current', roles: ['edge'], call: () => ({ kind: 'rest', method: 'GET', path: '/v1/rulesets/current' }) },
   ...segmentOperations,
+  ...analyticsOperations,
+  ...exportOperations,
 ];

@@ -1,0 +1,63 @@
+/**
+ * Per-request DataLoaders of the analytics fields of Segment: health, KPIs (keyed by segment and
+ * period) and splits, each batch in a fixed number of queries whatever the number of segments.
+ */
+import DataLoader from 'dataloader';
+import { memoized, type RequestContext } from '../context.js';
+import type { SegmentRow } from '../../drizzle/index.js';
+import { segmentSize } from '../segments/segments.loaders.js';
+import { healthFacts } from './health.queries.js';
+import { judgeHealth, type Check, type Verdict } from './health.verdicts.js';
+import { segmentKpis, type Kpis, type Period } from './kpis.service.js';
+import { hasMembership } from './segments.lookup.js';
+import { countSplits, splitsOfSegments, type SplitCounts } from './splits.service.js';
+
+export function healthOf(ctx: RequestContext): DataLoader<SegmentRow, { verdict: Verdict; checks: Check[] }, string> {
+  return memoized(ctx, 'analytics.health', () =>
+    new DataLoader<SegmentRow, { verdict: Verdict; checks: Check[] }, string>(
+      async (segments) => {
+        const workspaceId = segments[0]!.workspaceId;
+        const [facts, sizes] = await Promise.all([
+          healthFacts(ctx.db, workspaceId, segments.map((s) => s.id), ctx.now),
+          Promise.all(segments.map((s) => segmentSize(ctx, s))),
+        ]);
+        return segments.map((segment, i) => {
+          const materialised = hasMembership(segment);
+          const f = facts.get(segment.id)!;
+          return judgeHealth({ ...f, segment, size: sizes[i]!, materialised, comparedSegments: f.comparedSegments - (materialised ? 1 : 0) });
+        });
+      },
+      { cacheKeyFn: (s) => s.id },
+    ),
+  );
+}
+
+export function kpisOf(ctx: RequestContext): DataLoader<{ segmentId: string; period: Period }, Kpis, string> {
+  return memoized(ctx, 'analytics.kpis', () =>
+    new DataLoader<{ segmentId: string; period: Period }, Kpis, string>(
+      async (keys) => {
+        const byPeriod = new Map<string, { period: Period; ids: string[] }>();
+        for (const k of keys) {
+          const p = `${k.period.from.toISOString()}/${k.period.to.toISOString()}`;
+          byPeriod.set(p, { period: k.period, ids: [...(byPeriod.get(p)?.ids ?? []), k.segmentId] });
+        }
+        const results = new Map<string, Kpis>();
+        for (const [p, group] of byPeriod) {
+          for (const [id, kpis] of await segmentKpis(ctx.db, group.ids, group.period)) results.set(`${id}|${p}`, kpis);
+        }
+        return keys.map((k) => results.get(`${k.segmentId}|${k.period.from.toISOString()}/${k.period.to.toISOString()}`)!);
+      },
+      { cacheKeyFn: (k) => `${k.segmentId}|${k.period.from.toISOString()}/${k.period.to.toISOString()}` },
+    ),
+  );
+}
+
+export function splitsOf(ctx: RequestContext): DataLoader<string, SplitCounts[]> {
+  return memoized(ctx, 'analytics.splits', () =>
+    new DataLoader<string, SplitCounts[]>(async (segmentIds) => {
+      const rows = await splitsOfSegments(ctx.db, segmentIds);
+      const counted = await countSplits(ctx.db, rows);
+      return segmentIds.map((id) => counted.filter((_, i) => rows[i]!.segmentId === id));
+    }),
+  );
+}

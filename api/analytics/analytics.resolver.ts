@@ -1,0 +1,72 @@
+/** Segment analytics in GraphQL: overlap, A/B splits, and the health, KPIs and splits of a Segment. */
+import { Arg, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { GraphQLDateTime } from 'graphql-scalars';
+import { ROLES, requireRole, type RequestContext } from '../context.js';
+import type { SegmentRow } from '../../drizzle/index.js';
+import { SegmentType } from '../segments/segments.type.js';
+import { SegmentHealth, SegmentKpis, SegmentOverlap, SegmentSplitType, SplitAssignment, SplitVariantInput } from './analytics.type.js';
+import { healthOf, kpisOf, splitsOf } from './analytics.loaders.js';
+import { checkPeriod, type Kpis } from './kpis.service.js';
+import { computeOverlap, type Overlap } from './overlap.service.js';
+import { segmentsForOverlap } from './segments.lookup.js';
+import { countSplits, defineSplit, splitAssignment, type SplitCounts } from './splits.service.js';
+
+@Resolver()
+export class AnalyticsResolver {
+  @Query(() => SegmentOverlap, { description: 'Sizes, pairwise intersections and Jaccard indexes of 2 to 20 segments, with the pairs that should be merged.' })
+  async segmentOverlap(@Arg('segmentIds', () => [ID]) segmentIds: string[], @Ctx() ctx: RequestContext): Promise<Overlap & { mergeCandidates: Overlap['pairs'] }> {
+    const caller = requireRole(ctx, ROLES.read);
+    const overlap = await computeOverlap(ctx.db, await segmentsForOverlap(ctx.db, caller.workspaceId, segmentIds));
+    return { ...overlap, mergeCandidates: overlap.pairs.filter((p) => p.shouldMerge) };
+  }
+
+  @Query(() => SplitAssignment, { description: 'The variant a profile gets in a split of a segment: the same every time.' })
+  async splitAssignment(
+    @Arg('segmentId', () => ID) segmentId: string,
+    @Arg('name', () => String) name: string,
+    @Arg('profileId', () => ID) profileId: string,
+    @Ctx() ctx: RequestContext,
+  ): Promise<SplitAssignment> {
+    const caller = requireRole(ctx, ROLES.read);
+    return splitAssignment(ctx.db, caller.workspaceId, segmentId, name, profileId);
+  }
+
+  @Mutation(() => SegmentSplitType, { description: 'Defines an A/B split of a segment (2 to 10 variants, unique names, weights > 0). Immutable once defined.' })
+  async defineSplit(
+    @Arg('segmentId', () => ID) segmentId: string,
+    @Arg('name', () => String) name: string,
+    @Arg('variants', () => [SplitVariantInput]) variants: SplitVariantInput[],
+    @Ctx() ctx: RequestContext,
+  ): Promise<SplitCounts> {
+    const caller = requireRole(ctx, ROLES.writeSegments);
+    const split = await defineSplit(ctx.db, caller.workspaceId, segmentId, name, variants);
+    const [counted] = await countSplits(ctx.db, [split]);
+    return counted!;
+  }
+}
+
+@Resolver(() => SegmentType)
+export class AnalyticsFieldResolver {
+  @FieldResolver(() => SegmentHealth, { description: 'Measurable, substantial, stable, accessible, distinct: a verdict on each with its figures.' })
+  health(@Root() segment: SegmentRow, @Ctx() ctx: RequestContext) {
+    requireRole(ctx, ROLES.read);
+    return healthOf(ctx).load(segment);
+  }
+
+  @FieldResolver(() => SegmentKpis, { description: 'Conversion rate and revenue per member of the current members over [from, to) (at most 366 days).' })
+  kpis(
+    @Root() segment: SegmentRow,
+    @Arg('from', () => GraphQLDateTime) from: Date,
+    @Arg('to', () => GraphQLDateTime) to: Date,
+    @Ctx() ctx: RequestContext,
+  ): Promise<Kpis> {
+    requireRole(ctx, ROLES.read);
+    return kpisOf(ctx).load({ segmentId: segment.id, period: checkPeriod(from, to) });
+  }
+
+  @FieldResolver(() => [SegmentSplitType], { description: 'A/B splits of this segment with the members of each variant, oldest first.' })
+  splits(@Root() segment: SegmentRow, @Ctx() ctx: RequestContext): Promise<SplitCounts[]> {
+    requireRole(ctx, ROLES.read);
+    return splitsOf(ctx).load(segment.id);
+  }
+}

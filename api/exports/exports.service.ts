@@ -1,0 +1,105 @@
+/**
+ * Audience exports: requesting one (reusing the one in progress for the same segment and
+ * destination), reading one, and the shape the API shows. The file is built by build.ts in the
+ * background and streamed by download.ts.
+ */
+import { and, desc, eq, inArray, sql } from 'drizzle-orm';
+import type { Database } from '../db/index.js';
+import { ConflictError, NotFoundError } from '../errors.js';
+import { asUuid } from '../graphql/ids.js';
+import { audienceExports, segments, type AudienceExportRow } from '../../drizzle/index.js';
+import type { Destination, ExportMode } from './formats.js';
+import { startExportBuild } from './build.js';
+
+export type ExportFormat = 'CSV' | 'JSONL';
+
+/** A build that has not touched its export for this long died with its process. */
+export const STALE_BUILD_MS = 5 * 60_000;
+
+export async function getAudienceExport(db: Database, workspaceId: string, id: string): Promise<AudienceExportRow> {
+  const [row] = await db
+    .select()
+    .from(audienceExports)
+    .where(and(eq(audienceExports.id, asUuid(id, 'export')), eq(audienceExports.workspaceId, workspaceId)));
+  if (!row) throw new NotFoundError(`No export ${id}`);
+  return row;
+}
+
+function activeExport(db: Database, segmentId: string, destination: Destination) {
+  return db
+    .select()
+    .from(audienceExports)
+    .where(and(eq(audienceExports.segmentId, segmentId), eq(audienceExports.destination, destination), inArray(audienceExports.status, ['queued', 'running'])));
+}
+
+/**
+ * Requests an export and returns at once; the build runs in the background. While an export of the
+ * same segment to the same destination is queued or running, that one is returned instead (a
+ * partial unique index makes this hold under concurrent requests too), so two files are never
+ * half-written side by side.
+ */
+export async function createAudienceExport(
+  db: Database,
+  workspaceId: string,
+  input: { segmentId: string; destination: Destination; format: ExportFormat; mode: ExportMode },
+): Promise<AudienceExportRow> {
+  const [segment] = await db
+    .select({ id: segments.id, slug: segments.slug, status: segments.status })
+    .from(segments)
+    .where(and(eq(segments.id, asUuid(input.segmentId, 'segment')), eq(segments.workspaceId, workspaceId)));
+  if (!segment) throw new NotFoundError(`No segment ${input.segmentId}`);
+  if (segment.status === 'archived') throw new ConflictError(`Segment '${segment.slug}' is archived: it has no audience to export`);
+
+  await db
+    .update(audienceExports)
+    .set({ status: 'failed', error: 'The build stopped without finishing (the server restarted?): request a new export', finishedAt: sql`now()` })
+    .where(
+      and(
+        eq(audienceExports.segmentId, segment.id),
+        eq(audienceExports.destination, input.destination),
+        inArray(audienceExports.status, ['queued', 'running']),
+        sql`${audienceExports.updatedAt} < now() - make_interval(secs => ${STALE_BUILD_MS / 1000})`,
+      ),
+    );
+
+  const [previous] = await db
+    .select({ id: audienceExports.id })
+    .from(audienceExports)
+    .where(and(eq(audienceExports.workspaceId, workspaceId), eq(audienceExports.segmentId, segment.id), eq(audienceExports.destination, input.destination), eq(audienceExports.status, 'done')))
+    .orderBy(desc(audienceExports.finishedAt))
+    .limit(1);
+  const [created] = await db
+    .insert(audienceExports)
+    .values({
+      workspaceId,
+      segmentId: segment.id,
+      destination: input.destination,
+      format: input.format,
+      mode: input.mode,
+      previousExportId: input.mode === 'DELTA' ? (previous?.id ?? null) : null,
+    })
+    .onConflictDoNothing()
+    .returning();
+  if (created) {
+    startExportBuild(db, created.id);
+    return created;
+  }
+  const [running] = await activeExport(db, segment.id, input.destination);
+  if (running) return running;
+  // The one in progress finished between our insert and this read: ask again.
+  return createAudienceExport(db, workspaceId, input);
+}
+
+/** The counts of `skippedInvalid` as a list, largest first. */
+export function skipCounts(row: AudienceExportRow): Array<{ reason: string; count: number }> {
+  return Object.entries(row.skippedInvalid)
+    .map(([reason, count]) => ({ reason, count }))
+    .sort((a, b) => b.count - a.count || a.reason.localeCompare(b.reason));
+}
+
+export function exportProgress(row: AudienceExportRow): number {
+  if (row.status === 'done') return 1;
+  return row.rowsTotal === 0 ? 0 : Math.min(1, row.rowsDone / row.rowsTotal);
+}
+
+export const downloadPath = (id: string): string => `/v1/exports/${id}`;

@@ -1,0 +1,42 @@
+/**
+ * A server process of the GraphQL throughput comparison, served by @hono/node-server on 127.0.0.1
+ * (a free port, printed as `listening <port>` on stdout):
+ * - `api`: the project's API (`createApiApp`) on the database of DATABASE_URL (migrations applied);
+ * - `hello`: a bare @apollo/server with `type Query { hello: String }` behind the same Hono adapter.
+ * Run by db-http.ts as `node --import tsx bench/db-http-server.ts api|hello`.
+ */
+import 'reflect-metadata';
+import type { AddressInfo } from 'node:net';
+import { ApolloServer } from '@apollo/server';
+import { serve } from '@hono/node-server';
+import { Hono } from 'hono';
+import { openDatabase } from '../api/db/index.js';
+import { createApiApp } from '../api/http/app.js';
+import { apolloHandler } from '../api/http/apollo.js';
+import type { ApiEnv } from '../api/http/env.js';
+import type { RequestContext } from '../api/context.js';
+
+const mode = process.argv[2];
+
+async function helloApp(): Promise<Hono<ApiEnv>> {
+  const server = new ApolloServer<RequestContext>({ typeDefs: 'type Query { hello: String }', resolvers: { Query: { hello: () => 'world' } } });
+  await server.start();
+  const app = new Hono<ApiEnv>();
+  app.post('/graphql', apolloHandler(server));
+  return app;
+}
+
+async function apiApp(): Promise<Hono<ApiEnv>> {
+  const url = process.env.DATABASE_URL;
+  if (!url) throw new Error('DATABASE_URL is required');
+  // The bench process applied the migrations when it created the database.
+  const { db } = await openDatabase({ driver: 'postgres', url, migrate: false });
+  return createApiApp({ db });
+}
+
+const app = mode === 'api' ? await apiApp() : mode === 'hello' ? await helloApp() : null;
+if (!app) throw new Error('usage: db-http-server.ts api|hello');
+const server = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, (info: AddressInfo) => {
+  console.log(`listening ${info.port}`);
+});
+process.on('SIGTERM', () => server.close(() => process.exit(0)));

@@ -1,0 +1,122 @@
+/**
+ * `npm run bench:export`: audience exports of a 1M-member segment to each destination on the real
+ * PostgreSQL, in a fresh database `ae_bench_export_<timestamp>` dropped at the end: the build
+ * (keyset batches, normalise + hash, snapshot writes), the streamed download of the file, and plain
+ * `COPY (select ...) TO STDOUT` (psql) of the same rows, with rows/s and peak RSS of each.
+ * Options: --members=N (default 1,000,000). BENCH_DATABASE_URL names the admin connection.
+ */
+import 'reflect-metadata';
+import { spawn } from 'node:child_process';
+import pg from 'pg';
+import { sql } from 'drizzle-orm';
+import { openDatabase } from '../api/db/index.js';
+import { createWorkspace } from '../api/auth/auth.service.js';
+import { SegmentService } from '../api/segments/segments.service.js';
+import { createAudienceExport, getAudienceExport } from '../api/exports/exports.service.js';
+import { settleExportBuilds } from '../api/exports/build.js';
+import { exportStream } from '../api/exports/download.js';
+import type { Destination } from '../api/exports/formats.js';
+import { fmt, formatTable, verdict } from './rules-measure.js';
+
+const ADMIN_URL = process.env.BENCH_DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/postgres';
+const TARGET_ROWS_PER_S = 400_000;
+const TARGET_RSS_MB = 150;
+const membersArg = process.argv.find((a) => a.startsWith('--members='))?.split('=')[1];
+const MEMBERS = membersArg === undefined ? 1_000_000 : Number(membersArg);
+if (!Number.isSafeInteger(MEMBERS) || MEMBERS <= 0) throw new Error('--members must be a positive integer');
+
+/** Runs `fn`, sampling RSS; returns its result, seconds and the peak RSS in MB. */
+async function measure<T>(fn: () => Promise<T>): Promise<{ value: T; seconds: number; rssMb: number }> {
+  let peak = process.memoryUsage().rss;
+  const timer = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 20);
+  const started = process.hrtime.bigint();
+  try {
+    const value = await fn();
+    peak = Math.max(peak, process.memoryUsage().rss);
+    return { value, seconds: Number(process.hrtime.bigint() - started) / 1e9, rssMb: peak / 2 ** 20 };
+  } finally {
+    clearInterval(timer);
+  }
+}
+
+/** `COPY (query) TO STDOUT` through psql; returns the number of lines it printed. */
+function copyOut(url: string, query: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('psql', [url, '-qAtc', `COPY (${query}) TO STDOUT`], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let lines = 0;
+    child.stdout.on('data', (chunk: Buffer) => {
+      for (let i = chunk.indexOf(10); i !== -1; i = chunk.indexOf(10, i + 1)) lines++;
+    });
+    child.on('error', reject);
+    child.on('close', (code) => (code === 0 ? resolve(lines) : reject(new Error(`psql exited with ${code}`))));
+  });
+}
+
+const COPY_COLUMNS: Record<Destination, string> = {
+  META: 'p.email, p.phone, p.first_name, p.last_name, p.city, p.region, p.postal_code, p.country, p.madid, p.external_id',
+  GOOGLE: 'p.email, p.phone, p.first_name, p.last_name, p.country, p.postal_code',
+  GENERIC:
+    "p.id, p.external_id, (select string_agg(v.visitor_id, ';') from profile_visitors v where v.profile_id = p.id), p.email, p.phone, m.joined_at",
+};
+
+const name = `ae_bench_export_${Date.now()}`;
+const admin = new pg.Client({ connectionString: ADMIN_URL });
+await admin.connect();
+await admin.query(`create database ${name}`);
+const url = new URL(ADMIN_URL);
+url.pathname = `/${name}`;
+const opened = await openDatabase({ driver: 'postgres', url: url.toString(), poolMax: 4 });
+const db = opened.db;
+try {
+  console.log(`export bench: ${MEMBERS.toLocaleString('en-US')} members, database ${name}, Node ${process.version}, RSS at start ${fmt(process.memoryUsage().rss / 2 ** 20, 0)} MB`);
+  const { workspace } = await createWorkspace(db, 'Bench');
+  const segmentId = (await new SegmentService(db, workspace.id).create({ slug: 'everyone', name: 'Everyone', type: 'static' })).id;
+  const load = await measure(async () => {
+    await db.execute(sql`
+      insert into profiles (workspace_id, external_id, email, phone, first_name, last_name, city, region, postal_code, country, consent_ads)
+      select ${workspace.id}, 'crm-' || i, 'User.' || i || '@Example.com', '+8490' || lpad((i % 10000000)::text, 7, '0'),
+        'Lan', 'Nguyễn', 'Hồ Chí Minh', 'Hồ Chí Minh', '700000', 'VN', true
+      from generate_series(1, ${MEMBERS}) as i`);
+    await db.execute(sql`
+      insert into profile_visitors (workspace_id, visitor_id, profile_id) select workspace_id, 'v-' || external_id, id from profiles
+      where workspace_id = ${workspace.id} and external_id like '%7'`);
+    await db.execute(sql`insert into segment_members (segment_id, profile_id, workspace_id) select ${segmentId}, id, workspace_id from profiles where workspace_id = ${workspace.id}`);
+    // What autovacuum does after a bulk load; without statistics the keyset batches are planned blind.
+    await db.execute(sql`analyze profiles; analyze segment_members; analyze profile_visitors`);
+  });
+  console.log(`loaded in ${fmt(load.seconds, 1)} s; RSS before the exports ${fmt(process.memoryUsage().rss / 2 ** 20, 0)} MB`);
+
+  const rows: string[][] = [];
+  for (const destination of ['META', 'GOOGLE', 'GENERIC'] as const) {
+    const build = await measure(async () => {
+      const created = await createAudienceExport(db, workspace.id, { segmentId, destination, format: 'CSV', mode: 'FULL' });
+      await settleExportBuilds();
+      return getAudienceExport(db, workspace.id, created.id);
+    });
+    const job = build.value;
+    if (job.status !== 'done') throw new Error(`${destination} export ${job.status}: ${job.error}`);
+    const download = await measure(async () => {
+      const reader = exportStream(db, job).getReader();
+      let bytes = 0;
+      for (let next = await reader.read(); !next.done; next = await reader.read()) bytes += next.value.byteLength;
+      return bytes;
+    });
+    const copy = await measure(() =>
+      copyOut(url.toString(), `select ${COPY_COLUMNS[destination]} from segment_members m join profiles p on p.id = m.profile_id where m.segment_id = '${segmentId}' and p.consent_ads`),
+    );
+    if (copy.value !== job.rowCount) console.warn(`COPY printed ${copy.value} rows, the export has ${job.rowCount}`);
+    const line = (what: string, m: { seconds: number; rssMb: number }, extra = '') => {
+      const perS = job.rowCount / m.seconds;
+      rows.push([`${destination} ${what}`, job.rowCount.toLocaleString('en-US'), fmt(m.seconds, 2), fmt(perS, 0), fmt(m.rssMb, 0), extra]);
+    };
+    line('build', build, `${verdict(job.rowCount / build.seconds >= TARGET_ROWS_PER_S)} / RSS ${verdict(build.rssMb < TARGET_RSS_MB)}`);
+    line(`download (${fmt(download.value / 2 ** 20, 0)} MB)`, download, `${verdict(job.rowCount / download.seconds >= TARGET_ROWS_PER_S)} / RSS ${verdict(download.rssMb < TARGET_RSS_MB)}`);
+    line('COPY TO STDOUT (psql)', copy, 'baseline');
+  }
+  console.log(`\ntargets: >= ${TARGET_ROWS_PER_S.toLocaleString('en-US')} rows/s, peak RSS < ${TARGET_RSS_MB} MB (RSS of this process; COPY runs in psql)\n`);
+  console.log(formatTable(['phase', 'rows', 's', 'rows/s', 'peak RSS MB', 'verdict'], rows));
+} finally {
+  await opened.close();
+  await admin.query(`drop database if exists ${name} with (force)`);
+  await admin.end();
+}

@@ -1,0 +1,88 @@
+import { sql } from 'drizzle-orm';
+import { boolean, index, integer, jsonb, pgEnum, pgTable, primaryKey, text, uniqueIndex, uuid, type AnyPgColumn } from 'drizzle-orm/pg-core';
+import { segments } from './segments.js';
+import { workspaces } from './workspaces.js';
+import { timestamptz } from './columns.js';
+
+export const exportDestination = pgEnum('export_destination', ['META', 'GOOGLE', 'GENERIC']);
+export const exportFormat = pgEnum('export_format', ['CSV', 'JSONL']);
+export const exportMode = pgEnum('export_mode', ['FULL', 'DELTA']);
+export const exportStatus = pgEnum('export_status', ['queued', 'running', 'done', 'failed']);
+export const exportRowAction = pgEnum('export_row_action', ['add', 'remove']);
+
+/** An audience export of one segment to one destination; built in the background, downloaded when done. */
+export const audienceExports = pgTable(
+  'audience_exports',
+  {
+    id: uuid('id').defaultRandom().primaryKey(),
+    workspaceId: uuid('workspace_id')
+      .notNull()
+      .references(() => workspaces.id, { onDelete: 'cascade' }),
+    segmentId: uuid('segment_id')
+      .notNull()
+      .references(() => segments.id, { onDelete: 'cascade' }),
+    destination: exportDestination('destination').notNull(),
+    format: exportFormat('format').notNull(),
+    mode: exportMode('mode').notNull(),
+    status: exportStatus('status').notNull().default('queued'),
+    /** Members processed so far, of `rowsTotal` (progress). */
+    rowsDone: integer('rows_done').notNull().default(0),
+    rowsTotal: integer('rows_total').notNull().default(0),
+    /** Rows of the file (adds and removes), final once done. */
+    rowCount: integer('row_count').notNull().default(0),
+    /** Counts per reason: 'no-identifier' (row skipped) and 'invalid:<COLUMN>' (value dropped). */
+    skippedInvalid: jsonb('skipped_invalid').$type<Record<string, number>>().notNull().default({}),
+    /** The done export of the same segment and destination a DELTA is computed against. */
+    previousExportId: uuid('previous_export_id').references((): AnyPgColumn => audienceExports.id, { onDelete: 'set null' }),
+    /** Why it failed, in plain words; null unless failed. */
+    error: text('error'),
+    createdAt: timestamptz('created_at').notNull().defaultNow(),
+    /** Heartbeat: touched after every batch, so a build that died with its process is recognisable. */
+    updatedAt: timestamptz('updated_at').notNull().defaultNow(),
+    startedAt: timestamptz('started_at'),
+    finishedAt: timestamptz('finished_at'),
+  },
+  (t) => [
+    index('audience_exports_previous_idx').on(t.workspaceId, t.segmentId, t.destination, t.finishedAt),
+    // At most one export of a segment to a destination in progress: a second request reuses it.
+    uniqueIndex('audience_exports_one_active_uq')
+      .on(t.segmentId, t.destination)
+      .where(sql`${t.status} in ('queued', 'running')`),
+  ],
+);
+
+/**
+ * What an export holds per profile: the audience the destination has after it (`add`) and the
+ * people it removes (`remove`), with the formatted cells as sent (without the DELTA `action` cell),
+ * so a download replays exactly and a later DELTA can remove someone who has since been erased.
+ * `sent` is false for members a DELTA carries over unchanged (held by the destination, not in its file).
+ *
+ * Retention: the cells are the destination's own form - e-mail, phone, names, city, region and Meta's
+ * ZIP/COUNTRY only as SHA-256 hashes, never raw; what platforms take in clear (MADID, Google's
+ * Country and Zip, the GENERIC file's profile, external and visitor ids) stays as sent, and META
+ * EXTERN_ID is written as its SHA-256 (the form an erasure tombstone keeps). Keeping these rows after
+ * an erasure is the price of being able to tell the platform to drop that person; they go when the
+ * export (or its workspace, or its segment) is deleted.
+ */
+export const audienceExportRows = pgTable(
+  'audience_export_rows',
+  {
+    exportId: uuid('export_id')
+      .notNull()
+      .references(() => audienceExports.id, { onDelete: 'cascade' }),
+    /** No foreign key: the row must outlive an erased profile. */
+    profileId: uuid('profile_id').notNull(),
+    action: exportRowAction('action').notNull(),
+    sent: boolean('sent').notNull(),
+    /** The cells as a JSON array, kept as text: written and read whole, never queried into. */
+    cells: text('cells').notNull(),
+    joinedAt: timestamptz('joined_at'),
+  },
+  (t) => [
+    primaryKey({ columns: [t.exportId, t.profileId] }),
+    index('audience_export_rows_sent_idx').on(t.exportId, t.profileId).where(sql`${t.sent}`),
+  ],
+);
+
+export type AudienceExportRow = typeof audienceExports.$inferSelect;
+export type AudienceExportSnapshotRow = typeof audienceExportRows.$inferSelect;
