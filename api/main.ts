@@ -11,6 +11,7 @@ import { workspaces } from '../drizzle/index.js';
 import { createApiApp } from './http/app.js';
 import { seedDemo, type SeedResult } from './seed/seed.js';
 import { ensureDevKeys } from './dev-keys.js';
+import { startRefreshScheduler } from './segments/refresh-scheduler.js';
 
 const port = Number(process.env.PORT ?? 4000);
 const host = process.env.HOST ?? '127.0.0.1';
@@ -30,11 +31,16 @@ if (!existing) {
 // npm start (scripts/dev.ts) keeps the keys in a git-ignored file to wire the Worker on every start.
 if (process.env.DEV_KEYS_FILE) await ensureDevKeys(db, process.env.DEV_KEYS_FILE, seeded);
 
+// Time windows ("in the last 30 days") move without events: recompute memberships periodically.
+const refreshMinutes = Number(process.env.REFRESH_INTERVAL_MINUTES ?? 15);
+const scheduler = refreshMinutes > 0 ? startRefreshScheduler(db, refreshMinutes * 60_000) : null;
+
 const server = serve({ fetch: createApiApp({ db }).fetch, port, hostname: host }, (info) => {
   console.log(`Audience Edge API on http://${host}:${info.port}/graphql (${opened.kind}); health: /healthz`);
 });
 
 function shutdown(): void {
+  scheduler?.stop();
   server.close(() => {
     void opened.close().then(() => process.exit(0));
   });
