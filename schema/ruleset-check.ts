@@ -6,6 +6,7 @@
 import type { ConditionValue } from './rule.js';
 import { RULE_LIMITS, type AttrType } from './rule.js';
 import { DAYS_OPERATORS, isOperator, LIST_OPERATORS, MAX_DAYS, operatorAccepts, PRESENCE_OPERATORS } from './validate-operators.js';
+import { checkSplits } from './ruleset-splits.js';
 import { MAX_HISTORY_DAYS, RULESET_FORMAT, type ConditionEntry, type CountEntry, type Expr, type FilterEntry, type Ruleset, type RulesetSegment } from './ruleset-types.js';
 
 const ATTR_TYPES: readonly AttrType[] = ['string', 'number', 'boolean', 'date', 'stringList'];
@@ -124,6 +125,7 @@ export function checkRuleset(json: unknown): { ok: true; ruleset: Ruleset } | { 
     const sizes = { c: Array.isArray(json.conditions) ? json.conditions.length : 0, e: counts?.length ?? 0, s: i };
     if (s.scope === 'edge' && !checkExpr(s.rule, sizes, 0)) errors.push(`segments[${i}] (${s.slug}) has an invalid rule`);
   });
+  checkSplits(json.splits, seen, errors);
   if (errors.length > 0) return { ok: false, errors };
   return { ok: true, ruleset: json as unknown as Ruleset };
 }

@@ -7,6 +7,7 @@
 import type { EvalContext } from './context.js';
 import { checkRuleset } from './ruleset-check.js';
 import { Engine } from './ruleset-engine.js';
+import type { RulesetSplit } from './ruleset-types.js';
 
 /**
  * A ruleset ready to evaluate (opaque; build it with `prepareRuleset`).
@@ -15,6 +16,8 @@ import { Engine } from './ruleset-engine.js';
 export interface PreparedRuleset {
   readonly version: string;
   readonly maxPageViewDays: number;
+  /** The ruleset's A/B splits as downloaded (checked; empty when it has none). Not used by evaluation. */
+  readonly splits: readonly RulesetSplit[];
   /** @internal */
   readonly engine: Engine;
 }
@@ -28,7 +31,8 @@ export function prepareRuleset(json: unknown): { ok: true; ruleset: PreparedRule
   if (!checked.ok) return checked;
   try {
     const engine = new Engine(checked.ruleset);
-    return { ok: true, ruleset: { version: engine.version, maxPageViewDays: engine.maxPageViewDays, engine } };
+    const splits = checked.ruleset.splits ?? [];
+    return { ok: true, ruleset: { version: engine.version, maxPageViewDays: engine.maxPageViewDays, splits, engine } };
   } catch (error) {
     return { ok: false, errors: [`the ruleset could not be prepared: ${error instanceof Error ? error.message : String(error)}`] };
   }

@@ -3,6 +3,7 @@
  * definitions it is compiled from. See schema/ruleset.ts.
  */
 import type { ConditionNode, ConditionValue, RuleNode, Scope } from './rule.js';
+import type { SplitVariant } from './split.js';
 
 /** The ruleset document format this module writes and reads. */
 export const RULESET_FORMAT = 1;
@@ -47,6 +48,21 @@ export interface Ruleset {
   filters: FilterEntry[];
   counts: CountEntry[];
   segments: RulesetSegment[];
+  /**
+   * A/B splits of the ruleset's segments (schema/split.ts), absent when there are none (rulesets
+   * written before splits reached the edge have no such field and stay valid).
+   */
+  splits?: RulesetSplit[];
+}
+
+/**
+ * An A/B split of a published segment, as the edge assigns it.
+ * @example const s: RulesetSplit = { segment: 'vn-mobile', name: 'hero', variants: [{ name: 'control', weight: 1 }, { name: 'new', weight: 1 }] };
+ */
+export interface RulesetSplit {
+  segment: string;
+  name: string;
+  variants: SplitVariant[];
 }
 
 /**

@@ -21,11 +21,14 @@ import {
   type FilterEntry,
   type Ruleset,
   type RulesetSegment,
+  type RulesetSplit,
   type SegmentDefinition,
 } from './ruleset-types.js';
+import { compileSplits } from './ruleset-splits.js';
 
 export * from './ruleset-types.js';
 export { prepareRuleset, evaluateRuleset, type PreparedRuleset } from './ruleset-prepare.js';
+export { splitKey, variantsOf } from './ruleset-splits.js';
 
 class Interner<T> {
   readonly items: T[] = [];
@@ -94,12 +97,20 @@ function group(op: 'and' | 'or', parts: Expr[]): Expr {
   return [op, ...flat];
 }
 
+/** What compileRuleset writes besides the segments: the version name and the A/B splits. */
+export interface CompileOptions {
+  version?: string;
+  /** Splits of these segments; those of other segments, invalid ones and repeats are left out. */
+  splits?: readonly RulesetSplit[];
+}
+
 /**
  * Compiles published segments into a ruleset. Duplicate slugs keep the first definition;
- * references to segments not given compile to false (unpublished, archived or unknown).
+ * references to segments not given compile to false (unpublished, archived or unknown). The
+ * `splits` field is written only when some split remains (so rulesets without any are unchanged).
  * @example compileRuleset([{ slug: 'vn', scope: 'edge', rule: { kind: 'condition', attr: 'geo.country', attrType: 'string', op: 'eq', value: { kind: 'scalar', value: 'VN' } } }], { version: '7' }).conditions.length; // 1
  */
-export function compileRuleset(segments: readonly SegmentDefinition[], options: { version?: string } = {}): Ruleset {
+export function compileRuleset(segments: readonly SegmentDefinition[], options: CompileOptions = {}): Ruleset {
   const seen = new Set<string>();
   const unique = segments.filter((s) => !seen.has(s.slug) && seen.add(s.slug));
   const ordered = dependencyOrder(unique);
@@ -145,6 +156,7 @@ export function compileRuleset(segments: readonly SegmentDefinition[], options: 
   const compiled: RulesetSegment[] = ordered.map((s, i) =>
     s.scope === 'edge' ? { slug: s.slug, scope: 'edge', rule: compile(s.rule, i) } : { slug: s.slug, scope: 'profile' },
   );
+  const splits = compileSplits(options.splits ?? [], new Set(compiled.map((s) => s.slug)));
   return {
     format: RULESET_FORMAT,
     version: options.version ?? '0',
@@ -154,5 +166,6 @@ export function compileRuleset(segments: readonly SegmentDefinition[], options: 
     filters: filters.items,
     counts: counts.items,
     segments: compiled,
+    ...(splits.length > 0 ? { splits } : {}),
   };
 }

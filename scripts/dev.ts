@@ -2,8 +2,10 @@
  * `npm start`: the API and the edge Worker together, wired to each other, for local development.
  * Starts the API (api/main.ts: PGlite in .data/pglite unless DATABASE_URL; the demo workspace on
  * an empty database), waits for /healthz, reads the dev keys the API keeps in .data/dev-keys.json,
- * then runs `wrangler dev` on 127.0.0.1 with the API URL, the edge key and a cookie secret (made
- * once, kept in .data/dev-edge.json) as vars. Ctrl-C stops both. Env: PORT (API, 4000), EDGE_PORT (8787).
+ * then runs `wrangler dev` on 127.0.0.1 with the API URL, the edge key, a cookie secret and an
+ * identify secret (made once, kept in .data/dev-edge.json; the identify secret is also the API's
+ * IDENTIFY_SECRET, so its issueIdentifyToken tokens pass the Worker) as vars. Ctrl-C stops both.
+ * Env: PORT (API, 4000), EDGE_PORT (8787).
  */
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -21,21 +23,28 @@ const keysFile = join(dataDir, 'dev-keys.json');
 const edgeFile = join(dataDir, 'dev-edge.json');
 const TSX = fileURLToPath(new URL('../node_modules/tsx/dist/cli.mjs', import.meta.url));
 
-/** The Worker's cookie secret: random, made on the first start and kept so cookies survive restarts. */
-function cookieSecret(): string {
+/**
+ * The Worker's cookie secret and the identify secret it shares with the API: random, made on the
+ * first start (each when missing) and kept so cookies and tokens survive restarts.
+ */
+function devSecrets(): { cookieSecret: string; identifySecret: string } {
   mkdirSync(dataDir, { recursive: true });
-  if (existsSync(edgeFile)) {
-    const saved = JSON.parse(readFileSync(edgeFile, 'utf8')) as { cookieSecret?: unknown };
-    if (typeof saved.cookieSecret === 'string' && saved.cookieSecret.length >= 16) return saved.cookieSecret;
+  const saved = (existsSync(edgeFile) ? JSON.parse(readFileSync(edgeFile, 'utf8')) : {}) as Record<string, unknown>;
+  const usable = (value: unknown): value is string => typeof value === 'string' && value.length >= 16;
+  const secrets = {
+    cookieSecret: usable(saved.cookieSecret) ? saved.cookieSecret : randomBytes(32).toString('base64url'),
+    identifySecret: usable(saved.identifySecret) ? saved.identifySecret : randomBytes(32).toString('base64url'),
+  };
+  if (secrets.cookieSecret !== saved.cookieSecret || secrets.identifySecret !== saved.identifySecret) {
+    writeFileSync(edgeFile, `${JSON.stringify(secrets, null, 2)}\n`, { mode: 0o600 });
   }
-  const secret = randomBytes(32).toString('base64url');
-  writeFileSync(edgeFile, `${JSON.stringify({ cookieSecret: secret }, null, 2)}\n`, { mode: 0o600 });
-  return secret;
+  return secrets;
 }
+const secrets = devSecrets();
 
 const api = spawn(process.execPath, [TSX, 'api/main.ts'], {
   cwd: ROOT,
-  env: { ...process.env, PORT: String(apiPort), HOST: '127.0.0.1', DEV_KEYS_FILE: keysFile },
+  env: { ...process.env, PORT: String(apiPort), HOST: '127.0.0.1', DEV_KEYS_FILE: keysFile, IDENTIFY_SECRET: secrets.identifySecret },
   stdio: ['ignore', 'pipe', 'pipe'],
   detached: true,
 });
@@ -61,7 +70,7 @@ try {
   console.log(`[dev]  API up; starting wrangler dev on 127.0.0.1:${edgePort}`);
   edge = await startWranglerDev({
     port: edgePort,
-    vars: { API_URL: apiUrl, EDGE_API_KEY: keys.edgeKey, COOKIE_SECRET: cookieSecret(), DEV_CF_HEADER: 'true' },
+    vars: { API_URL: apiUrl, EDGE_API_KEY: keys.edgeKey, COOKIE_SECRET: secrets.cookieSecret, IDENTIFY_SECRET: secrets.identifySecret, DEV_CF_HEADER: 'true' },
     onLine: (line) => console.log(`[edge] ${line}`),
   });
   edge.child.once('exit', (code) => {

@@ -9,6 +9,7 @@ import { BadInputError, ConflictError, NotFoundError } from '../errors.js';
 import { asUuid } from '../graphql/ids.js';
 import { profiles, segmentMembers, segmentSplits, type SegmentSplitRow } from '../../drizzle/index.js';
 import { splitBucket, assignVariant, validateSplit, variantBounds, type SplitVariant } from '../../schema/split.js';
+import { rebuildRuleset } from '../segments/ruleset.service.js';
 import { segmentInWorkspace } from './segments.lookup.js';
 
 export interface SplitCounts {
@@ -21,14 +22,21 @@ export interface SplitCounts {
 const sameVariants = (a: readonly SplitVariant[], b: readonly SplitVariant[]) =>
   a.length === b.length && a.every((v, i) => v.name === b[i]?.name && v.weight === b[i]?.weight);
 
-/** Defines a split; the same definition again returns it, a different one under the same name is a CONFLICT. */
+/**
+ * Defines a split; the same definition again returns it, a different one under the same name is a
+ * CONFLICT. A new split of a published segment rebuilds the edge ruleset at once (the edge assigns
+ * variants from it).
+ */
 export async function defineSplit(db: Database, workspaceId: string, segmentId: string, name: string, variants: readonly SplitVariant[]): Promise<SegmentSplitRow> {
   const segment = await segmentInWorkspace(db, workspaceId, segmentId);
   const checked = validateSplit(name, variants);
   if (!checked.ok) throw new BadInputError(checked.errors.map((e) => `${e.path}: ${e.message}`).join('; '), { problems: checked.errors });
   if (segment.status === 'archived') throw new ConflictError(`Segment '${segment.slug}' is archived`);
   const [made] = await db.insert(segmentSplits).values({ workspaceId, segmentId: segment.id, name, variants: checked.value }).onConflictDoNothing().returning();
-  if (made) return made;
+  if (made) {
+    if (segment.status === 'published') await rebuildRuleset(db, workspaceId);
+    return made;
+  }
   const [existing] = await db.select().from(segmentSplits).where(and(eq(segmentSplits.segmentId, segment.id), eq(segmentSplits.name, name)));
   if (!existing) throw new ConflictError(`Split '${name}' was changed concurrently; try again`);
   if (!sameVariants(existing.variants, checked.value)) {

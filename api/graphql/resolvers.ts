@@ -5,6 +5,7 @@ import { AnalyticsFieldResolver, AnalyticsResolver } from '../analytics/analytic
 import { AuthResolver } from '../auth/auth.resolver.js';
 import { AudienceExportResolver } from '../exports/exports.resolver.js';
 import { EventResolver } from '../events/events.resolver.js';
+import { IdentifyResolver } from '../identify/identify.resolver.js';
 import { ProfileFieldResolver } from '../profiles/profile-fields.resolver.js';
 import { ProfileResolver } from '../profiles/profiles.resolver.js';
 import { CategoryResolver } from '../segments/categories.resolver.js';
@@ -26,4 +27,5 @@ export const resolvers = [
   AudienceExportResolver,
   AnalyticsResolver,
   AnalyticsFieldResolver,
+  IdentifyResolver,
 ] as const;

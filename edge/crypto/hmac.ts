@@ -3,12 +3,15 @@
  * per isolate and secret.
  */
 const encoder = new TextEncoder();
-const keys = new Map<string, Promise<CryptoKey>>();
+const importKey = (secret: string) => crypto.subtle.importKey('raw', encoder.encode(secret), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign']);
+// Typed through importKey (not the global CryptoKey type) so this compiles with Node's types too:
+// the API's tests verify its tokens with this very module.
+const keys = new Map<string, ReturnType<typeof importKey>>();
 
-function keyFor(secret: string): Promise<CryptoKey> {
+function keyFor(secret: string): ReturnType<typeof importKey> {
   let key = keys.get(secret);
   if (!key) {
-    key = crypto.subtle.importKey('raw', encoder.encode(secret), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign']);
+    key = importKey(secret);
     if (keys.size < 16) keys.set(secret, key);
   }
   return key;

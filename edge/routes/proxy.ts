@@ -1,6 +1,6 @@
 /**
  * Proxy mode (when `ORIGIN_URL` is set): every request the Worker does not answer itself goes to
- * the origin with `x-audience-tags` and `x-visitor-id`, and the response carries the updated
+ * the origin with `x-audience-tags`, `x-audience-variants` and `x-visitor-id`, and the response carries the updated
  * cookie. Only page navigations (GET of a document) count as page views; assets are tagged from
  * the current state without changing it. Without an origin, unknown paths are 404.
  */
@@ -12,6 +12,22 @@ import { runVisit } from '../visit/run.js';
 
 export const TAGS_HEADER = 'x-audience-tags';
 export const VISITOR_HEADER = 'x-visitor-id';
+export const VARIANTS_HEADER = 'x-audience-variants';
+
+/**
+ * The variants as a header value: `<segment>:<split>=<variant>` pairs joined by `,`, the split and
+ * variant names percent-encoded (encodeURIComponent; slugs need none), so `,` `=` `:` and non-ASCII
+ * names stay unambiguous.
+ * @example variantsHeader({ 'vn-mobile:hero': 'new' }); // 'vn-mobile:hero=new'
+ */
+export function variantsHeader(variants: Record<string, string>): string {
+  return Object.entries(variants)
+    .map(([key, variant]) => {
+      const at = key.indexOf(':');
+      return `${key.slice(0, at)}:${encodeURIComponent(key.slice(at + 1))}=${encodeURIComponent(variant)}`;
+    })
+    .join(',');
+}
 
 export const proxyRoutes = new Hono<AppEnv>();
 
@@ -37,6 +53,7 @@ proxyRoutes.all('*', async (c) => {
   const headers = new Headers(request.headers);
   // Whatever the client sent under these names is not ours: never forward a forged tag.
   headers.set(TAGS_HEADER, outcome.tags.join(','));
+  headers.set(VARIANTS_HEADER, variantsHeader(outcome.variants));
   if (outcome.visitorId) headers.set(VISITOR_HEADER, outcome.visitorId);
   else headers.delete(VISITOR_HEADER);
   headers.delete('host');

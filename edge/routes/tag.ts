@@ -1,5 +1,7 @@
 /**
- * `POST /v1/tag` { url, referrer? } -> { visitorId, tags, ruleset } with the updated cookie.
+ * `POST /v1/tag` { url, referrer? } -> { visitorId, tags, ruleset, variants } with the updated
+ * cookie; `variants` maps `<segment>:<split>` to the visitor's variant of each split of a tagged
+ * segment (`{}` when none).
  */
 import { Hono } from 'hono';
 import { readJsonObject } from '../http/body.js';
@@ -24,7 +26,7 @@ tagRoutes.on(['POST', 'OPTIONS'], '/', cors(['POST']), async (c) => {
   );
   const headers = new Headers({ 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' });
   if (outcome.setCookie) headers.append('set-cookie', outcome.setCookie);
-  const answer = { visitorId: outcome.visitorId, tags: outcome.tags, ruleset: outcome.rulesetVersion };
+  const answer = { visitorId: outcome.visitorId, tags: outcome.tags, ruleset: outcome.rulesetVersion, variants: outcome.variants };
   return new Response(JSON.stringify(answer), { status: 200, headers });
 });
 

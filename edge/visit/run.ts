@@ -1,9 +1,10 @@
 /**
  * One visit, shared by `/v1/tag` and proxy mode: read the visitor's state, build the context,
- * evaluate the ruleset, record the page view, sign the new state and report the view.
+ * evaluate the ruleset, assign the A/B split variants of the tagged segments, record the page view,
+ * sign the new state and report the view.
  */
 import { appendPageView, buildEdgeContext, type VisitorHistory } from '../../schema/context.js';
-import { evaluateRuleset, type PreparedRuleset } from '../../schema/ruleset.js';
+import { evaluateRuleset, variantsOf, type PreparedRuleset } from '../../schema/ruleset.js';
 import { classifyDevice } from '../context/device.js';
 import { DEV_CF_HEADER, geoFromCf, geoFromDevHeader } from '../context/geo.js';
 import type { Services } from '../services.js';
@@ -28,6 +29,11 @@ export interface VisitInput {
 export interface VisitOutcome {
   visitorId: string | null;
   tags: string[];
+  /**
+   * The variant of every split of a tagged segment, keyed `<segment>:<split>`, assigned over the
+   * visitor id (schema/split.ts); empty without a visitor id (consent refused, no cookie secret).
+   */
+  variants: Record<string, string>;
   rulesetVersion: string | null;
   /** A Set-Cookie header value to send, if any. */
   setCookie: string | null;
@@ -68,18 +74,25 @@ export async function runVisit(services: Services, input: VisitInput, waitUntil:
   const ctx = buildEdgeContext(edgeRequest, state?.history ?? null, now, identity?.segments);
   const tags = evaluate(ruleset, ctx, now);
   const rulesetVersion = ruleset?.version ?? null;
+  const outcome = (visitorId: string | null, setCookie: string | null): VisitOutcome => ({
+    visitorId,
+    tags,
+    variants: visitorId && ruleset ? variantsOf(ruleset.splits, tags, visitorId) : {},
+    rulesetVersion,
+    setCookie,
+  });
 
   if (refused) {
     const hadCookie = readCookie(headers.get('cookie'), VISITOR_COOKIE) !== null;
-    return { visitorId: null, tags, rulesetVersion, setCookie: hadCookie ? clearCookie(VISITOR_COOKIE, input.sameSite) : null };
+    return outcome(null, hadCookie ? clearCookie(VISITOR_COOKIE, input.sameSite) : null);
   }
   const secret = services.config.cookieSecret;
-  if (!secret) return { visitorId: null, tags, rulesetVersion, setCookie: null };
-  if (!input.recordView) return { visitorId: state?.id ?? null, tags, rulesetVersion, setCookie: null };
+  if (!secret) return outcome(null, null);
+  if (!input.recordView) return outcome(state?.id ?? null, null);
 
   const path = ctx.attributes['page.path'];
   const host = ctx.attributes['page.host'];
-  if (typeof path !== 'string' || typeof host !== 'string') return { visitorId: state?.id ?? null, tags, rulesetVersion, setCookie: null };
+  if (typeof path !== 'string' || typeof host !== 'string') return outcome(state?.id ?? null, null);
   const keepDays = ruleset ? ruleset.maxPageViewDays : DEFAULT_KEEP_DAYS;
   const history: VisitorHistory = appendPageView(state?.history ?? null, { at: now, path, host }, keepDays, STATE_LIMITS.maxViews);
   const next: VisitorState = { id: state?.id ?? crypto.randomUUID(), history };
@@ -103,5 +116,5 @@ export async function runVisit(services: Services, input: VisitInput, waitUntil:
       waitUntil,
     );
   }
-  return { visitorId: next.id, tags, rulesetVersion, setCookie };
+  return outcome(next.id, setCookie);
 }

@@ -5,7 +5,7 @@
  */
 import { createExecutionContext, waitOnExecutionContext } from 'cloudflare:test';
 import { expect } from 'vitest';
-import { compileRuleset } from '../../schema/ruleset.js';
+import { compileRuleset, type RulesetSplit } from '../../schema/ruleset.js';
 import { buildCatalogue } from '../../schema/attributes.js';
 import type { SegmentInfo } from '../../schema/validate.js';
 import { validateRule } from '../../schema/validate.js';
@@ -28,8 +28,8 @@ export const SEGMENTS: Array<{ slug: string; rule: unknown; scope: Scope }> = [
   { slug: 'loyal-visitor', scope: 'edge', rule: { segment: 'loyal' } },
 ];
 
-/** The API's ruleset body for these segments (compiled exactly as the API compiles it). */
-export function rulesetJson(segments = SEGMENTS, version = 'v-test-1'): unknown {
+/** The API's ruleset body for these segments and splits (compiled exactly as the API compiles it). */
+export function rulesetJson(segments = SEGMENTS, version = 'v-test-1', splits: readonly RulesetSplit[] = []): unknown {
   const catalogue = buildCatalogue([]);
   const infos = new Map<string, SegmentInfo>(segments.map((s) => [s.slug, { status: 'published', scope: s.scope, references: [] }]));
   const compiled = segments.map((s) => {
@@ -37,7 +37,7 @@ export function rulesetJson(segments = SEGMENTS, version = 'v-test-1'): unknown 
     if (!result.ok) throw new Error(`test segment ${s.slug} is invalid: ${JSON.stringify(result.errors)}`);
     return { slug: s.slug, rule: result.rule, scope: result.scope };
   });
-  return JSON.parse(JSON.stringify(compileRuleset(compiled, { version })));
+  return JSON.parse(JSON.stringify(compileRuleset(compiled, { version, splits })));
 }
 
 export type RulesetMode = 'ok' | 'down' | 'garbage' | 'invalid' | 'status500' | 'hang';
@@ -165,6 +165,7 @@ export interface TagAnswer {
   visitorId: string | null;
   tags: string[];
   ruleset: string | null;
+  variants: Record<string, string>;
 }
 
 export async function tagAnswer(response: Response): Promise<TagAnswer> {

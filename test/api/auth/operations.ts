@@ -9,6 +9,7 @@ import type { TestWorkspace } from '../harness.js';
 import { analyticsOperations } from './analytics-operations.js';
 import { segmentFixtures, segmentOperations } from './segment-operations.js';
 import { exportFixtures, exportOperations } from './export-operations.js';
+import { identifyOperations } from './identify-operations.js';
 
 export interface AuthFixtures {
   db: Database;
@@ -93,4 +94,5 @@ export const operations: AuthorizedOperation[] = [
   ...segmentOperations,
   ...analyticsOperations,
   ...exportOperations,
+  ...identifyOperations,
 ];
