@@ -125,7 +125,13 @@ export function connectionFrom<R, T = R>(
 ): Connection<T> {
   const hasNextPage = rows.length > page.first;
   const kept = rows.slice(0, page.first);
-  const edges = kept.map((row) => ({ node: toNode(row), cursor: encodeCursor(cursorOf(row)) }));
+  // Cursors are encoded when read: most queries ask for the nodes (and pageInfo), not every cursor.
+  const edges = kept.map((row) => ({
+    node: toNode(row),
+    get cursor(): string {
+      return encodeCursor(cursorOf(row));
+    },
+  }));
   return {
     edges,
     pageInfo: {

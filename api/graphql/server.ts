@@ -1,6 +1,6 @@
-/** The Apollo server: one error mapping, depth and complexity limits, introspection on, no CDN landing page. */
+/** The Apollo server: one error mapping, depth and complexity limits, introspection on, no CDN landing page, no cache-control plugin. */
 import { ApolloServer } from '@apollo/server';
-import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import type { RequestContext } from '../context.js';
 import { formatGraphQLError } from '../errors.js';
 import { queryLimits } from './limits.js';
@@ -12,7 +12,9 @@ export function createApolloServer(): ApolloServer<RequestContext> {
     formatError: formatGraphQLError,
     introspection: true,
     validationRules: [queryLimits()],
-    plugins: [ApolloServerPluginLandingPageDisabled()],
+    // No cache hints are used (responses are per key): the cache-control plugin would only add a
+    // hook around every field resolution.
+    plugins: [ApolloServerPluginLandingPageDisabled(), ApolloServerPluginCacheControlDisabled()],
     includeStacktraceInErrorResponses: false,
   });
 }

@@ -3,7 +3,7 @@
  * the edge REST endpoints under /v1, a body size limit, bearer-key authentication and JSON errors
  * from the one error mapping (toHttpError).
  */
-import { Hono } from 'hono';
+import { Hono, type MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import type { Database } from '../db/index.js';
 import { toHttpError } from '../errors.js';
@@ -16,6 +16,29 @@ import { exportRoutes } from './exports.js';
 import { restRoutes } from './rest.js';
 
 export const MAX_BODY_BYTES = 1024 * 1024;
+
+/**
+ * Refuses bodies over `maxSize` bytes with 413. A body with a Content-Length (and no
+ * Transfer-Encoding) is judged on that header alone: the HTTP parser delivers exactly that many
+ * bytes, and the body stays unread for the handler's own fast read (@hono/node-server reads it
+ * straight from the socket unless something touched `request.body`, which builds a web stream).
+ * Other bodies (chunked) go through Hono's bodyLimit, which counts the bytes as they arrive.
+ */
+function limitBody(maxSize: number): MiddlewareHandler<ApiEnv> {
+  // The unread rest of the body makes the connection unusable: tell the client not to reuse it.
+  const tooLarge: Parameters<typeof bodyLimit>[0]['onError'] = (c) =>
+    c.json({ error: { code: 'PAYLOAD_TOO_LARGE', message: `The request body is larger than ${maxSize} bytes` } }, 413, { connection: 'close' });
+  const counting = bodyLimit({ maxSize, onError: tooLarge });
+  return async (c, next) => {
+    const method = c.req.method;
+    if (method === 'GET' || method === 'HEAD') return next(); // no body (a Request cannot carry one)
+    const length = c.req.header('content-length');
+    if (length !== undefined && c.req.header('transfer-encoding') === undefined) {
+      return parseInt(length, 10) > maxSize ? tooLarge(c) : next();
+    }
+    return counting(c, next);
+  };
+}
 
 export interface ApiAppOptions {
   db: Database;
@@ -38,15 +61,7 @@ export function createApiApp(options: ApiAppOptions): Hono<ApiEnv> {
   app.get('/healthz', (c) => c.json({ ok: true }));
   app.get('/graphql/static/*', (c) => serveIdeAsset(c));
 
-  app.use(
-    '*',
-    bodyLimit({
-      maxSize: MAX_BODY_BYTES,
-      // The unread rest of the body makes the connection unusable: tell the client not to reuse it.
-      onError: (c) =>
-        c.json({ error: { code: 'PAYLOAD_TOO_LARGE', message: `The request body is larger than ${MAX_BODY_BYTES} bytes` } }, 413, { connection: 'close' }),
-    }),
-  );
+  app.use('*', limitBody(MAX_BODY_BYTES));
   app.use('*', async (c, next) => {
     const now = options.now?.() ?? new Date();
     c.set('db', options.db);
