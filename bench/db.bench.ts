@@ -14,7 +14,7 @@ import { createWorkspace } from '../api/auth/auth.service.js';
 import { defineTrait } from '../api/traits/traits.service.js';
 import { loadPublishedDefinitions } from '../api/segments/definitions.js';
 import { createLifecycleSegments } from '../api/segments/lifecycle.service.js';
-import { refreshProfiles, refreshWorkspace } from '../api/segments/membership.service.js';
+import { profileEvaluationSql, refreshProfiles, refreshWorkspace } from '../api/segments/membership.service.js';
 import { compileRuleSql } from '../api/segments/rule-sql.js';
 import { SegmentService } from '../api/segments/segments.service.js';
 import { profiles, segmentMembers } from '../drizzle/index.js';
@@ -172,10 +172,8 @@ try {
   const picked = await a.query<{ id: string }>(`select id from profiles tablesample bernoulli (1) repeatable (7) where workspace_id = $1 limit ${SINGLE_PROFILE_RUNS + 3}`, [ws]);
   const ids = picked.rows.map((r) => r.id);
   const dynamic = [...definitions.byId.values()].filter((d) => d.type === 'dynamic');
-  const env = { now: NOW, segment: (slug: string) => definitions.bySlug.get(slug) };
-  const evaluation = (id: string) =>
-    sql`select ${profiles.id} as id, ${sql.join(dynamic.map((d, i) => sql`${compileRuleSql(d.rule, env)} as ${sql.identifier(`s${i}`)}`), sql`, `)}
-        from ${profiles} where ${profiles.workspaceId} = ${ws} and ${profiles.id} in ${[id]}`;
+  // The very query refreshProfiles runs.
+  const evaluation = (id: string) => profileEvaluationSql(ws, [id], dynamic, definitions, NOW);
   const change = (id: string) =>
     db.execute(sql`update ${profiles} set traits = jsonb_set(traits, '{plan}', to_jsonb((array['free','starter','pro','enterprise'])[1 + (abs(hashtext(${id} || clock_timestamp()::text)) % 4)])),
                      purchase_count = purchase_count + 1, last_purchase_at = ${new Date(NOW - 86_400_000).toISOString()}::timestamptz, updated_at = now()

@@ -23,6 +23,9 @@ export const events = pgTable(
   (t) => [
     unique('events_workspace_event_uq').on(t.workspaceId, t.eventId),
     index('events_profile_name_occurred_idx').on(t.profileId, t.name, t.occurredAt),
+    // Event counts over a workspace (segment sizes and recomputes): one range of the index per
+    // event name and window, read without the table (profile_id is in the index).
+    index('events_workspace_name_occurred_idx').on(t.workspaceId, t.name, t.occurredAt, t.profileId),
   ],
 );
 

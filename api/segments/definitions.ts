@@ -49,25 +49,51 @@ export async function loadSegmentInfos(db: Database, workspaceId: string): Promi
 }
 
 /**
+ * Validated definitions by workspace, with the fingerprint of everything validation read: the
+ * catalogue, every segment's status, scope and references, and which version of which segment is
+ * published (versions are immutable, so the id and number stand for the rule). A later load that
+ * finds the same fingerprint reuses them instead of fetching and validating every rule again.
+ */
+const validated = new Map<string, { fingerprint: string; definitions: PublishedDefinitions }>();
+const VALIDATED_WORKSPACES = 256;
+
+/**
  * Published segments of a workspace with validated rules; a version that no longer validates is
- * left out. Static segments are listed with scope 'profile' and no rule.
+ * left out. Static segments are listed with scope 'profile' and no rule. The result is shared:
+ * callers must not change it.
  */
 export async function loadPublishedDefinitions(db: Database, workspaceId: string): Promise<PublishedDefinitions> {
-  const [catalogue, infos, rows] = await Promise.all([
-    loadCatalogue(db, workspaceId),
+  const [traits, infos, published] = await Promise.all([
+    db
+      .select({ name: traitDefinitions.name, type: traitDefinitions.type, description: traitDefinitions.description })
+      .from(traitDefinitions)
+      .where(eq(traitDefinitions.workspaceId, workspaceId)),
     loadSegmentInfos(db, workspaceId),
     db
-      .select({
-        id: segments.id,
-        slug: segments.slug,
-        type: segments.type,
-        version: segmentVersions.version,
-        rule: segmentVersions.rule,
-      })
+      .select({ id: segments.id, slug: segments.slug, type: segments.type, version: segments.publishedVersion })
       .from(segments)
-      .innerJoin(segmentVersions, and(eq(segmentVersions.segmentId, segments.id), eq(segmentVersions.version, segments.publishedVersion)))
       .where(and(eq(segments.workspaceId, workspaceId), eq(segments.status, 'published'))),
   ]);
+  const fingerprint = JSON.stringify([
+    traits.map((t) => [t.name, t.type, t.description]).sort(),
+    [...infos].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
+    published.map((p) => [p.id, p.slug, p.type, p.version]).sort(),
+  ]);
+  const cached = validated.get(workspaceId);
+  if (cached && cached.fingerprint === fingerprint) return cached.definitions;
+
+  const catalogue = buildCatalogue(traits.map((t): TraitDefinition => ({ name: t.name, type: t.type, description: t.description ?? undefined })));
+  const rows = await db
+    .select({
+      id: segments.id,
+      slug: segments.slug,
+      type: segments.type,
+      version: segmentVersions.version,
+      rule: segmentVersions.rule,
+    })
+    .from(segments)
+    .innerJoin(segmentVersions, and(eq(segmentVersions.segmentId, segments.id), eq(segmentVersions.version, segments.publishedVersion)))
+    .where(and(eq(segments.workspaceId, workspaceId), eq(segments.status, 'published')));
   const byId = new Map<string, PublishedDefinition>();
   const bySlug = new Map<string, PublishedDefinition>();
   for (const row of rows) {
@@ -84,5 +110,13 @@ export async function loadPublishedDefinitions(db: Database, workspaceId: string
     byId.set(def.id, def);
     bySlug.set(def.slug, def);
   }
-  return { byId, bySlug };
+  const definitions = { byId, bySlug };
+  // Only what was read in one consistent view is cached: the published rows must be the ones fingerprinted.
+  const same = rows.length === published.length && rows.every((r) => published.some((p) => p.id === r.id && p.version === r.version));
+  if (same) {
+    validated.delete(workspaceId);
+    validated.set(workspaceId, { fingerprint, definitions });
+    if (validated.size > VALIDATED_WORKSPACES) validated.delete(validated.keys().next().value as string);
+  }
+  return definitions;
 }

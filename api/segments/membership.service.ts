@@ -5,36 +5,70 @@
  *   workspace in one query (on profile upserts and new events).
  * Both record a point of size history when the size changed.
  */
-import { and, eq, inArray, sql, type SQL } from 'drizzle-orm';
+import { sql, type SQL } from 'drizzle-orm';
 import type { Database } from '../db/index.js';
 import { profiles, segmentMembers, segmentSizeHistory } from '../../drizzle/index.js';
 import { compileRuleSql } from './rule-sql.js';
-import { loadPublishedDefinitions, type PublishedDefinitions } from './definitions.js';
+import { loadPublishedDefinitions, type PublishedDefinition, type PublishedDefinitions } from './definitions.js';
 import type { RuleNode } from '../../schema/rule.js';
 
-/** Recomputes the membership of one published dynamic segment; returns its new size. */
-export async function refreshSegment(db: Database, workspaceId: string, segmentId: string, now = Date.now()): Promise<number> {
-  const definitions = await loadPublishedDefinitions(db, workspaceId);
-  const target = definitions.byId.get(segmentId);
+/**
+ * Recomputes the membership of one published segment; returns its new size. `definitions` are the
+ * workspace's published definitions when the caller has them already (loaded otherwise).
+ */
+export async function refreshSegment(
+  db: Database,
+  workspaceId: string,
+  segmentId: string,
+  now = Date.now(),
+  definitions?: PublishedDefinitions,
+): Promise<number> {
+  const defs = definitions ?? (await loadPublishedDefinitions(db, workspaceId));
+  const target = defs.byId.get(segmentId);
   if (!target) return countMembers(db, segmentId);
   if (target.type === 'static') {
-    const size = await countMembers(db, segmentId);
-    await recordSize(db, workspaceId, segmentId, size, now);
-    return size;
+    return db.transaction(async (tx) => {
+      await lockSizes(tx, [segmentId]);
+      const size = await countMembers(tx, segmentId);
+      await recordSize(tx, workspaceId, segmentId, size, now);
+      return size;
+    });
   }
-  const predicate = compileRuleSql(target.rule, { now, segment: (slug) => definitions.bySlug.get(slug) });
+  const predicate = compileRuleSql(target.rule, { now, segment: (slug) => defs.bySlug.get(slug) });
+  const joinedAt = new Date(now).toISOString();
   return db.transaction(async (tx) => {
-    await tx.execute(sql`
-      delete from ${segmentMembers} m
-      where m.segment_id = ${segmentId}
-        and not exists (select 1 from ${profiles} where ${profiles.id} = m.profile_id and ${predicate})`);
-    await tx.execute(sql`
-      insert into ${segmentMembers} (segment_id, profile_id, workspace_id, joined_at)
-      select ${segmentId}, ${profiles.id}, ${profiles.workspaceId}, ${new Date(now).toISOString()}::timestamptz
-      from ${profiles}
-      where ${profiles.workspaceId} = ${workspaceId} and ${predicate}
-      on conflict do nothing`);
-    const size = await countMembers(tx, segmentId);
+    // One evaluation of the rule, compared with the current members in one full join (always a
+    // hash or merge join: linear whatever the statistics of segment_members say); members that no
+    // longer match leave, new matches join in profile order (index-friendly); unchanged members are
+    // not touched. Afterwards the membership is exactly `matching`, so its count is the size.
+    const result = await tx.execute(sql`
+      with matching as materialized (
+        select ${profiles.id} as id from ${profiles} where ${profiles.workspaceId} = ${workspaceId} and ${predicate}
+      ),
+      current_members as materialized (
+        select m.profile_id as id from ${segmentMembers} m where m.segment_id = ${segmentId}
+      ),
+      diff as materialized (
+        select coalesce(x.id, c.id) as id, c.id is null as joining
+        from matching x full join current_members c on c.id = x.id
+        where x.id is null or c.id is null
+      ),
+      removed as (
+        delete from ${segmentMembers} m using diff d
+        where m.segment_id = ${segmentId} and m.profile_id = d.id and not d.joining
+        returning 1
+      ),
+      added as (
+        insert into ${segmentMembers} (segment_id, profile_id, workspace_id, joined_at)
+        select ${segmentId}, d.id, ${workspaceId}, ${joinedAt}::timestamptz
+        from diff d where d.joining
+        order by d.id
+        on conflict do nothing
+        returning 1
+      )
+      select (select count(*) from matching)::int as size, (select count(*) from added)::int as added, (select count(*) from removed)::int as removed`);
+    const size = Number((result.rows[0] as { size: number | string }).size);
+    await lockSizes(tx, [segmentId]);
     await recordSize(tx, workspaceId, segmentId, size, now);
     return size;
   });
@@ -61,17 +95,22 @@ export async function refreshWithDependents(db: Database, workspaceId: string, s
       }
     }
   }
-  await refreshSegment(db, workspaceId, segment.id, now);
-  // Dependency order: a segment after every affected segment it references.
-  const done = new Set<string>();
-  while (done.size < affected.size) {
-    const ready = [...affected].filter((slug) => !done.has(slug) && [...(refs.get(slug) ?? [])].every((r) => !affected.has(r) || done.has(r)));
-    if (ready.length === 0) break; // a cycle cannot be saved; stop rather than loop
-    for (const slug of ready) {
-      await refreshSegment(db, workspaceId, (definitions.bySlug.get(slug) as { id: string }).id, now);
-      done.add(slug);
+  const ids = [segment.id, ...[...affected].map((slug) => (definitions.bySlug.get(slug) as PublishedDefinition).id)];
+  await db.transaction(async (tx) => {
+    // The size locks of all of them at once, in one order (see lockSizes).
+    await lockSizes(tx, ids);
+    await refreshSegment(tx, workspaceId, segment.id, now, definitions);
+    // Dependency order: a segment after every affected segment it references.
+    const done = new Set<string>();
+    while (done.size < affected.size) {
+      const ready = [...affected].filter((slug) => !done.has(slug) && [...(refs.get(slug) ?? [])].every((r) => !affected.has(r) || done.has(r)));
+      if (ready.length === 0) break; // a cycle cannot be saved; stop rather than loop
+      for (const slug of ready) {
+        await refreshSegment(tx, workspaceId, (definitions.bySlug.get(slug) as { id: string }).id, now, definitions);
+        done.add(slug);
+      }
     }
-  }
+  });
 }
 
 function referencesOf(rule: RuleNode, into: string[] = []): string[] {
@@ -86,9 +125,29 @@ export async function refreshWorkspace(db: Database, workspaceId: string, now = 
   const definitions = await loadPublishedDefinitions(db, workspaceId);
   const sizes = new Map<string, number>();
   for (const def of definitions.byId.values()) {
-    if (def.type === 'dynamic') sizes.set(def.id, await refreshSegment(db, workspaceId, def.id, now));
+    if (def.type === 'dynamic') sizes.set(def.id, await refreshSegment(db, workspaceId, def.id, now, definitions));
   }
   return sizes;
+}
+
+/**
+ * The evaluation of `profileIds` against `dynamic` segments in one query: a row per profile with
+ * its id and one boolean column `s<i>` per segment. Event counts are correlated subqueries (a few
+ * given profiles: each reads only its own events).
+ */
+export function profileEvaluationSql(
+  workspaceId: string,
+  profileIds: readonly string[],
+  dynamic: readonly PublishedDefinition[],
+  definitions: PublishedDefinitions,
+  now: number,
+): SQL {
+  const env = { now, segment: (slug: string) => definitions.bySlug.get(slug), events: 'correlated' as const };
+  const columns: SQL[] = dynamic.map((d, i) => sql`${compileRuleSql(d.rule, env)} as ${sql.identifier(`s${i}`)}`);
+  return sql`
+    select ${profiles.id} as id, ${sql.join(columns, sql`, `)}
+    from ${profiles}
+    where ${profiles.workspaceId} = ${workspaceId} and ${profiles.id} in ${[...profileIds]}`;
 }
 
 /**
@@ -106,13 +165,8 @@ export async function refreshProfiles(
   const defs = definitions ?? (await loadPublishedDefinitions(db, workspaceId));
   const dynamic = [...defs.byId.values()].filter((d) => d.type === 'dynamic');
   if (dynamic.length === 0) return { added: 0, removed: 0 };
-  const env = { now, segment: (slug: string) => defs.bySlug.get(slug) };
-  const columns: SQL[] = dynamic.map((d, i) => sql`${compileRuleSql(d.rule, env)} as ${sql.identifier(`s${i}`)}`);
   const ids = [...new Set(profileIds)];
-  const result = await db.execute(sql`
-    select ${profiles.id} as id, ${sql.join(columns, sql`, `)}
-    from ${profiles}
-    where ${profiles.workspaceId} = ${workspaceId} and ${profiles.id} in ${ids}`);
+  const result = await db.execute(profileEvaluationSql(workspaceId, ids, dynamic, defs, now));
   const shouldBe = new Set<string>();
   for (const row of result.rows as Array<Record<string, unknown>>) {
     dynamic.forEach((d, i) => {
@@ -120,40 +174,95 @@ export async function refreshProfiles(
     });
   }
   const segmentIds = dynamic.map((d) => d.id);
+  const pair = (k: string) => k.split('|') as [string, string];
   return db.transaction(async (tx) => {
-    const current = await tx
-      .select({ segmentId: segmentMembers.segmentId, profileId: segmentMembers.profileId })
-      .from(segmentMembers)
-      .where(and(inArray(segmentMembers.profileId, ids), inArray(segmentMembers.segmentId, segmentIds)));
-    const is = new Set(current.map((m) => `${m.segmentId}|${m.profileId}`));
+    const current = await tx.execute(sql`
+      select ${segmentMembers.segmentId} as segment_id, ${segmentMembers.profileId} as profile_id from ${segmentMembers}
+      where ${segmentMembers.profileId} in ${ids} and ${segmentMembers.segmentId} in ${segmentIds}`);
+    const is = new Set((current.rows as Array<{ segment_id: string; profile_id: string }>).map((m) => `${m.segment_id}|${m.profile_id}`));
     const toAdd = [...shouldBe].filter((k) => !is.has(k));
     const toRemove = [...is].filter((k) => !shouldBe.has(k));
-    const joinedAt = new Date(now);
+    // What actually changed (a concurrent refresh may have done part of it), per segment.
+    const delta = new Map<string, number>();
+    const bump = (rows: unknown[], by: number) => {
+      for (const row of rows as Array<{ segment_id: string }>) delta.set(row.segment_id, (delta.get(row.segment_id) ?? 0) + by);
+    };
+    let added = 0;
+    let removed = 0;
     if (toAdd.length > 0) {
-      await tx
-        .insert(segmentMembers)
-        .values(toAdd.map((k) => {
-          const [segmentId, profileId] = k.split('|') as [string, string];
-          return { segmentId, profileId, workspaceId, joinedAt };
-        }))
-        .onConflictDoNothing();
+      const joinedAt = new Date(now).toISOString();
+      const values = toAdd.map((k) => {
+        const [segmentId, profileId] = pair(k);
+        return sql`(${segmentId}::uuid, ${profileId}::uuid, ${workspaceId}::uuid, ${joinedAt}::timestamptz)`;
+      });
+      const inserted = await tx.execute(sql`
+        insert into ${segmentMembers} (segment_id, profile_id, workspace_id, joined_at) values ${sql.join(values, sql`, `)}
+        on conflict do nothing returning segment_id`);
+      bump(inserted.rows, 1);
+      added = inserted.rows.length;
     }
-    for (const k of toRemove) {
-      const [segmentId, profileId] = k.split('|') as [string, string];
-      await tx.delete(segmentMembers).where(and(eq(segmentMembers.segmentId, segmentId), eq(segmentMembers.profileId, profileId)));
+    if (toRemove.length > 0) {
+      const keys = toRemove.map((k) => {
+        const [segmentId, profileId] = pair(k);
+        return sql`(${segmentId}::uuid, ${profileId}::uuid)`;
+      });
+      const deleted = await tx.execute(sql`
+        delete from ${segmentMembers} where (segment_id, profile_id) in (${sql.join(keys, sql`, `)}) returning segment_id`);
+      bump(deleted.rows, -1);
+      removed = deleted.rows.length;
     }
-    const touched = new Set([...toAdd, ...toRemove].map((k) => k.split('|')[0] as string));
-    for (const segmentId of touched) await recordSize(tx, workspaceId, segmentId, await countMembers(tx, segmentId), now);
-    return { added: toAdd.length, removed: toRemove.length };
+    const touched = [...delta.keys()];
+    if (touched.length > 0) {
+      await lockSizes(tx, touched);
+      await recordSizeChanges(tx, workspaceId, delta, now);
+    }
+    return { added, removed };
   });
 }
 
 async function countMembers(db: Database, segmentId: string): Promise<number> {
-  const [row] = await db
-    .select({ n: sql<number>`count(*)::int` })
-    .from(segmentMembers)
-    .where(eq(segmentMembers.segmentId, segmentId));
-  return row?.n ?? 0;
+  const result = await db.execute(sql`select count(*)::int as n from ${segmentMembers} where ${segmentMembers.segmentId} = ${segmentId}`);
+  return Number((result.rows[0] as { n: number | string } | undefined)?.n ?? 0);
+}
+
+/**
+ * Serialises size recording per segment until the end of the transaction (advisory locks, taken
+ * in one order: segment id), so that a size computed from the last recorded point plus a
+ * difference reads the point of any concurrent writer that committed first.
+ */
+async function lockSizes(db: Database, segmentIds: readonly string[]): Promise<void> {
+  const sorted = [...new Set(segmentIds)].sort();
+  if (sorted.length === 0) return;
+  const keys = sorted.map((id) => sql`(${`segment_size:${id}`}::text)`);
+  await db.execute(sql`select count(pg_advisory_xact_lock(hashtextextended(k, 0)))::int as n from (values ${sql.join(keys, sql`, `)}) as v(k)`);
+}
+
+/**
+ * Records the sizes of segments whose membership changed by `delta` (added - removed) without
+ * counting their members: the new size is the last recorded size plus the difference (one count
+ * only for a segment with no recorded size yet). A point is appended only when the size changed.
+ * The caller holds the size locks of these segments.
+ */
+async function recordSizeChanges(db: Database, workspaceId: string, delta: ReadonlyMap<string, number>, now: number): Promise<void> {
+  const rows = [...delta].map(([segmentId, d]) => sql`(${segmentId}::uuid, ${d}::int)`);
+  const h = sql.identifier('h');
+  await db.execute(sql`
+    with d(segment_id, delta) as (values ${sql.join(rows, sql`, `)}),
+    prev as (
+      select d.segment_id, d.delta,
+        (select ${h}.size from ${segmentSizeHistory} ${h} where ${h}.segment_id = d.segment_id order by ${h}.at desc, ${h}.seq desc limit 1) as size
+      from d
+    ),
+    next as (
+      select prev.segment_id, prev.size as previous,
+        case when prev.size is null then (select count(*) from ${segmentMembers} m where m.segment_id = prev.segment_id)::int
+             else prev.size + prev.delta end as size
+      from prev
+    )
+    insert into ${segmentSizeHistory} (segment_id, workspace_id, at, size)
+    select next.segment_id, ${workspaceId}, ${new Date(now).toISOString()}::timestamptz, next.size
+    from next
+    where next.previous is null or next.previous <> next.size`);
 }
 
 /** Appends a size point unless the last recorded size is the same. */

@@ -1,7 +1,9 @@
 /**
  * SQL for each attribute of a stored profile, mirroring schema/profile.ts `profileAttributes`.
- * Typed columns (purchases, dates) come out as float8 / boolean expressions; traits and event
- * properties as jsonb, which the rule compiler narrows by JSON type.
+ * Stored columns come out as what they are (so that comparisons stay on the column and can use its
+ * index): an integer, a float8, a timestamptz(3) instant, with whether the column can be NULL.
+ * Derived values (days since the last purchase, overdue ratio, reachability) are float8 / boolean
+ * expressions; traits and event properties are jsonb, which the rule compiler narrows by JSON type.
  */
 import { sql, type SQL } from 'drizzle-orm';
 import type { AnyPgColumn } from 'drizzle-orm/pg-core';
@@ -9,8 +11,19 @@ import { profiles } from '../../drizzle/index.js';
 import { TRAITS_PREFIX } from '../../schema/attributes.js';
 import { DAY_MS } from '../../schema/rule.js';
 
-/** An attribute in SQL: a jsonb value, a typed expression (NULL = missing), or always missing. */
-export type AttrSql = { kind: 'json'; expr: SQL } | { kind: 'typed'; expr: SQL } | { kind: 'missing' };
+/**
+ * An attribute in SQL:
+ * - `json`: a jsonb value (SQL NULL or JSON null = missing);
+ * - `integer` / `float`: a numeric column, compared as float64 (`nullable`: NULL = missing);
+ * - `instant`: a timestamptz(3) column, compared as epoch milliseconds (`nullable`: NULL = missing);
+ * - `typed`: a float8 or boolean expression (`nullable`: NULL = missing);
+ * - `missing`: never present.
+ */
+export type AttrSql =
+  | { kind: 'json'; expr: SQL }
+  | { kind: 'integer' | 'float' | 'instant'; expr: SQL; nullable: boolean }
+  | { kind: 'typed'; expr: SQL; nullable: boolean }
+  | { kind: 'missing' };
 
 /** Epoch milliseconds of a timestamptz, truncated to the millisecond as JavaScript sees it. */
 export const epochMs = (column: SQL | AnyPgColumn) => sql`floor(extract(epoch from ${column}) * 1000)::float8`;
@@ -18,39 +31,43 @@ export const epochMs = (column: SQL | AnyPgColumn) => sql`floor(extract(epoch fr
 /** Whole days since the last purchase at `now` (negative when it lies in the future). */
 export const daysSinceLastSql = (now: number) => sql`floor((${now}::float8 - ${epochMs(profiles.lastPurchaseAt)}) / ${DAY_MS}::float8)`;
 
+const column = (kind: 'integer' | 'float' | 'instant', col: AnyPgColumn, nullable: boolean): AttrSql => ({ kind, expr: sql`${col}`, nullable });
+
 /**
  * The SQL of one attribute path for the `profiles` row in scope at instant `now`. Edge attributes
  * have no stored value on a profile and are missing.
- * @example profileAttributeSql('purchases.count', Date.now()); // { kind: 'typed', expr: "profiles"."purchase_count"::float8 }
+ * @example profileAttributeSql('purchases.count', Date.now()); // { kind: 'integer', expr: "profiles"."purchase_count", nullable: false }
  */
 export function profileAttributeSql(path: string, now: number): AttrSql {
   if (path.startsWith(TRAITS_PREFIX)) {
     return { kind: 'json', expr: sql`(${profiles.traits} -> ${path.slice(TRAITS_PREFIX.length)}::text)` };
   }
-  const typed = (expr: SQL): AttrSql => ({ kind: 'typed', expr });
   switch (path) {
     case 'purchases.count':
-      return typed(sql`${profiles.purchaseCount}::float8`);
+      return column('integer', profiles.purchaseCount, false);
     case 'purchases.total':
-      return typed(sql`${profiles.purchaseTotal}::float8`);
+      return column('float', profiles.purchaseTotal, false);
     case 'purchases.first':
-      return typed(epochMs(profiles.firstPurchaseAt));
+      return column('instant', profiles.firstPurchaseAt, true);
     case 'purchases.last':
-      return typed(epochMs(profiles.lastPurchaseAt));
+      return column('instant', profiles.lastPurchaseAt, true);
     case 'purchases.avgIntervalDays':
-      return typed(sql`${profiles.avgIntervalDays}::float8`);
+      return column('float', profiles.avgIntervalDays, true);
     case 'purchases.daysSinceLast':
-      return typed(daysSinceLastSql(now));
+      return { kind: 'typed', expr: daysSinceLastSql(now), nullable: true };
     case 'purchases.overdueRatio':
-      return typed(
-        sql`(case when ${profiles.avgIntervalDays} > 0 then ${daysSinceLastSql(now)} / ${profiles.avgIntervalDays}::float8 end)`,
-      );
+      return {
+        kind: 'typed',
+        expr: sql`(case when ${profiles.avgIntervalDays} > 0 then ${daysSinceLastSql(now)} / ${profiles.avgIntervalDays}::float8 end)`,
+        nullable: true,
+      };
     case 'profile.createdAt':
-      return typed(epochMs(profiles.createdAt));
+      return column('instant', profiles.createdAt, false);
     case 'reachable.email':
-      return typed(sql`(${profiles.email} is not null and ${profiles.email} <> '' and ${profiles.consentEmail})`);
+      // Never NULL: `x is not null and ...` is false when x is NULL.
+      return { kind: 'typed', expr: sql`(${profiles.email} is not null and ${profiles.email} <> '' and ${profiles.consentEmail})`, nullable: false };
     case 'reachable.phone':
-      return typed(sql`(${profiles.phone} is not null and ${profiles.phone} <> '' and ${profiles.consentSms})`);
+      return { kind: 'typed', expr: sql`(${profiles.phone} is not null and ${profiles.phone} <> '' and ${profiles.consentSms})`, nullable: false };
     default:
       return { kind: 'missing' };
   }

@@ -8,7 +8,7 @@
  */
 import { sql, type SQL } from 'drizzle-orm';
 import { alias } from 'drizzle-orm/pg-core';
-import { profileAttributeSql, type AttrSql } from './rule-sql-attributes.js';
+import { epochMs, profileAttributeSql, type AttrSql } from './rule-sql-attributes.js';
 import { events, segmentMembers, profiles } from '../../drizzle/index.js';
 import type { ConditionNode, EventNode, RuleNode } from '../../schema/rule.js';
 import { DAY_MS } from '../../schema/rule.js';
@@ -25,6 +25,14 @@ export interface RuleSqlEnv {
   now: number;
   /** A published segment of the workspace by slug; undefined when archived, unpublished or unknown. */
   segment(slug: string): ReferencedSegment | undefined;
+  /**
+   * How event counts are compiled where a set form is possible (directly under the top-level `all`):
+   * - 'set' (default): as a semi-join over the events of the workspace, for a predicate in the WHERE
+   *   clause of a query over many profiles (sizes, member lists, recomputes);
+   * - 'correlated': always as a subquery per profile row, for a predicate in a SELECT list or a
+   *   query over a few given profiles (re-evaluating changed profiles).
+   */
+  events?: 'set' | 'correlated';
 }
 
 const e = alias(events, 'e');
@@ -37,23 +45,27 @@ const FALSE = sql`false`;
  * @example db.select({ id: profiles.id }).from(profiles).where(and(eq(profiles.workspaceId, ws), compileRuleSql(rule, env)))
  */
 export function compileRuleSql(rule: RuleNode, env: RuleSqlEnv): SQL {
-  return compileNode(rule, env, new Set());
+  return compileNode(rule, env, new Set(), env.events !== 'correlated');
 }
 
-function compileNode(node: RuleNode, env: RuleSqlEnv, resolving: Set<string>): SQL {
+/**
+ * `top` is true for a node whose result is one of the conjuncts of the whole predicate (the root,
+ * and the children of an `all` that is itself `top`): only there may an event count be a semi-join.
+ */
+function compileNode(node: RuleNode, env: RuleSqlEnv, resolving: Set<string>, top: boolean): SQL {
   switch (node.kind) {
     case 'all':
-      return node.rules.length === 0 ? TRUE : sql`(${sql.join(node.rules.map((r) => compileNode(r, env, resolving)), sql` and `)})`;
+      return node.rules.length === 0 ? TRUE : sql`(${sql.join(node.rules.map((r) => compileNode(r, env, resolving, top)), sql` and `)})`;
     case 'any':
-      return node.rules.length === 0 ? FALSE : sql`(${sql.join(node.rules.map((r) => compileNode(r, env, resolving)), sql` or `)})`;
+      return node.rules.length === 0 ? FALSE : sql`(${sql.join(node.rules.map((r) => compileNode(r, env, resolving, false)), sql` or `)})`;
     case 'not':
-      return sql`(not ${compileNode(node.rule, env, resolving)})`;
+      return sql`(not ${compileNode(node.rule, env, resolving, false)})`;
     case 'condition':
       return compileCondition(node, profileAttributeSql(node.attr, env.now), env.now);
     case 'event':
-      return compileEvent(node, env.now);
+      return compileEvent(node, env.now, top);
     case 'segment':
-      return compileReference(node.slug, env, resolving);
+      return compileReference(node.slug, env, resolving, top);
     default: {
       const never: never = node;
       return never;
@@ -61,7 +73,7 @@ function compileNode(node: RuleNode, env: RuleSqlEnv, resolving: Set<string>): S
   }
 }
 
-function compileReference(slug: string, env: RuleSqlEnv, resolving: Set<string>): SQL {
+function compileReference(slug: string, env: RuleSqlEnv, resolving: Set<string>, top: boolean): SQL {
   const target = env.segment(slug);
   // A cycle cannot be saved; should one reach us anyway, the re-entered reference is false.
   if (!target || resolving.has(slug)) return FALSE;
@@ -69,13 +81,25 @@ function compileReference(slug: string, env: RuleSqlEnv, resolving: Set<string>)
     return sql`exists (select 1 from ${segmentMembers} where ${segmentMembers.segmentId} = ${target.id} and ${segmentMembers.profileId} = ${profiles.id})`;
   }
   resolving.add(slug);
-  const inner = compileNode(target.rule, env, resolving);
+  const inner = compileNode(target.rule, env, resolving, top);
   resolving.delete(slug);
   return inner;
 }
 
-function compileEvent(node: EventNode, now: number): SQL {
-  const filters: SQL[] = [sql`${e.profileId} = ${profiles.id}`, sql`${e.name} = ${node.event}::text`];
+/**
+ * An event count. Where it is a conjunct of the whole predicate and needs at least one event with
+ * no upper bound, it is a set: `exists` (which PostgreSQL turns into a semi-join) for one event,
+ * `(workspace, id) in (... group by ... having count(*) >= min)` for more; "never" (`max` 0) is
+ * `not exists` (an anti-join there). The workspace of the profile is carried into these, so that
+ * the planner derives the workspace of the events from the outer query and can read them through
+ * events (workspace_id, name, occurred_at, profile_id).
+ * Elsewhere (under `not` / `any`, other bounds) a count per profile row that stops once the
+ * answer is known (`limit`), computed once (the comparison is inside the subquery).
+ */
+function compileEvent(node: EventNode, now: number, top: boolean): SQL {
+  const { min, max } = node;
+  if (min === 0 && max === null) return TRUE;
+  const filters: SQL[] = [sql`${e.name} = ${node.event}::text`];
   if (node.inLastDays !== null) {
     // Instants are compared at millisecond precision, as evaluators in JavaScript see them.
     filters.push(sql`${e.occurredAt} >= ${isoParam(now - node.inLastDays * DAY_MS)}::timestamptz`);
@@ -86,12 +110,18 @@ function compileEvent(node: EventNode, now: number): SQL {
     filters.push(compileCondition(condition, { kind: 'json', expr: value }, now));
   }
   const where = sql.join(filters, sql` and `);
-  if (node.max === null && node.min <= 1) {
-    const found = sql`exists (select 1 from ${events} as "e" where ${where})`;
-    return node.min === 0 ? TRUE : found;
+  if (top && max === null && min >= 2) {
+    return sql`((${profiles.workspaceId}, ${profiles.id}) in (select ${e.workspaceId}, ${e.profileId} from ${events} as "e" where ${where} group by ${e.workspaceId}, ${e.profileId} having count(*) >= ${min}))`;
   }
-  const count = sql`(select count(*) from ${events} as "e" where ${where})`;
-  return node.max === null ? sql`(${count} >= ${node.min})` : sql`(${count} between ${node.min} and ${node.max})`;
+  const scope = top ? sql`${e.workspaceId} = ${profiles.workspaceId} and ` : sql``;
+  const correlated = sql`${scope}${e.profileId} = ${profiles.id} and ${where}`;
+  if (max === null && min === 1) return sql`exists (select 1 from ${events} as "e" where ${correlated})`;
+  if (max === 0) return sql`(not exists (select 1 from ${events} as "e" where ${correlated}))`;
+  // Counting stops after `max + 1` events (or `min` when unbounded): enough to decide.
+  const enough = max === null ? min : max + 1;
+  const counted = sql`(select 1 from ${events} as "e" where ${correlated} limit ${enough}) as c`;
+  const test = max === null ? sql`count(*) >= ${min}` : sql`count(*) between ${min} and ${max}`;
+  return sql`(select ${test} from ${counted})`;
 }
 
 function isoParam(ms: number): string {
@@ -107,21 +137,22 @@ const asDate = (v: SQL) => sql`ae_date_ms(${asText(v)})`;
 const asStringList = (v: SQL) =>
   sql`(case when jsonb_typeof(${v}) = 'array' and not exists (select 1 from jsonb_array_elements(${v}) as el(x) where jsonb_typeof(el.x) <> 'string') then ${v} end)`;
 
-/** The typed SQL view of an attribute for a condition of `attrType`. */
-function typedView(attr: AttrSql, attrType: ConditionNode['attrType']): SQL | null {
-  if (attr.kind === 'missing') return null;
-  if (attr.kind !== 'json') return attr.expr;
-  switch (attrType) {
-    case 'string':
-      return asText(attr.expr);
-    case 'number':
-      return asNumber(attr.expr);
-    case 'boolean':
-      return asBoolean(attr.expr);
-    case 'date':
-      return asDate(attr.expr);
-    case 'stringList':
-      return asStringList(attr.expr);
+/** The typed SQL view of an attribute for a condition of `attrType`, and whether it can be NULL. */
+function typedView(attr: AttrSql, attrType: ConditionNode['attrType']): { x: SQL; nullable: boolean } | null {
+  switch (attr.kind) {
+    case 'missing':
+      return null;
+    case 'json': {
+      const views = { string: asText, number: asNumber, boolean: asBoolean, date: asDate, stringList: asStringList };
+      return { x: views[attrType](attr.expr), nullable: true };
+    }
+    case 'integer':
+      return { x: sql`${attr.expr}::float8`, nullable: attr.nullable };
+    case 'instant':
+      return { x: epochMs(attr.expr), nullable: attr.nullable };
+    case 'float':
+    case 'typed':
+      return { x: attr.expr, nullable: attr.nullable };
   }
 }
 
@@ -132,18 +163,116 @@ function presence(attr: AttrSql): SQL {
     case 'json':
       return sql`(${attr.expr} is not null and jsonb_typeof(${attr.expr}) <> 'null')`;
     default:
-      return sql`(${attr.expr} is not null)`;
+      return attr.nullable ? sql`(${attr.expr} is not null)` : TRUE;
   }
 }
 
-/** Compiles one condition; the result is wrapped in coalesce so that NULL never leaks. */
+/**
+ * Compiles one condition, never NULL: a comparison on an operand that can be NULL is guarded as
+ * `(x is not null and x op v)`, one on a NOT NULL column is the plain comparison. Integer and
+ * instant columns are compared on the column itself (index-friendly; see `columnCondition`).
+ */
 export function compileCondition(node: ConditionNode, attr: AttrSql, now: number): SQL {
   if (node.op === 'exists') return presence(attr);
   if (node.op === 'notExists') return sql`(not ${presence(attr)})`;
-  const x = typedView(attr, node.attrType);
-  if (x === null) return FALSE;
-  const predicate = comparison(node, x, now);
-  return predicate === null ? FALSE : sql`coalesce(${predicate}, false)`;
+  if (attr.kind === 'integer' || attr.kind === 'instant') {
+    const direct = columnCondition(node, attr, now);
+    if (direct !== undefined) return direct;
+  }
+  const view = typedView(attr, node.attrType);
+  if (view === null) return FALSE;
+  const predicate = comparison(node, view.x, now);
+  if (predicate === null) return FALSE;
+  return view.nullable ? sql`(${view.x} is not null and ${predicate})` : predicate;
+}
+
+/** Integers a PostgreSQL `integer` holds; instants a timestamptz(3) parameter is written for (years 1-9999). */
+const DOMAINS = {
+  integer: { min: -2147483648, max: 2147483647, param: (n: number) => sql`${n}::int4` },
+  instant: { min: Date.parse('0001-01-01T00:00:00.000Z'), max: Date.parse('9999-12-31T23:59:59.999Z'), param: (n: number) => sql`${isoParam(n)}::timestamptz` },
+} as const;
+
+/** An interval of whole numbers (inclusive, null = unbounded), or 'empty'. */
+type Interval = { lo: number | null; hi: number | null } | 'empty';
+
+/**
+ * The whole numbers `x` (integer column values, or instants in ms, always whole) for which
+ * `x op value` holds, as an interval; undefined when the operator is not an ordering one.
+ */
+function intervalOf(node: ConditionNode, now: number): Interval | undefined {
+  const { op, value } = node;
+  const scalar = value.kind === 'scalar' && typeof value.value === 'number' ? value.value : undefined;
+  switch (op) {
+    case 'eq':
+    case 'neq':
+      if (scalar === undefined) return undefined;
+      return Number.isInteger(scalar) ? { lo: scalar, hi: scalar } : 'empty';
+    case 'gt':
+      return scalar === undefined ? 'empty' : { lo: Math.floor(scalar) + 1, hi: null };
+    case 'gte':
+      return scalar === undefined ? 'empty' : { lo: Math.ceil(scalar), hi: null };
+    case 'lt':
+      return scalar === undefined ? 'empty' : { lo: null, hi: Math.ceil(scalar) - 1 };
+    case 'lte':
+      return scalar === undefined ? 'empty' : { lo: null, hi: Math.floor(scalar) };
+    case 'between':
+      return value.kind === 'range' ? { lo: Math.ceil(value.low), hi: Math.floor(value.high) } : 'empty';
+    case 'inLastDays':
+      return value.kind === 'days' ? { lo: Math.ceil(now - value.days * DAY_MS), hi: Math.floor(now) } : 'empty';
+    case 'notInLastDays':
+      return value.kind === 'days' ? { lo: null, hi: Math.ceil(now - value.days * DAY_MS) - 1 } : 'empty';
+    default:
+      return undefined;
+  }
+}
+
+/** Clamps an interval to what the column can hold: a bound beyond it is no bound, or nothing. */
+function clamp(interval: Interval, domain: { min: number; max: number }): Interval {
+  if (interval === 'empty') return interval;
+  let { lo, hi } = interval;
+  if (lo !== null && (Number.isNaN(lo) || lo > domain.max)) return 'empty';
+  if (hi !== null && (Number.isNaN(hi) || hi < domain.min)) return 'empty';
+  if (lo !== null && lo <= domain.min) lo = null;
+  if (hi !== null && hi >= domain.max) hi = null;
+  if (lo !== null && hi !== null && lo > hi) return 'empty';
+  return { lo, hi };
+}
+
+/**
+ * A condition on an integer or instant column, compared on the column (so its index can serve):
+ * the values are whole numbers, so `x > 2.5` is `x >= 3`, an instant `t >= v ms` is
+ * `t >= v::timestamptz` (timestamptz(3) holds exactly the milliseconds). Undefined when the
+ * operator has no such form (the float view is used then).
+ */
+function columnCondition(node: ConditionNode, attr: { kind: 'integer' | 'float' | 'instant'; expr: SQL; nullable: boolean }, now: number): SQL | undefined {
+  if (attr.kind === 'float') return undefined;
+  const domain = DOMAINS[attr.kind];
+  const col = attr.expr;
+  const guard = (predicate: SQL) => (attr.nullable ? sql`(${col} is not null and ${predicate})` : sql`(${predicate})`);
+  const present = attr.nullable ? sql`(${col} is not null)` : TRUE;
+  if (attr.kind === 'integer' && (node.op === 'in' || node.op === 'notIn')) {
+    if (node.value.kind !== 'list') return undefined;
+    const whole = [...new Set(node.value.values.filter((v): v is number => typeof v === 'number' && Number.isInteger(v) && v >= domain.min && v <= domain.max))];
+    if (whole.length === 0) return node.op === 'in' ? FALSE : present;
+    const member = sql`(${col} = any(array(select (j.x)::int4 from jsonb_array_elements(${JSON.stringify(whole)}::jsonb) as j(x))))`;
+    return node.op === 'in' ? guard(member) : guard(sql`not ${member}`);
+  }
+  const raw = intervalOf(node, now);
+  if (raw === undefined) return undefined;
+  if (node.op === 'neq') {
+    // Present and different: a value the column cannot hold (not whole, out of range) differs from all.
+    if (raw === 'empty' || raw.lo === null || raw.lo < domain.min || raw.lo > domain.max) return present;
+    return guard(sql`${col} <> ${domain.param(raw.lo)}`);
+  }
+  const interval = clamp(raw, domain);
+  if (interval === 'empty') return FALSE;
+  const { lo, hi } = interval;
+  if (lo === null && hi === null) return present;
+  if (lo !== null && hi !== null && lo === hi) return guard(sql`${col} = ${domain.param(lo)}`);
+  const parts: SQL[] = [];
+  if (lo !== null) parts.push(sql`${col} >= ${domain.param(lo)}`);
+  if (hi !== null) parts.push(sql`${col} <= ${domain.param(hi)}`);
+  return guard(sql.join(parts, sql` and `));
 }
 
 function scalarParam(value: string | number | boolean): SQL {

@@ -1,0 +1,1 @@
+CREATE INDEX "events_workspace_name_occurred_idx" ON "events" USING btree ("workspace_id","name","occurred_at","profile_id");
