@@ -6,7 +6,7 @@
 import { and, count, eq, sql } from 'drizzle-orm';
 import type { Database } from '../db/index.js';
 import { profiles, segmentMembers, segmentSizeHistory, segments } from '../../drizzle/index.js';
-import { REACH_CHANNELS, type ReachabilityCounts } from '../segments/segments.queries.js';
+import { REACH_COUNTS, type ReachabilityCounts } from '../segments/segments.queries.js';
 import type { HealthFacts } from './health.verdicts.js';
 import { STABILITY_WINDOW_DAYS } from './thresholds.js';
 
@@ -15,17 +15,11 @@ type Facts = Omit<HealthFacts, 'segment' | 'size' | 'materialised'>;
 const idList = (ids: readonly string[]) => sql.join(ids.map((id) => sql`${id}::uuid`), sql`, `);
 
 async function memberStats(db: Database, ids: readonly string[]): Promise<Map<string, { value: number; reach: ReachabilityCounts }>> {
-  const { email, phone, visitor } = REACH_CHANNELS;
   const rows = await db
     .select({
       segmentId: segmentMembers.segmentId,
-      total: sql<number>`count(*)::int`,
       value: sql<number>`coalesce(sum(${profiles.purchaseTotal}), 0)::float8`,
-      email: sql<number>`(count(*) filter (where ${email}))::int`,
-      phone: sql<number>`(count(*) filter (where ${phone}))::int`,
-      visitor: sql<number>`(count(*) filter (where ${visitor}))::int`,
-      ads: sql<number>`(count(*) filter (where ${profiles.consentAds}))::int`,
-      any: sql<number>`(count(*) filter (where ${email} or ${phone} or ${visitor}))::int`,
+      ...REACH_COUNTS,
     })
     .from(segmentMembers)
     .innerJoin(profiles, eq(profiles.id, segmentMembers.profileId))

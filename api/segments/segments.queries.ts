@@ -62,24 +62,26 @@ export interface ReachabilityCounts {
 }
 
 /** When a profile row is reachable on each channel (shared by reachability and segment health). */
-export const REACH_CHANNELS = {
+const REACH_CHANNELS = {
   visitor: sql`exists (select 1 from ${profileVisitors} v where v.profile_id = ${profiles.id})`,
   email: sql`(${profiles.email} is not null and ${profiles.email} <> '' and ${profiles.consentEmail})`,
   phone: sql`(${profiles.phone} is not null and ${profiles.phone} <> '' and ${profiles.consentSms})`,
 };
 
+/** Member counts per channel, as select columns over segment_members joined with profiles. */
+export const REACH_COUNTS = {
+  total: sql<number>`count(*)::int`,
+  email: sql<number>`(count(*) filter (where ${REACH_CHANNELS.email}))::int`,
+  phone: sql<number>`(count(*) filter (where ${REACH_CHANNELS.phone}))::int`,
+  visitor: sql<number>`(count(*) filter (where ${REACH_CHANNELS.visitor}))::int`,
+  ads: sql<number>`(count(*) filter (where ${profiles.consentAds}))::int`,
+  any: sql<number>`(count(*) filter (where ${REACH_CHANNELS.email} or ${REACH_CHANNELS.phone} or ${REACH_CHANNELS.visitor}))::int`,
+};
+
 /** How many members each channel reaches, in one pass over the membership. */
 export async function reachability(db: Database, segmentId: string): Promise<ReachabilityCounts> {
-  const { visitor, email, phone } = REACH_CHANNELS;
   const [row] = await db
-    .select({
-      total: sql<number>`count(*)::int`,
-      email: sql<number>`(count(*) filter (where ${email}))::int`,
-      phone: sql<number>`(count(*) filter (where ${phone}))::int`,
-      visitor: sql<number>`(count(*) filter (where ${visitor}))::int`,
-      ads: sql<number>`(count(*) filter (where ${profiles.consentAds}))::int`,
-      any: sql<number>`(count(*) filter (where ${email} or ${phone} or ${visitor}))::int`,
-    })
+    .select(REACH_COUNTS)
     .from(segmentMembers)
     .innerJoin(profiles, eq(profiles.id, segmentMembers.profileId))
     .where(eq(segmentMembers.segmentId, segmentId));
