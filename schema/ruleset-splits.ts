@@ -69,8 +69,9 @@ export function checkSplits(raw: unknown, slugs: ReadonlySet<string>, errors: st
 }
 
 /**
- * The variant of every split whose segment is among `tags`, for one subject (the visitor id at the
- * edge), keyed by `splitKey`. Sticky: the same subject always gets the same variants.
+ * The variant of every split whose segment is among `tags`, for one subject (at the edge: the
+ * profile id of an identified visitor when known, else the visitor id), keyed by `splitKey`.
+ * Sticky: the same subject always gets the same variants.
  * @example variantsOf([{ segment: 'x', name: 'hero', variants: [{ name: 'a', weight: 1 }, { name: 'b', weight: 1 }] }], ['x'], 'visitor-1'); // { 'x:hero': 'a' or 'b' }
  */
 export function variantsOf(splits: readonly RulesetSplit[], tags: readonly string[], subjectId: string): Record<string, string> {

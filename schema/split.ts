@@ -1,8 +1,8 @@
 /**
- * A/B splits inside a segment: a deterministic, sticky assignment of a subject (a profile id, or a
- * visitor id at the edge) to one of a split's weighted variants. Pure: no IO, no clock, no
- * randomness; the same split name and subject always land in the same variant, in the API, in SQL
- * (`ae_split_hash`, the migration `segment_splits`) and in the Worker.
+ * A/B splits inside a segment: a deterministic, sticky assignment of a subject (a profile id, or,
+ * at the edge, a visitor id for visitors not identified) to one of a split's weighted variants.
+ * Pure: no IO, no clock, no randomness; the same split name and subject always land in the same
+ * variant, in the API, in SQL (`ae_split_hash`, the migration `segment_splits`) and in the Worker.
  *
  * The hash is 32-bit FNV-1a over the UTF-8 bytes of `${splitName}:${subjectId}`. Variants own
  * consecutive ranges of the 2^32 hash values, in their order, sized by their weights; the range

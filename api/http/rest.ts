@@ -1,7 +1,7 @@
 /**
- * The REST endpoints the edge Worker calls (edge role): page view reports, the memberships of an
- * identified visitor, and the published ruleset with ETag revalidation; and the SVG charts of
- * api/analytics for readers.
+ * The REST endpoints the edge Worker calls (edge role): page view reports, the memberships (and
+ * profile id) of an identified visitor, and the published ruleset with ETag revalidation; and the
+ * SVG charts of api/analytics for readers.
  */
 import { and, asc, eq } from 'drizzle-orm';
 import { Hono } from 'hono';
@@ -48,7 +48,9 @@ restRoutes.get('/profiles/:externalId/memberships', async (c) => {
     .where(and(eq(segmentMembers.profileId, profile.id), eq(segments.status, 'published'), eq(segments.scope, 'profile')))
     .orderBy(asc(segments.slug));
   c.header('cache-control', 'private, no-store');
-  return c.json({ segments: rows.map((r) => r.slug) });
+  // profileId: the subject of the profile's A/B split variants (splitAssignment), which the Worker
+  // uses for identified visitors so that edge variants equal the API's.
+  return c.json({ profileId: profile.id, segments: rows.map((r) => r.slug) });
 });
 
 /** True when an If-None-Match header names this ETag (weak or strong, or `*`). */

@@ -1,7 +1,8 @@
 /**
  * `POST /v1/identify` { token }: ties the visitor's cookie to a profile (see identify-token.ts for
- * the token) and loads that profile's published profile-scoped memberships into the cookie, so
- * references to profile-scoped segments evaluate for this visitor at the edge.
+ * the token) and loads that profile's published profile-scoped memberships and its profile id into
+ * the cookie, so references to profile-scoped segments evaluate for this visitor at the edge and
+ * its A/B split variants are those the API assigns the profile.
  * `DELETE /v1/identify` forgets the identity (log-out) and keeps the anonymous history.
  */
 import { Hono } from 'hono';
@@ -10,7 +11,7 @@ import { verifyIdentifyToken } from '../crypto/identify-token.js';
 import { readJsonObject } from '../http/body.js';
 import { errorResponse, methodNotAllowed } from '../http/errors.js';
 import { cors } from '../middleware/cors/index.js';
-import type { VisitorState } from '../state/codec.js';
+import type { VisitorIdentity, VisitorState } from '../state/codec.js';
 import { clearCookie, COOKIE_MAX_AGE, readCookie, serializeCookie, signVisitorState, VISITOR_COOKIE } from '../state/cookies.js';
 import type { AppEnv } from '../types.js';
 import { fetchMemberships } from '../upstream/memberships.js';
@@ -51,10 +52,11 @@ identifyRoutes.on(['POST', 'OPTIONS'], '/', cors(['POST', 'DELETE']), async (c) 
   }
 
   let segments: string[] = [];
+  let profileId: string | undefined;
   let fetchedAt = 0; // 0: fetch again on the next request
   if (api) {
     try {
-      segments = await fetchMemberships(api, check.externalId, MEMBERSHIP_TIMEOUT_MS);
+      ({ segments, profileId } = await fetchMemberships(api, check.externalId, MEMBERSHIP_TIMEOUT_MS));
       fetchedAt = now;
     } catch {
       // The visitor is identified all the same; memberships follow on a later request.
@@ -62,7 +64,8 @@ identifyRoutes.on(['POST', 'OPTIONS'], '/', cors(['POST', 'DELETE']), async (c) 
   }
   const previous = await readVisitorState(c.var.services, c.req.raw.headers);
   const history: VisitorHistory = previous?.history ?? { firstSeen: now, lastSeen: now, pageViews: 0, views: [] };
-  const state: VisitorState = { id: previous?.id ?? crypto.randomUUID(), history, identity: { externalId: check.externalId, segments, fetchedAt } };
+  const identity: VisitorIdentity = { externalId: check.externalId, segments, fetchedAt, ...(profileId ? { profileId } : {}) };
+  const state: VisitorState = { id: previous?.id ?? crypto.randomUUID(), history, identity };
   return answer({ visitorId: state.id, identified: true, segments }, await cookieFor(state, config.cookieSecret));
 });
 

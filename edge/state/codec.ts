@@ -5,11 +5,14 @@
  *   `1|<id>|<firstSeen s>|<lastSeen s>|<pageViews>|<host^host...>|<views>|<identity>`
  * views: `^`-joined `<lastSeen - at, s>:<path>` (host 0) or `<delta>:<host index>:<path>`
  *   (empty index = no host), oldest first;
- * identity: `<externalId>:<membership fetch time s>:<slug^slug...>` or empty.
+ * identity: `<externalId>:<membership fetch time s>:<slug^slug...>[:<profile id>]` or empty, the
+ *   profile id (the API's UUID, the A/B split subject) as its 16 bytes in unpadded base64url
+ *   (22 characters); cookies written before it existed have no fourth field and stay valid.
  * Every character used is a legal cookie-octet, so the value needs no quoting.
  * Decoding is strict: anything unexpected gives null (a fresh visitor), never an exception.
  */
 import type { PageView, VisitorHistory } from '../../schema/context.js';
+import { base64UrlDecode, base64UrlEncode } from '../crypto/hmac.js';
 
 /** An identified visitor: who they are and their profile-scoped memberships as last fetched. */
 export interface VisitorIdentity {
@@ -17,6 +20,11 @@ export interface VisitorIdentity {
   segments: readonly string[];
   /** When `segments` was fetched, epoch ms; 0 = never (fetch on the next request). */
   fetchedAt: number;
+  /**
+   * The profile's id (lower-case UUID) as the memberships answer gave it: the subject of the
+   * visitor's A/B split variants, as in the API's `splitAssignment`. Absent when not known.
+   */
+  profileId?: string;
 }
 
 export interface VisitorState {
@@ -38,6 +46,7 @@ export const STATE_LIMITS = {
 const VERSION = '1';
 const ID_PATTERN = /^[A-Za-z0-9_-]{8,64}$/;
 const B36 = /^[0-9a-z]{1,11}$/;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 const enc = (s: string): string => encodeURIComponent(s).replaceAll('%2F', '/');
 
@@ -73,15 +82,33 @@ function encodeViews(views: readonly PageView[], lastSeenS: number, hosts: strin
   return out.join('^');
 }
 
+/** A lower-case UUID as its 16 bytes in base64url (22 characters); null for anything else. */
+function packUuid(uuid: string): string | null {
+  if (!UUID.test(uuid)) return null;
+  const hex = uuid.replaceAll('-', '');
+  const bytes = new Uint8Array(16);
+  for (let i = 0; i < 16; i++) bytes[i] = parseInt(hex.slice(i * 2, i * 2 + 2), 16);
+  return base64UrlEncode(bytes);
+}
+
+function unpackUuid(text: string): string | null {
+  const bytes = text.length === 22 ? base64UrlDecode(text) : null;
+  if (!bytes || bytes.length !== 16) return null;
+  const hex = Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
+
 function encodeIdentity(identity: VisitorIdentity | undefined): string {
   if (!identity) return '';
   const slugs = identity.segments.slice(0, STATE_LIMITS.maxSegments).map(enc).join('^');
-  return `${enc(identity.externalId)}:${sec(identity.fetchedAt).toString(36)}:${slugs}`;
+  const profile = identity.profileId === undefined ? null : packUuid(identity.profileId);
+  return `${enc(identity.externalId)}:${sec(identity.fetchedAt).toString(36)}:${slugs}${profile ? `:${profile}` : ''}`;
 }
 
 /**
  * Encodes a state in at most `maxLength` characters, dropping the oldest views (then the
- * memberships, which are refetched) until it fits. Null when even that does not fit.
+ * memberships, then the profile id, which are refetched) until it fits. Null when even that does
+ * not fit.
  */
 export function encodeVisitorState(state: VisitorState, maxLength: number): string | null {
   const { history } = state;
@@ -104,6 +131,7 @@ export function encodeVisitorState(state: VisitorState, maxLength: number): stri
     if (text.length <= maxLength) return text;
     if (views.length > 0) views.splice(0, Math.max(1, Math.ceil(views.length / 8)));
     else if (identity && identity.segments.length > 0) identity = { ...identity, segments: [], fetchedAt: 0 };
+    else if (identity?.profileId !== undefined) identity = { externalId: identity.externalId, segments: [], fetchedAt: 0 };
     else return null;
   }
 }
@@ -135,7 +163,7 @@ function decodeViews(text: string, lastSeenS: number, hosts: readonly string[]):
 function decodeIdentity(text: string): VisitorIdentity | undefined | null {
   if (text === '') return undefined;
   const f = text.split(':');
-  if (f.length !== 3) return null;
+  if (f.length !== 3 && f.length !== 4) return null;
   const externalId = dec(f[0] ?? '');
   const fetchedS = num(f[1]);
   if (!externalId || externalId.length > STATE_LIMITS.maxExternalIdLength || fetchedS === null) return null;
@@ -145,7 +173,9 @@ function decodeIdentity(text: string): VisitorIdentity | undefined | null {
     if (!slug || segments.length >= STATE_LIMITS.maxSegments) return null;
     segments.push(slug);
   }
-  return { externalId, segments, fetchedAt: fetchedS * 1000 };
+  if (f.length === 3) return { externalId, segments, fetchedAt: fetchedS * 1000 };
+  const profileId = unpackUuid(f[3] ?? '');
+  return profileId ? { externalId, segments, fetchedAt: fetchedS * 1000, profileId } : null;
 }
 
 /** Decodes what `encodeVisitorState` wrote; null for anything else. */

@@ -1,26 +1,37 @@
 /**
- * The published profile-scoped segments of an identified visitor's profile, from
- * `GET /v1/profiles/:externalId/memberships`. An unknown profile (404) belongs to none.
+ * The published profile-scoped segments of an identified visitor's profile, and the profile's id,
+ * from `GET /v1/profiles/:externalId/memberships` (`{ profileId, segments }`). An unknown profile
+ * (404) belongs to none and has no id. `profileId` is optional (older APIs answer `{ segments }`)
+ * and ignored unless it is a UUID.
  */
 import type { ApiClient } from './api-client.js';
 
 const MAX_SEGMENTS = 64;
 const SLUG = /^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$/;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-/** Resolves with the slugs, or rejects (network, timeout, unexpected answer). */
-export function fetchMemberships(client: ApiClient, externalId: string, timeoutMs: number): Promise<string[]> {
+export interface Memberships {
+  segments: string[];
+  /** The profile's id, lower-case (as the API hashes it for `splitAssignment`); absent when unknown. */
+  profileId?: string;
+}
+
+/** Resolves with the slugs and the profile id, or rejects (network, timeout, unexpected answer). */
+export function fetchMemberships(client: ApiClient, externalId: string, timeoutMs: number): Promise<Memberships> {
   return client.call(`/v1/profiles/${encodeURIComponent(externalId)}/memberships`, { headers: { accept: 'application/json' } }, timeoutMs, async (response) => {
     if (response.status === 404) {
       await response.body?.cancel();
-      return [];
+      return { segments: [] };
     }
     if (response.status !== 200) {
       await response.body?.cancel();
       throw new Error(`memberships answered ${response.status}`);
     }
     const body: unknown = await response.json();
-    const segments = typeof body === 'object' && body !== null ? (body as { segments?: unknown }).segments : undefined;
-    if (!Array.isArray(segments)) throw new Error('memberships answer has no segments list');
-    return segments.filter((s): s is string => typeof s === 'string' && SLUG.test(s)).slice(0, MAX_SEGMENTS);
+    const fields = typeof body === 'object' && body !== null ? (body as { segments?: unknown; profileId?: unknown }) : {};
+    if (!Array.isArray(fields.segments)) throw new Error('memberships answer has no segments list');
+    const segments = fields.segments.filter((s): s is string => typeof s === 'string' && SLUG.test(s)).slice(0, MAX_SEGMENTS);
+    const profileId = typeof fields.profileId === 'string' && UUID.test(fields.profileId) ? fields.profileId.toLowerCase() : undefined;
+    return profileId ? { segments, profileId } : { segments };
   });
 }

@@ -1,7 +1,8 @@
 /**
  * Keeps an identified visitor's memberships fresh: refetched once older than the TTL, with a short
  * timeout; when the API cannot answer, the last known memberships stay in use and the isolate
- * stops asking for a while, so an API outage does not slow every identified visitor down.
+ * stops asking for a while, so an API outage does not slow every identified visitor down. The
+ * profile id (the A/B split subject) is refreshed with them.
  */
 import type { VisitorIdentity } from '../state/codec.js';
 import type { Services } from '../services.js';
@@ -17,8 +18,8 @@ export async function freshIdentity(services: Services, identity: VisitorIdentit
   if (!identity || !api || now - identity.fetchedAt < config.membershipTtlMs) return identity;
   if (now - (failedAt.get(api) ?? Number.NEGATIVE_INFINITY) < BACKOFF_MS) return identity;
   try {
-    const segments = await fetchMemberships(api, identity.externalId, REFRESH_TIMEOUT_MS);
-    return { externalId: identity.externalId, segments, fetchedAt: now };
+    const { segments, profileId } = await fetchMemberships(api, identity.externalId, REFRESH_TIMEOUT_MS);
+    return { externalId: identity.externalId, segments, fetchedAt: now, ...(profileId ? { profileId } : {}) };
   } catch {
     failedAt.set(api, now);
     return identity;

@@ -30,8 +30,10 @@ export interface VisitOutcome {
   visitorId: string | null;
   tags: string[];
   /**
-   * The variant of every split of a tagged segment, keyed `<segment>:<split>`, assigned over the
-   * visitor id (schema/split.ts); empty without a visitor id (consent refused, no cookie secret).
+   * The variant of every split of a tagged segment, keyed `<segment>:<split>`, assigned
+   * (schema/split.ts) over the profile id of an identified visitor whose profile id is known (as
+   * the API's `splitAssignment`), else over the visitor id; empty without a visitor id (consent
+   * refused, no cookie secret).
    */
   variants: Record<string, string>;
   rulesetVersion: string | null;
@@ -77,7 +79,7 @@ export async function runVisit(services: Services, input: VisitInput, waitUntil:
   const outcome = (visitorId: string | null, setCookie: string | null): VisitOutcome => ({
     visitorId,
     tags,
-    variants: visitorId && ruleset ? variantsOf(ruleset.splits, tags, visitorId) : {},
+    variants: visitorId && ruleset ? variantsOf(ruleset.splits, tags, identity?.profileId ?? visitorId) : {},
     rulesetVersion,
     setCookie,
   });

@@ -48,6 +48,40 @@ describe('visitor state codec', () => {
     expect(back?.history.views).toHaveLength(2);
   });
 
+  it('keeps the profile id of an identity compactly, and still reads identities written without one', () => {
+    const profileId = '6f1c2d3e-4a5b-4c6d-8e7f-90a1b2c3d4e5';
+    const identity = { externalId: 'cust-42', segments: ['loyal'], fetchedAt: T0 };
+    const plain: VisitorState = { id: '0f8e3c1a-5b7d-4e2f-9a1b-2c3d4e5f6a7b', history: { firstSeen: T0, lastSeen: T0, pageViews: 1, views: [] } };
+    const withId = encodeVisitorState({ ...plain, identity: { ...identity, profileId } }, 3000) ?? '';
+    const without = encodeVisitorState({ ...plain, identity }, 3000) ?? '';
+    expect(withId.length - without.length).toBe(23); // ':' + 22 base64url characters
+    expect(withId).toMatch(/^[\x21\x23-\x2b\x2d-\x3a\x3c-\x5b\x5d-\x7e]+$/);
+    expect(decodeVisitorState(withId)).toEqual({ ...plain, identity: { ...identity, profileId } });
+    // The format of cookies written before profile ids were kept: three identity fields.
+    const t = (T0 / 1000).toString(36);
+    const old = `1|${plain.id}|${t}|${t}|1|||cust-42:${t}:loyal`;
+    expect(without).toBe(old);
+    expect(decodeVisitorState(old)).toEqual({ ...plain, identity });
+    // A malformed profile id field is a malformed cookie; a profile id that is no UUID is not written.
+    for (const bad of [`${old}:`, `${old}:abc`, `${old}:${'A'.repeat(21)}B`, `${old}:${'A'.repeat(22)}:x`]) expect(decodeVisitorState(bad)).toBeNull();
+    expect(encodeVisitorState({ ...plain, identity: { ...identity, profileId: 'not-a-uuid' } }, 3000)).toBe(old);
+  });
+
+  it('drops the views, then the memberships, then the profile id to fit the cap', () => {
+    const profileId = '6f1c2d3e-4a5b-4c6d-8e7f-90a1b2c3d4e5';
+    const s = state(20, { identity: { externalId: 'cust-42', segments: ['loyal', 'vip'], fetchedAt: T0, profileId } });
+    const full = encodeVisitorState(s, 3000) ?? '';
+    const bare = encodeVisitorState({ ...s, history: { ...s.history, views: [] }, identity: { externalId: 'cust-42', segments: [], fetchedAt: 0 } }, 3000) ?? '';
+    const noViews = decodeVisitorState(encodeVisitorState(s, full.length - 1) ?? '');
+    expect(noViews?.identity).toEqual(s.identity);
+    expect(noViews?.history.views.length).toBeLessThan(20);
+    const tight = encodeVisitorState(s, bare.length + 23) ?? '';
+    expect(decodeVisitorState(tight)?.identity).toEqual({ externalId: 'cust-42', segments: [], fetchedAt: 0, profileId });
+    const tighter = encodeVisitorState(s, bare.length) ?? '';
+    expect(tighter).toBe(bare);
+    expect(encodeVisitorState(s, bare.length - 1)).toBeNull();
+  });
+
   it('rejects malformed payloads instead of guessing', () => {
     const good = encodeVisitorState(state(2), 3000) ?? '';
     expect(decodeVisitorState(good)).not.toBeNull();

@@ -50,6 +50,8 @@ export class FakeUpstream {
   events: Array<Record<string, unknown>> = [];
   eventsStatus = 202;
   memberships = new Map<string, string[]>();
+  /** The `profileId` the memberships answer carries for an external id; none when absent (an older API). */
+  profileIds = new Map<string, unknown>();
   membershipCalls = 0;
   membershipsDown = false;
   origin: Request[] = [];
@@ -70,8 +72,10 @@ export class FakeUpstream {
     if (m) {
       this.membershipCalls += 1;
       if (this.membershipsDown) throw new TypeError('connection refused');
-      const segments = this.memberships.get(decodeURIComponent(m[1] ?? ''));
-      return segments ? Response.json({ segments }) : Response.json({ error: 'not found' }, { status: 404 });
+      const externalId = decodeURIComponent(m[1] ?? '');
+      const segments = this.memberships.get(externalId);
+      if (!segments) return Response.json({ error: 'not found' }, { status: 404 });
+      return Response.json(this.profileIds.has(externalId) ? { profileId: this.profileIds.get(externalId), segments } : { segments });
     }
     return new Response('not found', { status: 404 });
   };

@@ -88,7 +88,7 @@ describeEachDatabase('http', (suite) => {
       .returning();
     await suite.db.insert(segmentMembers).values(made.map((s) => ({ segmentId: s.id, profileId: person!.id, workspaceId: ws.workspaceId })));
     const response = await api.fetch('/v1/profiles/cust-1/memberships', { key: ws.keys.edge });
-    expect(await response.json()).toEqual({ segments: ['vip'] });
+    expect(await response.json()).toEqual({ profileId: person!.id, segments: ['vip'] });
     expect((await api.fetch('/v1/profiles/nobody/memberships', { key: ws.keys.edge })).status).toBe(404);
   });
 
