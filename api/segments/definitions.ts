@@ -63,17 +63,16 @@ const VALIDATED_WORKSPACES = 256;
  * callers must not change it.
  */
 export async function loadPublishedDefinitions(db: Database, workspaceId: string): Promise<PublishedDefinitions> {
-  const [traits, infos, published] = await Promise.all([
-    db
-      .select({ name: traitDefinitions.name, type: traitDefinitions.type, description: traitDefinitions.description })
-      .from(traitDefinitions)
-      .where(eq(traitDefinitions.workspaceId, workspaceId)),
-    loadSegmentInfos(db, workspaceId),
-    db
-      .select({ id: segments.id, slug: segments.slug, type: segments.type, version: segments.publishedVersion })
-      .from(segments)
-      .where(and(eq(segments.workspaceId, workspaceId), eq(segments.status, 'published'))),
-  ]);
+  // One after the other: `db` may be a transaction, whose single connection must not run queries concurrently.
+  const traits = await db
+    .select({ name: traitDefinitions.name, type: traitDefinitions.type, description: traitDefinitions.description })
+    .from(traitDefinitions)
+    .where(eq(traitDefinitions.workspaceId, workspaceId));
+  const infos = await loadSegmentInfos(db, workspaceId);
+  const published = await db
+    .select({ id: segments.id, slug: segments.slug, type: segments.type, version: segments.publishedVersion })
+    .from(segments)
+    .where(and(eq(segments.workspaceId, workspaceId), eq(segments.status, 'published')));
   const fingerprint = JSON.stringify([
     traits.map((t) => [t.name, t.type, t.description]).sort(),
     [...infos].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),

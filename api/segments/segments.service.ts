@@ -63,7 +63,9 @@ export class SegmentService {
 
   /** Validates a rule in this workspace; `selfSlug` makes references back to it a cycle. */
   async validate(rule: unknown, selfSlug?: string) {
-    const [catalogue, infos] = await Promise.all([loadCatalogue(this.db, this.workspaceId), loadSegmentInfos(this.db, this.workspaceId)]);
+    // Sequential: this.db may be a transaction (one connection, no concurrent queries).
+    const catalogue = await loadCatalogue(this.db, this.workspaceId);
+    const infos = await loadSegmentInfos(this.db, this.workspaceId);
     return validateRule(rule, catalogue, { segments: infos, selfSlug });
   }
 
