@@ -155,3 +155,14 @@ export const RULE_LIMITS = {
 
 /** Milliseconds in one day of the rule language (86,400 s, no calendar). */
 export const DAY_MS = 86_400_000;
+
+/**
+ * The slugs of the segments a rule references, in order of appearance (repeats kept).
+ * @example ruleReferences({ kind: 'all', rules: [{ kind: 'segment', slug: 'loyal' }, { kind: 'not', rule: { kind: 'segment', slug: 'vip' } }] }); // ['loyal', 'vip']
+ */
+export function ruleReferences(rule: RuleNode, into: string[] = []): string[] {
+  if (rule.kind === 'segment') into.push(rule.slug);
+  else if (rule.kind === 'all' || rule.kind === 'any') for (const r of rule.rules) ruleReferences(r, into);
+  else if (rule.kind === 'not') ruleReferences(rule.rule, into);
+  return into;
+}

@@ -10,7 +10,7 @@
  * memberships name them.
  */
 import { PAGE_VIEW_EVENT } from './attributes.js';
-import type { ConditionNode, ConditionValue, EventNode, RuleNode } from './rule.js';
+import { ruleReferences, type ConditionNode, type ConditionValue, type EventNode, type RuleNode } from './rule.js';
 import {
   MAX_HISTORY_DAYS,
   MIN_HISTORY_DAYS,
@@ -64,7 +64,7 @@ function dependencyOrder(segments: readonly SegmentDefinition[]): SegmentDefinit
     if (state.has(segment.slug)) return;
     state.set(segment.slug, 'visiting');
     if (segment.scope === 'edge') {
-      for (const slug of references(segment.rule)) {
+      for (const slug of ruleReferences(segment.rule)) {
         const target = bySlug.get(slug);
         if (target) visit(target);
       }
@@ -74,13 +74,6 @@ function dependencyOrder(segments: readonly SegmentDefinition[]): SegmentDefinit
   };
   for (const segment of segments) visit(segment);
   return ordered;
-}
-
-function references(rule: RuleNode, into: string[] = []): string[] {
-  if (rule.kind === 'segment') into.push(rule.slug);
-  else if (rule.kind === 'all' || rule.kind === 'any') for (const r of rule.rules) references(r, into);
-  else if (rule.kind === 'not') references(rule.rule, into);
-  return into;
 }
 
 function group(op: 'and' | 'or', parts: Expr[]): Expr {

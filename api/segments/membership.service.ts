@@ -10,7 +10,7 @@ import type { Database } from '../db/index.js';
 import { profiles, segmentMembers, segmentSizeHistory } from '../../drizzle/index.js';
 import { compileRuleSql } from './rule-sql.js';
 import { loadPublishedDefinitions, type PublishedDefinition, type PublishedDefinitions } from './definitions.js';
-import type { RuleNode } from '../../schema/rule.js';
+import { ruleReferences } from '../../schema/rule.js';
 
 /**
  * Recomputes the membership of one published segment; returns its new size. `definitions` are the
@@ -81,7 +81,7 @@ export async function refreshSegment(
 export async function refreshWithDependents(db: Database, workspaceId: string, segment: { id: string; slug: string }, now = Date.now()): Promise<void> {
   const definitions = await loadPublishedDefinitions(db, workspaceId);
   const dynamic = [...definitions.byId.values()].filter((d) => d.type === 'dynamic');
-  const refs = new Map(dynamic.map((d) => [d.slug, new Set(referencesOf(d.rule))]));
+  const refs = new Map(dynamic.map((d) => [d.slug, new Set(ruleReferences(d.rule))]));
   // Every segment that depends on the start, transitively.
   const start = segment.slug;
   const affected = new Set<string>();
@@ -111,13 +111,6 @@ export async function refreshWithDependents(db: Database, workspaceId: string, s
       }
     }
   });
-}
-
-function referencesOf(rule: RuleNode, into: string[] = []): string[] {
-  if (rule.kind === 'segment') into.push(rule.slug);
-  else if (rule.kind === 'all' || rule.kind === 'any') for (const r of rule.rules) referencesOf(r, into);
-  else if (rule.kind === 'not') referencesOf(rule.rule, into);
-  return into;
 }
 
 /** Recomputes every published dynamic segment of a workspace (time windows move on by themselves). */
