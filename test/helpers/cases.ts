@@ -1,19 +1,19 @@
 /**
  * Loads the shared golden cases (test/schema/cases.json), the segment library they reference
- * (test/schema/segments.json) and the traits they declare (test/schema/case-traits.json) with
- * node:fs, validating every rule with validateRule. Workerd has no node:fs: test/edge/golden.test.ts
- * imports the same JSON and repeats the few lines of validation.
+ * (test/schema/segments.json) and the traits they declare (test/schema/case-traits.json), validating
+ * every rule with validateRule. JSON imports, no node:fs: the workerd tests use it too.
  *
  * Case format: `[name, rule, context, now, expected]` where `context` is
  * `{ attributes, events?: [{ name, at: ISO, properties? }], memberships? }` and `now` is ISO 8601.
  */
-import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { buildCatalogue, type Catalogue, type TraitDefinition } from '../../schema/attributes.js';
 import type { AttrValue, EvalContext, EventRecord } from '../../schema/context.js';
 import { parseIsoDate } from '../../schema/dates.js';
 import type { RuleNode, Scope } from '../../schema/rule.js';
 import { validateRule, type SegmentInfo } from '../../schema/validate.js';
+import traitsJson from '../schema/case-traits.json';
+import casesJson from '../schema/cases.json';
+import segmentsJson from '../schema/segments.json';
 
 type Status = SegmentInfo['status'];
 
@@ -51,17 +51,12 @@ export interface ReferenceEnv {
   segment(slug: string): { rule: RuleNode; scope: Scope; published: boolean } | undefined;
 }
 
-function readJson(name: string): unknown {
-  const url = new URL(`../schema/${name}`, import.meta.url);
-  return JSON.parse(readFileSync(fileURLToPath(url), 'utf8')) as unknown;
-}
-
 /** The traits the cases declare. */
-export const caseTraits = readJson('case-traits.json') as TraitDefinition[];
+export const caseTraits = traitsJson as unknown as TraitDefinition[];
 /** The catalogue built from `caseTraits`. */
 export const caseCatalogue: Catalogue = buildCatalogue(caseTraits);
 /** The library as written: slug -> { rule, status }. */
-export const rawLibrary = readJson('segments.json') as Record<string, { rule: unknown; status: Status }>;
+export const rawLibrary = segmentsJson as unknown as Record<string, { rule: unknown; status: Status }>;
 
 /**
  * Validates the library to a fixed point, so that every segment's scope reflects the segments it
@@ -127,7 +122,7 @@ export function toContext(raw: RawContext): EvalContext {
 
 /** Every golden case, validated against the case catalogue and the library. */
 export function loadCases(lib: Library = library): GoldenCase[] {
-  const raw = readJson('cases.json') as RawCase[];
+  const raw = casesJson as unknown as RawCase[];
   return raw.map(([name, json, context, nowText, expected]) => {
     const result = validateRule(json, caseCatalogue, { segments: lib.infos });
     if (!result.ok) throw new Error(`golden case "${name}" is invalid: ${JSON.stringify(result.errors)}`);
