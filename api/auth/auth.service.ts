@@ -40,12 +40,6 @@ function forgetKey(id: string): void {
   for (const [hash, entry] of keyCache) if (entry.caller.keyId === id) keyCache.delete(hash);
 }
 
-/** Empties the authentication cache (tests; after bulk key changes made outside this module). */
-export function clearAuthCache(): void {
-  keyCacheGeneration++;
-  keyCache.clear();
-}
-
 export interface CreatedKey {
   /** The secret: returned once, never stored. */
   key: string;
