@@ -37,6 +37,7 @@ export async function refreshSegment(
   const predicate = compileRuleSql(target.rule, { now, segment: (slug) => defs.bySlug.get(slug) });
   const joinedAt = new Date(now).toISOString();
   return db.transaction(async (tx) => {
+    await disableJit(tx);
     // One evaluation of the rule, compared with the current members in one full join (always a
     // hash or merge join: linear whatever the statistics of segment_members say); members that no
     // longer match leave, new matches join in profile order (index-friendly); unchanged members are
@@ -211,6 +212,16 @@ export async function refreshProfiles(
     }
     return { added, removed };
   });
+}
+
+/**
+ * Turns PostgreSQL's JIT off until the end of the transaction. A compiled rule is a large
+ * expression whose correlated subqueries inflate the estimated cost past jit_above_cost, so the
+ * server compiles (and at 500k, inlines and optimises) it with LLVM on every run: up to a second per
+ * query, more than the whole evaluation takes without it.
+ */
+export async function disableJit(tx: Database): Promise<void> {
+  await tx.execute(sql`set local jit = off`);
 }
 
 async function countMembers(db: Database, segmentId: string): Promise<number> {

@@ -11,7 +11,7 @@ import { validateRule } from '../../schema/validate.js';
 import type { RuleNode, Scope } from '../../schema/rule.js';
 import { loadCatalogue, loadPublishedDefinitions, loadSegmentInfos } from './definitions.js';
 import { compileRuleSql } from './rule-sql.js';
-import { refreshWithDependents } from './membership.service.js';
+import { disableJit, refreshWithDependents } from './membership.service.js';
 import { rebuildRuleset } from './ruleset.service.js';
 
 export type SegmentRow = typeof segments.$inferSelect;
@@ -286,11 +286,14 @@ export class SegmentService {
   async countMatching(rule: RuleNode, now = this.clock().getTime()): Promise<number> {
     const definitions = await loadPublishedDefinitions(this.db, this.workspaceId);
     const predicate = compileRuleSql(rule, { now, segment: (slug) => definitions.bySlug.get(slug) });
-    const [row] = await this.db
-      .select({ n: sql<number>`count(*)::int` })
-      .from(profiles)
-      .where(and(eq(profiles.workspaceId, this.workspaceId), predicate));
-    return row?.n ?? 0;
+    return this.db.transaction(async (tx) => {
+      await disableJit(tx);
+      const [row] = await tx
+        .select({ n: sql<number>`count(*)::int` })
+        .from(profiles)
+        .where(and(eq(profiles.workspaceId, this.workspaceId), predicate));
+      return row?.n ?? 0;
+    });
   }
 
   /** The size of a segment: its members once published, else what its latest rule matches now. */
