@@ -2,6 +2,8 @@
  * A server process of the GraphQL throughput comparison, served by @hono/node-server on 127.0.0.1
  * (a free port, printed as `listening <port>` on stdout):
  * - `api`: the project's API (`createApiApp`) on the database of DATABASE_URL (migrations applied);
+ *   with DATABASE_DRIVER=pglite instead, on an in-memory PGlite that it migrates and seeds itself
+ *   (db-http-seed.ts, BENCH_SEED), printing the admin key as `key <secret>` before `listening`;
  * - `hello`: a bare @apollo/server with `type Query { hello: String }` behind the same Hono adapter.
  * Run by db-http.ts as `node --import tsx bench/db-http-server.ts api|hello`.
  */
@@ -15,6 +17,7 @@ import { createApiApp } from '../api/http/app.js';
 import { apolloHandler } from '../api/http/apollo.js';
 import type { ApiEnv } from '../api/http/env.js';
 import type { RequestContext } from '../api/context.js';
+import { seedGraphqlWorkspace } from './db-http-seed.js';
 
 const mode = process.argv[2];
 
@@ -27,6 +30,12 @@ async function helloApp(): Promise<Hono<ApiEnv>> {
 }
 
 async function apiApp(): Promise<Hono<ApiEnv>> {
+  if (process.env.DATABASE_DRIVER === 'pglite') {
+    const { db } = await openDatabase({ driver: 'pglite', dataDir: 'memory://' });
+    const { adminKey } = await seedGraphqlWorkspace(db, Number(process.env.BENCH_SEED ?? 20261124));
+    console.log(`key ${adminKey}`);
+    return createApiApp({ db });
+  }
   const url = process.env.DATABASE_URL;
   if (!url) throw new Error('DATABASE_URL is required');
   // The bench process applied the migrations when it created the database.
@@ -39,4 +48,6 @@ if (!app) throw new Error('usage: db-http-server.ts api|hello');
 const server = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, (info: AddressInfo) => {
   console.log(`listening ${info.port}`);
 });
+// process.exit: --cpu-prof writes its profile on a normal exit, not on a signal.
 process.on('SIGTERM', () => server.close(() => process.exit(0)));
+process.on('SIGINT', () => server.close(() => process.exit(0)));

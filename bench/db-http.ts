@@ -28,13 +28,18 @@ const SERVER = fileURLToPath(new URL('./db-http-server.ts', import.meta.url));
 
 export interface Served {
   url: string;
+  /** The admin key of the workspace the server seeded itself (`api` on PGlite), if any. */
+  key?: string;
   child: ChildProcess;
   stop(): Promise<void>;
 }
 
-/** Starts `db-http-server.ts <mode>` and resolves once it listens. */
-export function startServer(mode: 'api' | 'hello', env: NodeJS.ProcessEnv = {}): Promise<Served> {
-  const child = spawn(process.execPath, ['--import', 'tsx', SERVER, mode], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+/**
+ * Starts `db-http-server.ts <mode>` and resolves once it listens. `nodeArgs` go to the child's
+ * node (e.g. `--cpu-prof`).
+ */
+export function startServer(mode: 'api' | 'hello', env: NodeJS.ProcessEnv = {}, nodeArgs: readonly string[] = []): Promise<Served> {
+  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', SERVER, mode], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
   return new Promise((resolve, reject) => {
     let out = '';
     const timer = setTimeout(() => reject(new Error(`${mode} server did not start within 60 s`)), 60_000);
@@ -47,6 +52,7 @@ export function startServer(mode: 'api' | 'hello', env: NodeJS.ProcessEnv = {}):
       child.removeAllListeners('exit');
       resolve({
         url: `http://127.0.0.1:${match[1]}/graphql`,
+        key: /^key (\S+)$/m.exec(out)?.[1],
         child,
         stop: () =>
           new Promise<void>((done) => {
