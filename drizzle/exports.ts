@@ -59,8 +59,8 @@ export const audienceExports = pgTable(
  *
  * Retention: the cells are the destination's own form - e-mail, phone, names, city, region and Meta's
  * ZIP/COUNTRY only as SHA-256 hashes, never raw; what platforms take in clear (MADID, Google's
- * Country and Zip, the GENERIC file's profile, external and visitor ids) stays as sent, and META
- * EXTERN_ID is written as its SHA-256 (the form an erasure tombstone keeps). Keeping these rows after
+ * Country and Zip, the GENERIC file's profile, external and visitor ids, META EXTERN_ID, which Meta
+ * wants unhashed) stays as sent. Keeping these rows after
  * an erasure is the price of being able to tell the platform to drop that person; they go when the
  * export (or its workspace, or its segment) is deleted.
  */
@@ -74,13 +74,20 @@ export const audienceExportRows = pgTable(
     profileId: uuid('profile_id').notNull(),
     action: exportRowAction('action').notNull(),
     sent: boolean('sent').notNull(),
-    /** The cells as a JSON array, kept as text: written and read whole, never queried into. */
+    /**
+     * The cells as a JSON array (JSON.stringify's form), kept as text: what a later DELTA compares
+     * (a member whose cells changed is removed with the old cells and added with the new) and the
+     * only identifiers left of an erased member.
+     */
     cells: text('cells').notNull(),
+    /** The encoded line of the file (CSV or JSONL, with the DELTA action), written by the build; null when not sent, or built before this column. */
+    line: text('line'),
     joinedAt: timestamptz('joined_at'),
   },
   (t) => [
-    primaryKey({ columns: [t.exportId, t.profileId] }),
-    index('audience_export_rows_sent_idx').on(t.exportId, t.profileId).where(sql`${t.sent}`),
+    // A DELTA may both remove (old cells) and add (new cells) one profile whose identifiers changed.
+    primaryKey({ columns: [t.exportId, t.profileId, t.action] }),
+    index('audience_export_rows_sent_idx').on(t.exportId, t.profileId, t.action).where(sql`${t.sent}`),
   ],
 );
 

@@ -93,6 +93,46 @@ export const profileErasures = pgTable(
   (t) => [primaryKey({ columns: [t.workspaceId, t.profileId] }), index('profile_erasures_erased_idx').on(t.workspaceId, t.erasedAt)],
 );
 
+/**
+ * A profile's identifiers as each ad platform takes them, normalised and hashed once when the
+ * profile is written (api/exports/identifiers.ts, with the pure functions of normalise.ts), so an
+ * export is set-based SQL over these columns. Null: absent or invalid. `*_invalid` name the columns
+ * whose input was given but unusable (counted by an export); `*_ok`: the row can be matched at all.
+ * A change of any source column deletes the row (trigger `profiles_export_identifiers_stale`); a
+ * profile without a row (written by another path, or before this table existed) is filled in by
+ * the next export that needs it.
+ */
+export const profileExportIdentifiers = pgTable('profile_export_identifiers', {
+  profileId: uuid('profile_id')
+    .primaryKey()
+    .references(() => profiles.id, { onDelete: 'cascade' }),
+  /** SHA-256 of the trimmed lower-case e-mail: Meta EMAIL and GENERIC email_sha256. */
+  emailSha256: text('email_sha256'),
+  /** SHA-256 of the E.164 digits without '+': Meta PHONE. */
+  metaPhone: text('meta_phone'),
+  metaFn: text('meta_fn'),
+  metaLn: text('meta_ln'),
+  metaCt: text('meta_ct'),
+  metaSt: text('meta_st'),
+  metaZip: text('meta_zip'),
+  metaCountry: text('meta_country'),
+  /** Lower case, not hashed. */
+  madid: text('madid'),
+  googleEmail: text('google_email'),
+  /** SHA-256 of E.164 with '+': Google Phone and GENERIC phone_sha256. */
+  phoneE164Sha256: text('phone_e164_sha256'),
+  googleFn: text('google_fn'),
+  googleLn: text('google_ln'),
+  googleCountry: text('google_country'),
+  googleZip: text('google_zip'),
+  metaOk: boolean('meta_ok').notNull(),
+  googleOk: boolean('google_ok').notNull(),
+  metaInvalid: text('meta_invalid').array().notNull(),
+  googleInvalid: text('google_invalid').array().notNull(),
+  genericInvalid: text('generic_invalid').array().notNull(),
+});
+
 export type ProfileRow = typeof profiles.$inferSelect;
 export type ProfileVisitorRow = typeof profileVisitors.$inferSelect;
 export type ProfileErasureRow = typeof profileErasures.$inferSelect;
+export type ProfileExportIdentifiersRow = typeof profileExportIdentifiers.$inferSelect;

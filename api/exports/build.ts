@@ -1,19 +1,25 @@
 /**
- * Builds an export in the background: keyset batches over the segment's consenting members joined
- * with their profiles, each formatted by formats.ts and written to the export's snapshot
- * (audience_export_rows), with progress, counts and a heartbeat updated after every batch.
- * DELTA: members not in the previous export's audience are added; those still there are carried over
- * unchanged (not in the file); those gone - left, consent withdrawn or erased - are removed with the
- * cells the previous export sent, the only identifiers an erased person has left.
+ * Builds an export in the background, set-based: the segment's consenting members are taken in
+ * chunks of BUILD_CHUNK (by profile id), and one `insert ... select` per chunk writes their rows -
+ * cells and encoded line made in SQL (build-sql.ts) from the identifiers normalised and hashed when
+ * each profile was written (identifiers.ts) - with progress, counts and a heartbeat after every chunk.
+ * Members whose identifiers are missing (written by another path, or changed since) have them
+ * computed here first. DELTA: a member still there with the same cells as in the previous export is
+ * carried over (kept, not sent); one added or whose cells changed is sent as an add; then every
+ * previous row not carried - left, consent withdrawn, erased, or changed - is removed with the cells
+ * the previous export sent (the only identifiers an erased person has left).
  * The file is visible only once status is 'done'; a failure deletes what was written.
  */
-import { and, eq, sql } from 'drizzle-orm';
+import { and, eq, sql, type SQL } from 'drizzle-orm';
 import type { Database } from '../db/index.js';
 import { DomainError } from '../errors.js';
 import { audienceExportRows, audienceExports, segments, type AudienceExportRow } from '../../drizzle/index.js';
-import { formatRow, type ExportProfile, type RowOptions } from './formats.js';
+import { memberSql, removalLineSql, VISITORS_JOIN } from './build-sql.js';
+import { storeExportIdentifiers, type IdentifierSource } from './identifiers.js';
 
-export const BUILD_BATCH = 5_000;
+export const BUILD_CHUNK = 20_000;
+/** Profiles whose identifiers are computed in one statement. */
+const IDENTIFIER_BATCH = 2_000;
 
 const inFlight = new Set<Promise<void>>();
 
@@ -28,50 +34,63 @@ export async function settleExportBuilds(): Promise<void> {
   while (inFlight.size > 0) await Promise.allSettled([...inFlight]);
 }
 
-type MemberRow = Omit<ExportProfile, 'visitorIds'> & {
-  joinedAt: Date | string;
-  visitorIds: string[] | null;
-  /** Consenting, not erased, and (DELTA) not in the previous audience. */
-  eligible: boolean;
-  inPrevious: boolean;
+type ChunkResult = {
+  seen: number;
+  sent: number;
+  unmatched: number;
+  invalid: Record<string, number> | null;
+  missing: string[];
 };
 
-/**
- * The next batch of members after `after` (profile id) in key order, with their profiles. The
- * members are taken by the primary key first and the profiles looked up after, so the plan stays a
- * range scan plus index lookups however fresh the statistics; filters apply to the batch, so a
- * batch may hold fewer eligible rows than BUILD_BATCH, and only an empty one ends the scan.
- */
-function memberBatch(db: Database, job: AudienceExportRow, after: string, withVisitors: boolean) {
-  const visitors = withVisitors
-    ? sql`coalesce((select array_agg(v.visitor_id order by v.visitor_id) from profile_visitors v where v.profile_id = p.id), '{}')`
-    : sql`null`;
-  const inPrevious =
+/** Writes the rows of the members `which` selects; returns the counts and the members lacking identifiers (not written). */
+async function writeChunk(db: Database, job: AudienceExportRow, slug: string, which: SQL): Promise<ChunkResult> {
+  const member = memberSql(job, slug);
+  const previous =
     job.previousExportId === null
-      ? sql`false`
-      : sql`exists (select 1 from audience_export_rows r where r.export_id = ${job.previousExportId} and r.profile_id = m.profile_id and r.action = 'add')`;
-  return db.execute<MemberRow>(sql`
-    with m as (
-      select profile_id, joined_at from segment_members
-      where segment_id = ${job.segmentId} and profile_id > ${after}
-      order by profile_id
-      limit ${BUILD_BATCH})
-    select m.profile_id as "id", m.joined_at as "joinedAt", p.external_id as "externalId", p.email, p.phone,
-      p.first_name as "firstName", p.last_name as "lastName", p.city, p.region, p.postal_code as "postalCode",
-      p.country, p.madid, ${visitors} as "visitorIds",
-      coalesce(p.consent_ads and p.workspace_id = ${job.workspaceId}, false) as "eligible", ${inPrevious} as "inPrevious"
-    from m left join profiles p on p.id = m.profile_id
-    order by m.profile_id`);
+      ? sql`null::text`
+      : sql`(select r.cells from audience_export_rows r where r.export_id = ${job.previousExportId} and r.profile_id = m.profile_id and r.action = 'add')`;
+  const { rows } = await db.execute<ChunkResult>(sql`
+    with src as (
+      select m.profile_id, m.joined_at, i.profile_id is not null as known, ${member.ok} as ok, ${member.invalid} as invalid,
+        ${member.cells} as cells, ${member.line} as line, ${previous} as previous
+      from segment_members m
+      join profiles p on p.id = m.profile_id and p.workspace_id = ${job.workspaceId} and p.consent_ads
+      left join profile_export_identifiers i on i.profile_id = m.profile_id
+      ${job.destination === 'GENERIC' ? VISITORS_JOIN : sql``}
+      where m.segment_id = ${job.segmentId} and ${which}),
+    ins as (
+      insert into audience_export_rows (export_id, profile_id, action, sent, cells, line, joined_at)
+      select ${job.id}::uuid, profile_id, 'add', sent, cells, case when sent then line end, joined_at
+      from (select *, previous is distinct from cells as sent from src where known and ok) s
+      returning sent)
+    select
+      (select count(*)::int from src where known) as seen,
+      (select count(*)::int from ins where sent) as sent,
+      (select count(*)::int from src where known and not ok) as unmatched,
+      (select json_object_agg(c, n) from (select c, count(*)::int as n from src, unnest(invalid) as c where known group by c) x) as invalid,
+      (select coalesce(array_agg(profile_id::text), '{}') from src where not known) as missing`);
+  const result = rows[0]!;
+  return { ...result, invalid: typeof result.invalid === 'string' ? (JSON.parse(result.invalid) as Record<string, number>) : result.invalid };
 }
 
-function writeRows(db: Database, exportId: string, rows: { ids: string[]; cells: string[]; joinedAt: string[] }) {
-  return db.execute(sql`
-    insert into audience_export_rows (export_id, profile_id, action, sent, cells, joined_at)
-    select ${exportId}, r.profile_id, 'add', true, r.cells, r.joined_at
-    from unnest(${sql.param(rows.ids)}::uuid[], ${sql.param(rows.cells)}::text[], ${sql.param(rows.joinedAt)}::timestamptz[]) as r(profile_id, cells, joined_at)`);
+/** Computes and stores the identifiers of these profiles (those still there). */
+async function fillIdentifiers(db: Database, ids: readonly string[]): Promise<void> {
+  for (let at = 0; at < ids.length; at += IDENTIFIER_BATCH) {
+    const { rows } = await db.execute<IdentifierSource>(sql`
+      select id, external_id as "externalId", email, phone, first_name as "firstName", last_name as "lastName",
+        city, region, postal_code as "postalCode", country, madid
+      from profiles where id = any(${sql.param(ids.slice(at, at + IDENTIFIER_BATCH))}::uuid[])`);
+    await storeExportIdentifiers(db, rows);
+  }
 }
 
-const iso = (value: Date | string): string => (value instanceof Date ? value.toISOString() : new Date(value).toISOString());
+/** The last profile id of the chunk after `after`, or null when the rest fits in one chunk. */
+async function chunkEnd(db: Database, job: AudienceExportRow, after: string): Promise<string | null> {
+  const { rows } = await db.execute<{ id: string }>(sql`
+    select profile_id::text as id from segment_members where segment_id = ${job.segmentId} and profile_id > ${after}
+    order by profile_id offset ${BUILD_CHUNK - 1} limit 1`);
+  return rows[0]?.id ?? null;
+}
 
 async function countMembers(db: Database, job: AudienceExportRow): Promise<number> {
   const { rows } = await db.execute<{ n: number }>(sql`
@@ -80,29 +99,18 @@ async function countMembers(db: Database, job: AudienceExportRow): Promise<numbe
   return rows[0]?.n ?? 0;
 }
 
-/** Carries the previous audience's members that are still members over (not sent), then removes the rest. */
-async function applyPrevious(db: Database, job: AudienceExportRow, previousId: string): Promise<{ carried: number; removed: number }> {
-  const carried = await db.execute<{ n: number }>(sql`
-    with carried as (
-      insert into audience_export_rows (export_id, profile_id, action, sent, cells, joined_at)
-      select ${job.id}, r.profile_id, 'add', false, r.cells, r.joined_at
-      from audience_export_rows r
-      join segment_members m on m.segment_id = ${job.segmentId} and m.profile_id = r.profile_id
-      join profiles p on p.id = r.profile_id and p.consent_ads
-      where r.export_id = ${previousId} and r.action = 'add'
-      on conflict do nothing
-      returning 1)
-    select count(*)::int as n from carried`);
-  const removed = await db.execute<{ n: number }>(sql`
+/** Removes every row of the previous export this one does not carry over unchanged; returns how many. */
+async function removeDeparted(db: Database, job: AudienceExportRow, previousId: string): Promise<number> {
+  const { rows } = await db.execute<{ n: number }>(sql`
     with removed as (
-      insert into audience_export_rows (export_id, profile_id, action, sent, cells, joined_at)
-      select ${job.id}, r.profile_id, 'remove', true, r.cells, r.joined_at
+      insert into audience_export_rows (export_id, profile_id, action, sent, cells, line, joined_at)
+      select ${job.id}::uuid, r.profile_id, 'remove', true, r.cells, ${removalLineSql(job, sql`r.cells`)}, r.joined_at
       from audience_export_rows r
       where r.export_id = ${previousId} and r.action = 'add'
-        and not exists (select 1 from audience_export_rows n where n.export_id = ${job.id} and n.profile_id = r.profile_id)
+        and not exists (select 1 from audience_export_rows n where n.export_id = ${job.id} and n.profile_id = r.profile_id and n.action = 'add' and n.cells = r.cells)
       returning 1)
     select count(*)::int as n from removed`);
-  return { carried: carried.rows[0]?.n ?? 0, removed: removed.rows[0]?.n ?? 0 };
+  return rows[0]?.n ?? 0;
 }
 
 const ZERO_UUID = '00000000-0000-0000-0000-000000000000';
@@ -114,42 +122,34 @@ export async function buildExport(db: Database, exportId: string): Promise<void>
     const [job] = await db.select().from(audienceExports).where(eq(audienceExports.id, exportId));
     if (!job || job.status !== 'queued') return;
     const [segment] = await db.select({ slug: segments.slug }).from(segments).where(eq(segments.id, job.segmentId));
+    const slug = segment?.slug ?? '';
     const rowsTotal = await countMembers(db, job);
     await db.update(audienceExports).set({ status: 'running', startedAt: sql`now()`, rowsTotal, ...heartbeat }).where(eq(audienceExports.id, job.id));
 
-    const options: RowOptions = { mode: job.mode, segment: segment?.slug ?? '', metaExternId: 'sha256' };
     const skipped: Record<string, number> = {};
+    const count = (reason: string, n: number) => n > 0 && (skipped[reason] = (skipped[reason] ?? 0) + n);
     let rowsDone = 0;
     let rowCount = 0;
-    for (let after = ZERO_UUID; ; ) {
-      // Let requests in between batches (PGlite answers without ever yielding to the event loop).
+    for (let after = ZERO_UUID, last = false; !last; ) {
+      // Let requests in between chunks (PGlite answers without ever yielding to the event loop).
       await new Promise((resolve) => setImmediate(resolve));
-      const { rows } = await memberBatch(db, job, after, job.destination === 'GENERIC');
-      if (rows.length === 0) break;
-      const out = { ids: [] as string[], cells: [] as string[], joinedAt: [] as string[] };
-      after = rows[rows.length - 1]!.id;
-      const todo = rows.filter((member) => member.eligible && !member.inPrevious);
-      for (const member of todo) {
-        const joinedAt = iso(member.joinedAt);
-        const row = formatRow(job.destination, { action: 'add', profile: { ...member, visitorIds: member.visitorIds ?? [] }, joinedAt }, { ...options, mode: 'FULL' });
-        for (const column of row.invalid) skipped[`invalid:${column}`] = (skipped[`invalid:${column}`] ?? 0) + 1;
-        if (row.ok) {
-          out.ids.push(member.id);
-          out.cells.push(JSON.stringify(row.cells));
-          out.joinedAt.push(joinedAt);
-        }
-        else skipped[row.reason] = (skipped[row.reason] ?? 0) + 1;
+      const end = await chunkEnd(db, job, after);
+      last = end === null;
+      let which = end === null ? sql`m.profile_id > ${after}` : sql`m.profile_id > ${after} and m.profile_id <= ${end}`;
+      for (;;) {
+        const chunk = await writeChunk(db, job, slug, which);
+        rowsDone += chunk.seen;
+        rowCount += chunk.sent;
+        count('no-identifier', chunk.unmatched);
+        for (const [column, n] of Object.entries(chunk.invalid ?? {})) count(`invalid:${column}`, n);
+        if (chunk.missing.length === 0) break;
+        await fillIdentifiers(db, chunk.missing);
+        which = sql`m.profile_id = any(${sql.param(chunk.missing)}::uuid[])`;
       }
-      if (out.ids.length > 0) await writeRows(db, job.id, out);
-      rowsDone += todo.length;
-      rowCount += out.ids.length;
+      if (end !== null) after = end;
       await db.update(audienceExports).set({ rowsDone, rowCount, skippedInvalid: { ...skipped }, ...heartbeat }).where(eq(audienceExports.id, job.id));
     }
-    if (job.previousExportId !== null) {
-      const { carried, removed } = await applyPrevious(db, job, job.previousExportId);
-      rowsDone += carried;
-      rowCount += removed;
-    }
+    if (job.previousExportId !== null) rowCount += await removeDeparted(db, job, job.previousExportId);
     // Fresh statistics after a bulk write, so the download's keyset batches are planned as index range scans.
     await db.execute(sql`analyze audience_export_rows`);
     await db

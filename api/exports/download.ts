@@ -1,8 +1,9 @@
 /**
- * The file of a done export, streamed from its snapshot in keyset batches: a pull-based stream
- * reads the next batch only when the client has taken the last one, so memory stays constant
- * whatever the size, and a client that goes away just stops the reads (the export is untouched and
- * can be downloaded again).
+ * The file of a done export, streamed from its snapshot in keyset batches of the lines the build
+ * encoded: a pull-based stream reads the next batch only when the client has taken the last one, so
+ * memory stays constant whatever the size, and a client that goes away just stops the reads (the
+ * export is untouched and can be downloaded again). Rows of exports built before lines were stored
+ * are encoded from their cells here.
  */
 import { sql } from 'drizzle-orm';
 import type { Database } from '../db/index.js';
@@ -11,7 +12,7 @@ import type { AudienceExportRow } from '../../drizzle/index.js';
 import { encodeCsvRow, encodeJsonlRow, exportHeader, type Cell } from './formats.js';
 import { getAudienceExport } from './exports.service.js';
 
-export const DOWNLOAD_BATCH = 5_000;
+export const DOWNLOAD_BATCH = 10_000;
 
 export interface ExportFile {
   contentType: string;
@@ -40,7 +41,9 @@ export async function openExportFile(db: Database, workspaceId: string, id: stri
 type SnapshotRow = {
   profileId: string;
   action: 'add' | 'remove';
-  cells: string;
+  line: string | null;
+  /** Only when `line` is null. */
+  cells: string | null;
 };
 
 /** The encoded rows of an export, one chunk per batch, read on demand. */
@@ -48,7 +51,7 @@ export function exportStream(db: Database, job: AudienceExportRow): ReadableStre
   const header = exportHeader(job.destination, job.mode);
   const encoder = new TextEncoder();
   const encode = (cells: readonly Cell[]): string => (job.format === 'CSV' ? encodeCsvRow(cells) : encodeJsonlRow(header, cells));
-  let after: string | null = null;
+  let after: { profileId: string; action: string } | null = null;
   let cancelled = false;
   return new ReadableStream<Uint8Array>(
     {
@@ -57,9 +60,10 @@ export function exportStream(db: Database, job: AudienceExportRow): ReadableStre
       },
       async pull(controller) {
         const { rows } = await db.execute<SnapshotRow>(sql`
-          select profile_id as "profileId", action, cells from audience_export_rows
-          where export_id = ${job.id} and sent ${after === null ? sql`` : sql`and profile_id > ${after}`}
-          order by profile_id
+          select profile_id as "profileId", action, line, case when line is null then cells end as cells from audience_export_rows
+          where export_id = ${job.id} and sent
+            ${after === null ? sql`` : sql`and (profile_id, action) > (${after.profileId}::uuid, ${after.action}::export_row_action)`}
+          order by profile_id, action
           limit ${DOWNLOAD_BATCH}`);
         if (cancelled) return;
         if (rows.length === 0) {
@@ -68,10 +72,14 @@ export function exportStream(db: Database, job: AudienceExportRow): ReadableStre
         }
         let chunk = '';
         for (const row of rows) {
-          const cells = JSON.parse(row.cells) as Cell[];
-          chunk += encode(job.mode === 'DELTA' ? [row.action, ...cells] : cells);
+          if (row.line !== null) chunk += row.line;
+          else {
+            const cells = JSON.parse(row.cells ?? '[]') as Cell[];
+            chunk += encode(job.mode === 'DELTA' ? [row.action, ...cells] : cells);
+          }
         }
-        after = rows[rows.length - 1]!.profileId;
+        const last = rows[rows.length - 1]!;
+        after = { profileId: last.profileId, action: last.action };
         controller.enqueue(encoder.encode(chunk));
       },
       cancel() {

@@ -1,7 +1,8 @@
 /**
  * upsertProfiles: idempotent by externalId. Fields that are sent replace the stored ones, traits
  * are merged (null removes one), visitor ids are attached. One transaction per batch, then the
- * changed profiles are re-evaluated against the published dynamic segments.
+ * changed profiles are re-evaluated against the published dynamic segments. Each profile's export
+ * identifiers (normalised and hashed per ad platform) are written alongside.
  */
 import { and, eq, inArray, sql } from 'drizzle-orm';
 import type { Database } from '../db/index.js';
@@ -11,6 +12,7 @@ import { traitTypes } from '../traits/traits.service.js';
 import { refreshProfiles } from '../segments/membership.service.js';
 import { cleanText, phoneToE164, profileProblems, TEXT_FIELDS, type ProfileData, type Problem } from './profile-input.js';
 import { attachVisitors } from './visitors.js';
+import { storeExportIdentifiers } from '../exports/identifiers.js';
 
 export const MAX_PROFILE_BATCH = 1000;
 
@@ -97,6 +99,8 @@ export async function upsertProfiles(
       .values(values.map(({ id: _id, ...v }) => v))
       .onConflictDoUpdate({ target: [profiles.workspaceId, profiles.externalId], set })
       .returning();
+    // Normalised and hashed once here, so audience exports are set-based SQL over the results.
+    await storeExportIdentifiers(tx, rows);
     const byId = new Map(rows.map((r) => [r.externalId, r]));
     const ordered = inputs.map((input) => byId.get(input.externalId)!);
     const visitorLinks = inputs.flatMap((input, i) => (input.visitorIds ?? []).map((visitorId) => ({ visitorId, profileId: ordered[i]!.id })));

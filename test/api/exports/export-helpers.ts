@@ -2,7 +2,7 @@
 import { expect } from 'vitest';
 import { dataOf, type TestApi } from '../harness.js';
 
-export const EXPORT_FIELDS = 'id segmentId destination format mode status progress rowsDone rowsTotal rowCount skippedRows skipped { reason count } previousExportId error downloadUrl';
+export const EXPORT_FIELDS = 'id segmentId destination format mode status progress rowsDone rowsTotal rowCount skippedRows skipped { reason count } previousExportId error downloadUrl createdAt finishedAt';
 
 export interface ExportView {
   id: string;
@@ -20,6 +20,8 @@ export interface ExportView {
   previousExportId: string | null;
   error: string | null;
   downloadUrl: string;
+  createdAt: string;
+  finishedAt: string | null;
 }
 
 export async function requestExport(api: TestApi, key: string, segmentId: string, destination: string, format: string, mode: string): Promise<ExportView> {
