@@ -12,20 +12,45 @@ export interface SegmentFilter {
   categoryId?: string | null;
 }
 
-export async function listSegments(db: Database, workspaceId: string, page: PageRequest, filter: SegmentFilter = {}): Promise<Connection<SegmentRow>> {
-  const rows = await db
+/**
+ * The listing as a prepared statement per database handle and filter shape: a page of segments is
+ * the API's most frequent read, and building the drizzle query and having PostgreSQL parse and plan
+ * it cost more than running it. Handles are weak keys (transactions come and go).
+ */
+const listStatements = new WeakMap<Database, Map<string, ReturnType<typeof prepareList>>>();
+
+function prepareList(db: Database, shape: { status: boolean; category: boolean; after: boolean }, name: string) {
+  return db
     .select()
     .from(segments)
     .where(
       and(
-        eq(segments.workspaceId, workspaceId),
-        filter.status ? eq(segments.status, filter.status) : undefined,
-        filter.categoryId ? eq(segments.categoryId, filter.categoryId) : undefined,
-        afterPosition(segments.createdAt, segments.id, page.after, 'asc'),
+        eq(segments.workspaceId, sql.placeholder('workspaceId')),
+        shape.status ? eq(segments.status, sql.placeholder('status')) : undefined,
+        shape.category ? eq(segments.categoryId, sql.placeholder('categoryId')) : undefined,
+        shape.after ? sql`(${segments.createdAt}, ${segments.id}) > (${sql.placeholder('afterAt')}::timestamptz, ${sql.placeholder('afterId')}::uuid)` : undefined,
       ),
     )
     .orderBy(asc(segments.createdAt), asc(segments.id))
-    .limit(page.first + 1);
+    .limit(sql.placeholder('limit'))
+    .prepare(name);
+}
+
+export async function listSegments(db: Database, workspaceId: string, page: PageRequest, filter: SegmentFilter = {}): Promise<Connection<SegmentRow>> {
+  const shape = { status: !!filter.status, category: !!filter.categoryId, after: page.after !== null };
+  const name = `segments_list_${+shape.status}${+shape.category}${+shape.after}`;
+  let statements = listStatements.get(db);
+  if (!statements) listStatements.set(db, (statements = new Map()));
+  let statement = statements.get(name);
+  if (!statement) statements.set(name, (statement = prepareList(db, shape, name)));
+  const rows = await statement.execute({
+    workspaceId,
+    status: filter.status ?? null,
+    categoryId: filter.categoryId ?? null,
+    afterAt: page.after?.at.toISOString() ?? null,
+    afterId: page.after?.id ?? null,
+    limit: page.first + 1,
+  });
   return connectionFrom(rows, page, (r) => ({ at: r.createdAt, id: r.id }));
 }
 
