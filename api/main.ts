@@ -12,6 +12,7 @@ import { createApiApp } from './http/app.js';
 import { seedDemo, type SeedResult } from './seed/seed.js';
 import { ensureDevKeys } from './dev-keys.js';
 import { startRefreshScheduler } from './segments/refresh-scheduler.js';
+import { startExportRecovery } from './exports/exports.service.js';
 
 const port = Number(process.env.PORT ?? 4000);
 const host = process.env.HOST ?? '127.0.0.1';
@@ -34,6 +35,8 @@ if (process.env.DEV_KEYS_FILE) await ensureDevKeys(db, process.env.DEV_KEYS_FILE
 // Time windows ("in the last 30 days") move without events: recompute memberships periodically.
 const refreshMinutes = Number(process.env.REFRESH_INTERVAL_MINUTES ?? 15);
 const scheduler = refreshMinutes > 0 ? startRefreshScheduler(db, refreshMinutes * 60_000) : null;
+// Export builds that died with an earlier process are restarted; missing export identifiers are filled in.
+const exportRecovery = startExportRecovery(db);
 
 const server = serve({ fetch: createApiApp({ db }).fetch, port, hostname: host }, (info) => {
   console.log(`Audience Edge API on http://${host}:${info.port}/graphql (${opened.kind}); health: /healthz`);
@@ -41,6 +44,7 @@ const server = serve({ fetch: createApiApp({ db }).fetch, port, hostname: host }
 
 function shutdown(): void {
   scheduler?.stop();
+  exportRecovery.stop();
   server.close(() => {
     void opened.close().then(() => process.exit(0));
   });

@@ -15,11 +15,9 @@ import type { Database } from '../db/index.js';
 import { DomainError } from '../errors.js';
 import { audienceExportRows, audienceExports, segments, type AudienceExportRow } from '../../drizzle/index.js';
 import { memberSql, removalLineSql, VISITORS_JOIN } from './build-sql.js';
-import { storeExportIdentifiers, type IdentifierSource } from './identifiers.js';
+import { fillExportIdentifiers } from './identifiers.js';
 
 export const BUILD_CHUNK = 20_000;
-/** Profiles whose identifiers are computed in one statement. */
-const IDENTIFIER_BATCH = 2_000;
 
 const inFlight = new Set<Promise<void>>();
 
@@ -71,17 +69,6 @@ async function writeChunk(db: Database, job: AudienceExportRow, slug: string, wh
       (select coalesce(array_agg(profile_id::text), '{}') from src where not known) as missing`);
   const result = rows[0]!;
   return { ...result, invalid: typeof result.invalid === 'string' ? (JSON.parse(result.invalid) as Record<string, number>) : result.invalid };
-}
-
-/** Computes and stores the identifiers of these profiles (those still there). */
-async function fillIdentifiers(db: Database, ids: readonly string[]): Promise<void> {
-  for (let at = 0; at < ids.length; at += IDENTIFIER_BATCH) {
-    const { rows } = await db.execute<IdentifierSource>(sql`
-      select id, external_id as "externalId", email, phone, first_name as "firstName", last_name as "lastName",
-        city, region, postal_code as "postalCode", country, madid
-      from profiles where id = any(${sql.param(ids.slice(at, at + IDENTIFIER_BATCH))}::uuid[])`);
-    await storeExportIdentifiers(db, rows);
-  }
 }
 
 /** The last profile id of the chunk after `after`, or null when the rest fits in one chunk. */
@@ -143,7 +130,7 @@ export async function buildExport(db: Database, exportId: string): Promise<void>
         count('no-identifier', chunk.unmatched);
         for (const [column, n] of Object.entries(chunk.invalid ?? {})) count(`invalid:${column}`, n);
         if (chunk.missing.length === 0) break;
-        await fillIdentifiers(db, chunk.missing);
+        await fillExportIdentifiers(db, chunk.missing);
         which = sql`m.profile_id = any(${sql.param(chunk.missing)}::uuid[])`;
       }
       if (end !== null) after = end;

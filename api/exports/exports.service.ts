@@ -7,14 +7,52 @@ import { and, desc, eq, inArray, sql } from 'drizzle-orm';
 import type { Database } from '../db/index.js';
 import { ConflictError, NotFoundError } from '../errors.js';
 import { asUuid } from '../graphql/ids.js';
-import { audienceExports, segments, type AudienceExportRow } from '../../drizzle/index.js';
+import { audienceExportRows, audienceExports, segments, type AudienceExportRow } from '../../drizzle/index.js';
 import type { Destination, ExportMode } from './formats.js';
 import { startExportBuild } from './build.js';
+import { backfillExportIdentifiers } from './identifiers.js';
 
 export type ExportFormat = 'CSV' | 'JSONL';
 
 /** A build that has not touched its export for this long died with its process. */
 export const STALE_BUILD_MS = 5 * 60_000;
+
+/** Queued or running, with a heartbeat older than STALE_BUILD_MS: its build died with its process. */
+const staleBuild = and(
+  inArray(audienceExports.status, ['queued', 'running']),
+  sql`${audienceExports.updatedAt} < now() - make_interval(secs => ${STALE_BUILD_MS / 1000})`,
+);
+
+/**
+ * Restarts every build that died with its process: what it wrote is deleted and it is built again
+ * from the start (its request, previous export and id unchanged). The claim is one conditional
+ * update, so of several API processes only one restarts a given export. Returns the ids restarted.
+ */
+export async function resumeStaleExports(db: Database): Promise<string[]> {
+  const claimed = await db
+    .update(audienceExports)
+    .set({ status: 'queued', rowsDone: 0, rowCount: 0, skippedInvalid: {}, error: null, startedAt: null, updatedAt: sql`now()` })
+    .where(staleBuild)
+    .returning({ id: audienceExports.id });
+  for (const { id } of claimed) {
+    await db.delete(audienceExportRows).where(eq(audienceExportRows.exportId, id));
+    startExportBuild(db, id);
+  }
+  return claimed.map((c) => c.id);
+}
+
+/**
+ * At API start and then every `intervalMs`: restarts dead builds (resumeStaleExports); once, in the
+ * background, fills in the export identifiers of profiles that have none. Failures are logged, never thrown.
+ */
+export function startExportRecovery(db: Database, intervalMs = 60_000): { stop(): void } {
+  const resume = () => void resumeStaleExports(db).catch((error: unknown) => console.error('resuming exports failed:', error));
+  resume();
+  void backfillExportIdentifiers(db).catch((error: unknown) => console.error('export identifier backfill failed:', error));
+  const timer = setInterval(resume, intervalMs);
+  timer.unref();
+  return { stop: () => clearInterval(timer) };
+}
 
 export async function getAudienceExport(db: Database, workspaceId: string, id: string): Promise<AudienceExportRow> {
   const [row] = await db
@@ -50,17 +88,13 @@ export async function createAudienceExport(
   if (!segment) throw new NotFoundError(`No segment ${input.segmentId}`);
   if (segment.status === 'archived') throw new ConflictError(`Segment '${segment.slug}' is archived: it has no audience to export`);
 
-  await db
+  const dead = await db
     .update(audienceExports)
     .set({ status: 'failed', error: 'The build stopped without finishing (the server restarted?): request a new export', finishedAt: sql`now()` })
-    .where(
-      and(
-        eq(audienceExports.segmentId, segment.id),
-        eq(audienceExports.destination, input.destination),
-        inArray(audienceExports.status, ['queued', 'running']),
-        sql`${audienceExports.updatedAt} < now() - make_interval(secs => ${STALE_BUILD_MS / 1000})`,
-      ),
-    );
+    .where(and(eq(audienceExports.segmentId, segment.id), eq(audienceExports.destination, input.destination), staleBuild))
+    .returning({ id: audienceExports.id });
+  // What a dead build half-wrote goes, so nothing partial is ever read (a failed export has no file).
+  if (dead.length > 0) await db.delete(audienceExportRows).where(inArray(audienceExportRows.exportId, dead.map((d) => d.id)));
 
   const [previous] = await db
     .select({ id: audienceExports.id })

@@ -94,3 +94,35 @@ export async function writeExportIdentifiers(db: Pick<Database, 'execute'>, rows
 /** Computes and writes the identifiers of profiles given by their source columns. */
 export const storeExportIdentifiers = (db: Pick<Database, 'execute'>, profiles: readonly IdentifierSource[]): Promise<void> =>
   writeExportIdentifiers(db, profiles.map(exportIdentifiers));
+
+const SOURCE_COLUMNS = sql.raw(
+  `p.id, p.external_id as "externalId", p.email, p.phone, p.first_name as "firstName", p.last_name as "lastName", p.city, p.region, p.postal_code as "postalCode", p.country, p.madid`,
+);
+
+/** Computes and stores the identifiers of the profiles with these ids (those that still exist). */
+export async function fillExportIdentifiers(db: Database, ids: readonly string[], batch = 2_000): Promise<void> {
+  for (let at = 0; at < ids.length; at += batch) {
+    const { rows } = await db.execute<IdentifierSource>(sql`select ${SOURCE_COLUMNS} from profiles p where p.id = any(${sql.param(ids.slice(at, at + batch))}::uuid[])`);
+    await storeExportIdentifiers(db, rows);
+  }
+}
+
+/**
+ * Fills in the identifiers of every profile that has none (profiles from before the table, or
+ * written by a path that does not compute them), in key order and batches; returns how many.
+ * Run in the background at API start; builds fill what is still missing for their members.
+ */
+export async function backfillExportIdentifiers(db: Database, batch = 2_000): Promise<number> {
+  let filled = 0;
+  for (let after = '00000000-0000-0000-0000-000000000000'; ; ) {
+    const { rows } = await db.execute<IdentifierSource>(sql`
+      select ${SOURCE_COLUMNS} from profiles p
+      where p.id > ${after} and not exists (select 1 from profile_export_identifiers i where i.profile_id = p.id)
+      order by p.id limit ${batch}`);
+    if (rows.length === 0) return filled;
+    await storeExportIdentifiers(db, rows);
+    filled += rows.length;
+    after = rows[rows.length - 1]!.id;
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+}

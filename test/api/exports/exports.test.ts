@@ -120,6 +120,23 @@ describeEachDatabase('audience exports', (suite) => {
     expect(fullNow.slice(1).map((r) => r[9]).sort()).toEqual(['CRM-1', 'CRM-6'].sort());
   });
 
+  it('DELTA resends a member whose identifiers changed: the old cells removed, the new added', async () => {
+    await upsertProfiles(suite.db, ws.workspaceId, [{ externalId: 'CRM-6', email: 'Fay.New@Example.com' }]);
+    const meta = await exportFile(api, ws.keys.editor, vipId, 'META', 'CSV', 'DELTA');
+    expect(parseCsv(meta.text).slice(1).sort()).toEqual([
+      ['add', h('fay.new@example.com'), '', '', '', '', '', '', '', '', 'CRM-6'],
+      ['remove', h('fay@example.com'), '', '', '', '', '', '', '', '', 'CRM-6'],
+    ]);
+    expect(meta.view).toMatchObject({ rowCount: 2, rowsDone: 2 });
+
+    // Changed by a path that does not compute identifiers (plain SQL): the stale ones are dropped and recomputed by the build.
+    await suite.db.execute(sql`update profiles set email = 'fay.sql@example.com' where workspace_id = ${ws.workspaceId} and external_id = 'CRM-6'`);
+    const google = parseJsonl((await exportFile(api, ws.keys.editor, vipId, 'GOOGLE', 'JSONL', 'DELTA')).text);
+    expect(google.map((r) => [r.action, r.Email]).sort()).toEqual([['add', h('fay.sql@example.com')], ['remove', h('fay@example.com')]]);
+    const metaAgain = parseCsv((await exportFile(api, ws.keys.editor, vipId, 'META', 'CSV', 'DELTA')).text);
+    expect(metaAgain.slice(1).map((r) => [r[0], r[1]]).sort()).toEqual([['add', h('fay.sql@example.com')], ['remove', h('fay.new@example.com')]]);
+  });
+
   it('a segment with no members gives a valid file with just the header (CSV) or nothing (JSONL)', async () => {
     const emptyId = (await segments.create({ slug: 'nobody', name: 'Nobody', type: 'static' })).id;
     const csv = await exportFile(api, ws.keys.editor, emptyId, 'GOOGLE', 'CSV', 'FULL');
