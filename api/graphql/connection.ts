@@ -113,6 +113,36 @@ export function afterPosition(atColumn: AnyColumn | SQL, idColumn: AnyColumn | S
   return direction === 'asc' ? sql`(${atColumn}, ${idColumn}) > (${at}, ${id})` : sql`(${atColumn}, ${idColumn}) < (${at}, ${id})`;
 }
 
+/** An edge whose cursor is encoded when read: most queries ask for the nodes, not every cursor. */
+class LazyEdge<R, T> {
+  constructor(
+    readonly node: T,
+    private readonly row: R,
+    private readonly cursorOf: (row: R) => KeysetPosition,
+  ) {}
+
+  get cursor(): string {
+    return encodeCursor(this.cursorOf(this.row));
+  }
+}
+
+/** Page information whose start and end cursors are encoded when read. */
+class LazyPageInfo<R, T> implements PageInfo {
+  constructor(
+    readonly hasNextPage: boolean,
+    readonly hasPreviousPage: boolean,
+    private readonly edges: ReadonlyArray<LazyEdge<R, T>>,
+  ) {}
+
+  get startCursor(): string | null {
+    return this.edges[0]?.cursor ?? null;
+  }
+
+  get endCursor(): string | null {
+    return this.edges.at(-1)?.cursor ?? null;
+  }
+}
+
 /**
  * A connection from rows fetched with `limit first + 1` (the extra row only tells that there is a
  * next page); `cursorOf` gives each row's position.
@@ -123,22 +153,11 @@ export function connectionFrom<R, T = R>(
   cursorOf: (row: R) => KeysetPosition,
   toNode: (row: R) => T = (row) => row as unknown as T,
 ): Connection<T> {
-  const hasNextPage = rows.length > page.first;
-  const kept = rows.slice(0, page.first);
-  // Cursors are encoded when read: most queries ask for the nodes (and pageInfo), not every cursor.
-  const edges = kept.map((row) => ({
-    node: toNode(row),
-    get cursor(): string {
-      return encodeCursor(cursorOf(row));
-    },
-  }));
-  return {
-    edges,
-    pageInfo: {
-      hasNextPage,
-      hasPreviousPage: page.after !== null && page.after !== undefined,
-      startCursor: edges[0]?.cursor ?? null,
-      endCursor: edges.at(-1)?.cursor ?? null,
-    },
-  };
+  const count = Math.min(rows.length, page.first);
+  const edges = new Array<LazyEdge<R, T>>(count);
+  for (let i = 0; i < count; i++) {
+    const row = rows[i] as R;
+    edges[i] = new LazyEdge(toNode(row), row, cursorOf);
+  }
+  return { edges, pageInfo: new LazyPageInfo(rows.length > page.first, page.after !== null && page.after !== undefined, edges) };
 }
