@@ -8,6 +8,15 @@ import type { RequestContext } from '../context.js';
 import { BadInputError } from '../errors.js';
 import type { ApiEnv } from './env.js';
 
+/** The `?...` part of a request URL (what `new URL(url).search` gives, without parsing the URL). */
+function searchOf(url: string): string {
+  const query = url.indexOf('?');
+  if (query === -1) return '';
+  const hash = url.indexOf('#', query);
+  const search = hash === -1 ? url.slice(query) : url.slice(query, hash);
+  return search === '?' ? '' : search;
+}
+
 export function apolloHandler(server: ApolloServer<RequestContext>) {
   return async (c: Context<ApiEnv>): Promise<Response> => {
     const headers = new HeaderMap();
@@ -21,7 +30,7 @@ export function apolloHandler(server: ApolloServer<RequestContext>) {
       }
     }
     const response = await server.executeHTTPGraphQLRequest({
-      httpGraphQLRequest: { method: c.req.method.toUpperCase(), headers, search: new URL(c.req.url).search, body },
+      httpGraphQLRequest: { method: c.req.method.toUpperCase(), headers, search: searchOf(c.req.url), body },
       context: async () => ({ db: c.get('db'), caller: c.get('caller'), now: c.get('now'), memo: new Map() }),
     });
     const out = new Headers();
