@@ -7,10 +7,10 @@
  */
 import { sql, type SQL } from 'drizzle-orm';
 import type { Database } from '../db/index.js';
-import { profiles, segmentMembers, segmentSizeHistory } from '../../drizzle/index.js';
-import { compileRuleSql } from './rule-sql.js';
+import { events, profiles, segmentMembers, segmentSizeHistory } from '../../drizzle/index.js';
+import { compileRuleSql, eventFilterSql } from './rule-sql.js';
 import { loadPublishedDefinitions, type PublishedDefinition, type PublishedDefinitions } from './definitions.js';
-import { ruleReferences } from '../../schema/rule.js';
+import { ruleReferences, type EventNode } from '../../schema/rule.js';
 
 /**
  * Recomputes the membership of one published segment; returns its new size. `definitions` are the
@@ -126,8 +126,10 @@ export async function refreshWorkspace(db: Database, workspaceId: string, now = 
 
 /**
  * The evaluation of `profileIds` against `dynamic` segments in one query: a row per profile with
- * its id and one boolean column `s<i>` per segment. Event counts are correlated subqueries (a few
- * given profiles: each reads only its own events).
+ * its id and one boolean column `s<i>` per segment. Event counts are read once per profile: one
+ * pass over its events (of the names the rules count) computes every distinct count the segments
+ * need (`count(*) filter (where ...)`, a column each), instead of an index probe per event node
+ * per segment; each segment then compares a column.
  */
 export function profileEvaluationSql(
   workspaceId: string,
@@ -136,11 +138,27 @@ export function profileEvaluationSql(
   definitions: PublishedDefinitions,
   now: number,
 ): SQL {
-  const env = { now, segment: (slug: string) => definitions.bySlug.get(slug), events: 'correlated' as const };
+  const counts = new Map<string, { column: string; node: EventNode }>();
+  const eventCount = (node: EventNode): SQL => {
+    const key = JSON.stringify([node.event, node.inLastDays, node.where]);
+    let count = counts.get(key);
+    if (!count) counts.set(key, (count = { column: `c${counts.size}`, node }));
+    return sql`${sql.identifier('ev')}.${sql.identifier(count.column)}`;
+  };
+  const env = { now, segment: (slug: string) => definitions.bySlug.get(slug), events: 'correlated' as const, eventCount };
   const columns: SQL[] = dynamic.map((d, i) => sql`${compileRuleSql(d.rule, env)} as ${sql.identifier(`s${i}`)}`);
+  const names = [...new Set([...counts.values()].map((c) => c.node.event))];
+  const perProfile =
+    counts.size === 0
+      ? sql``
+      : sql`cross join lateral (
+          select ${sql.join([...counts.values()].map((c) => sql`count(*) filter (where ${eventFilterSql(c.node, now)}) as ${sql.identifier(c.column)}`), sql`, `)}
+          from ${events} as "e"
+          where "e"."profile_id" = ${profiles.id} and "e"."name" in (${sql.join(names.map((n) => sql`${n}::text`), sql`, `)})
+        ) as ${sql.identifier('ev')}`;
   return sql`
     select ${profiles.id} as id, ${sql.join(columns, sql`, `)}
-    from ${profiles}
+    from ${profiles} ${perProfile}
     where ${profiles.workspaceId} = ${workspaceId} and ${profiles.id} in ${[...profileIds]}`;
 }
 

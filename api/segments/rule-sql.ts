@@ -33,6 +33,12 @@ export interface RuleSqlEnv {
    *   query over a few given profiles (re-evaluating changed profiles).
    */
   events?: 'set' | 'correlated';
+  /**
+   * When given, an event count is this expression (a bigint, never NULL) instead of a subquery: the
+   * caller computes the count of events satisfying `eventFilterSql(node, now)` per profile once, for
+   * all the segments that share it (see profileEvaluationSql). Takes precedence over `events`.
+   */
+  eventCount?: (node: EventNode) => SQL;
 }
 
 const e = alias(events, 'e');
@@ -63,7 +69,7 @@ function compileNode(node: RuleNode, env: RuleSqlEnv, resolving: Set<string>, to
     case 'condition':
       return compileCondition(node, profileAttributeSql(node.attr, env.now), env.now);
     case 'event':
-      return compileEvent(node, env.now, top);
+      return compileEvent(node, env, top);
     case 'segment':
       return compileReference(node.slug, env, resolving, top);
     default: {
@@ -96,20 +102,14 @@ function compileReference(slug: string, env: RuleSqlEnv, resolving: Set<string>,
  * Elsewhere (under `not` / `any`, other bounds) a count per profile row that stops once the
  * answer is known (`limit`), computed once (the comparison is inside the subquery).
  */
-function compileEvent(node: EventNode, now: number, top: boolean): SQL {
+function compileEvent(node: EventNode, env: RuleSqlEnv, top: boolean): SQL {
   const { min, max } = node;
   if (min === 0 && max === null) return TRUE;
-  const filters: SQL[] = [sql`${e.name} = ${node.event}::text`];
-  if (node.inLastDays !== null) {
-    // Instants are compared at millisecond precision, as evaluators in JavaScript see them.
-    filters.push(sql`${e.occurredAt} >= ${isoParam(now - node.inLastDays * DAY_MS)}::timestamptz`);
-    filters.push(sql`${e.occurredAt} < ${isoParam(now + 1)}::timestamptz`);
+  if (env.eventCount) {
+    const count = env.eventCount(node);
+    return max === null ? sql`(${count} >= ${min}::int8)` : sql`(${count} between ${min}::int8 and ${max}::int8)`;
   }
-  for (const condition of node.where) {
-    const value = sql`(${e.properties} -> ${condition.attr}::text)`;
-    filters.push(compileCondition(condition, { kind: 'json', expr: value }, now));
-  }
-  const where = sql.join(filters, sql` and `);
+  const where = eventFilterSql(node, env.now);
   if (top && max === null && min >= 2) {
     return sql`((${profiles.workspaceId}, ${profiles.id}) in (select ${e.workspaceId}, ${e.profileId} from ${events} as "e" where ${where} group by ${e.workspaceId}, ${e.profileId} having count(*) >= ${min}))`;
   }
@@ -122,6 +122,25 @@ function compileEvent(node: EventNode, now: number, top: boolean): SQL {
   const counted = sql`(select 1 from ${events} as "e" where ${correlated} limit ${enough}) as c`;
   const test = max === null ? sql`count(*) >= ${min}` : sql`count(*) between ${min} and ${max}`;
   return sql`(select ${test} from ${counted})`;
+}
+
+/**
+ * The events an event node counts, as a condition on the `events` row aliased "e": its name, its
+ * window at `now` and its `where` conditions.
+ * @example sql`select count(*) filter (where ${eventFilterSql(node, now)}) from events as "e" where "e"."profile_id" = $1`
+ */
+export function eventFilterSql(node: EventNode, now: number): SQL {
+  const filters: SQL[] = [sql`${e.name} = ${node.event}::text`];
+  if (node.inLastDays !== null) {
+    // Instants are compared at millisecond precision, as evaluators in JavaScript see them.
+    filters.push(sql`${e.occurredAt} >= ${isoParam(now - node.inLastDays * DAY_MS)}::timestamptz`);
+    filters.push(sql`${e.occurredAt} < ${isoParam(now + 1)}::timestamptz`);
+  }
+  for (const condition of node.where) {
+    const value = sql`(${e.properties} -> ${condition.attr}::text)`;
+    filters.push(compileCondition(condition, { kind: 'json', expr: value }, now));
+  }
+  return sql.join(filters, sql` and `);
 }
 
 function isoParam(ms: number): string {
@@ -262,7 +281,7 @@ function columnCondition(node: ConditionNode, attr: { kind: 'integer' | 'float' 
     if (node.value.kind !== 'list') return undefined;
     const whole = [...new Set(node.value.values.filter((v): v is number => typeof v === 'number' && Number.isInteger(v) && v >= domain.min && v <= domain.max))];
     if (whole.length === 0) return node.op === 'in' ? FALSE : present;
-    const member = sql`(${col} = any(array(select (j.x)::int4 from jsonb_array_elements(${JSON.stringify(whole)}::jsonb) as j(x))))`;
+    const member = sql`(${col} = any(${arrayLiteral(whole)}::int4[]))`;
     return node.op === 'in' ? guard(member) : guard(sql`not ${member}`);
   }
   const raw = intervalOf(node, now);
@@ -289,11 +308,17 @@ function scalarParam(value: string | number | boolean): SQL {
   return sql`${value}::text`;
 }
 
+/**
+ * A value list as ONE bound parameter: a PostgreSQL array literal, every element double-quoted
+ * with `\` and `"` escaped (so any string stands for itself). A parameter, not `array(select ...)`
+ * over a JSON parameter: no init plan to plan and start per list (the per-profile query has many).
+ */
+function arrayLiteral(values: ReadonlyArray<string | number>): string {
+  return `{${values.map((v) => `"${String(v).replaceAll('\\', '\\\\').replaceAll('"', '\\"')}"`).join(',')}}`;
+}
+
 function listParam(node: ConditionNode, values: Array<string | number>): SQL {
-  const json = JSON.stringify(values);
-  return node.attrType === 'number'
-    ? sql`array(select (j.x)::float8 from jsonb_array_elements(${json}::jsonb) as j(x))`
-    : sql`array(select jsonb_array_elements_text(${json}::jsonb))`;
+  return node.attrType === 'number' ? sql`${arrayLiteral(values)}::float8[]` : sql`${arrayLiteral(values)}::text[]`;
 }
 
 function comparison(node: ConditionNode, x: SQL, now: number): SQL | null {

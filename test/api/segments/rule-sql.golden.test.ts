@@ -9,6 +9,8 @@ import { describeEachDatabase } from '../../helpers/db.js';
 import { attributePaths, storedProfileFor } from '../../helpers/profile-fixtures.js';
 import { createWorkspace, matchingInSql, storeSubjects } from '../../helpers/sql-subjects.js';
 import type { RuleNode } from '../../../schema/rule.js';
+import { profileEvaluationSql } from '../../../api/segments/membership.service.js';
+import type { PublishedDefinition } from '../../../api/segments/definitions.js';
 
 /** Attribute paths of a rule and of every library segment it references. */
 function pathsWithReferences(rule: RuleNode, seen = new Set<string>()): Set<string> {
@@ -37,6 +39,13 @@ const segment = (slug: string) => {
   return found?.published ? { id: `library-${slug}`, type: 'dynamic' as const, rule: found.rule } : undefined;
 };
 
+/** The same library as published definitions, for the per-profile query of refreshProfiles. */
+const published = new Map<string, PublishedDefinition>();
+for (const slug of library.rules.keys()) {
+  const found = segment(slug);
+  if (found) published.set(slug, { ...found, slug, scope: 'profile', version: 1 });
+}
+
 it('has profile-scoped golden cases that can be stored', () => {
   expect(cases.length).toBeGreaterThanOrEqual(40);
 });
@@ -55,6 +64,10 @@ describeEachDatabase('golden cases in SQL', (suite) => {
       const id = ids[i] as string;
       const matched = await matchingInSql(suite.db, workspaceId, [id], c.rule, c.now, segment);
       if (matched.has(id) !== c.expected) failures.push(`${c.name}: expected ${c.expected}`);
+      const definition: PublishedDefinition = { id: '00000000-0000-4000-8000-000000000000', slug: 'under-test', type: 'dynamic', scope: 'profile', version: 1, rule: c.rule };
+      const result = await suite.db.execute(profileEvaluationSql(workspaceId, [id], [definition], { byId: new Map(), bySlug: published }, c.now));
+      const perProfile = (result.rows as Array<{ s0: boolean }>)[0]?.s0 === true;
+      if (perProfile !== c.expected) failures.push(`${c.name} (per-profile query): expected ${c.expected}`);
     }
     expect(failures).toEqual([]);
   });

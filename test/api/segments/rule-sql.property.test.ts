@@ -1,9 +1,9 @@
 /**
- * Property-based agreement of the SQL profile evaluator (compileRuleSql) with the reference
- * evaluator (evaluateRule, profile mode), on PGlite and PostgreSQL: random valid profile-scoped
- * rules over random stored profiles and their events (traits present, absent, JSON null or wrongly
- * typed; purchase columns consistent or not; timestamps on window boundaries), at least 2,000 rules
- * per run and database. The reference sees exactly what is stored: `profileAttributes` of the
+ * Property-based agreement of the SQL profile evaluator (compileRuleSql, both as a set query and as
+ * the per-profile query of refreshProfiles) with the reference evaluator (evaluateRule, profile
+ * mode), on PGlite and PostgreSQL: random valid profile-scoped rules over random stored profiles
+ * and their events (traits present, absent, JSON null or wrongly typed; purchase columns consistent
+ * or not; timestamps on window boundaries), at least 2,000 rules per run and database. The reference sees exactly what is stored: `profileAttributes` of the
  * profile and the events, both after a JSON round trip.
  */
 import fc from 'fast-check';
@@ -17,6 +17,17 @@ import { validateRule } from '../../../schema/validate.js';
 import { describeEachDatabase } from '../../helpers/db.js';
 import { CORNER_SUBJECTS, PROPERTY_TRAITS, nowArb, ruleJsonArb, subjectArb, type ProfileSubject } from '../../helpers/profile-arbitraries.js';
 import { createWorkspace, matchingInSql, storeSubjects } from '../../helpers/sql-subjects.js';
+import { profileEvaluationSql } from '../../../api/segments/membership.service.js';
+import type { PublishedDefinition } from '../../../api/segments/definitions.js';
+import type { Database } from '../../../api/db/index.js';
+
+/** The ids, among `profileIds`, that satisfy `rule` through the per-profile query of refreshProfiles. */
+async function matchingPerProfile(db: Database, workspaceId: string, profileIds: readonly string[], rule: RuleNode, now: number): Promise<Set<string>> {
+  const definition: PublishedDefinition = { id: '00000000-0000-4000-8000-000000000000', slug: 'under-test', type: 'dynamic', scope: 'profile', version: 1, rule };
+  const definitions = { byId: new Map([[definition.id, definition]]), bySlug: new Map([[definition.slug, definition]]) };
+  const result = await db.execute(profileEvaluationSql(workspaceId, profileIds, [definition], definitions, now));
+  return new Set((result.rows as Array<{ id: string; s0: boolean }>).filter((r) => r.s0 === true).map((r) => r.id));
+}
 
 /** At least 2,000 rules per run; FC_RULES asks for more (a longer hunt). */
 const RULES = Math.max(2_000, Number(process.env.FC_RULES) || 0);
@@ -98,12 +109,14 @@ describeEachDatabase('SQL profile evaluator agrees with the reference evaluator'
         if ('invalid' in candidate) throw new Error(`generated rule is invalid: ${JSON.stringify(candidate.json)}: ${candidate.invalid}`);
         const { json, rule } = candidate;
         const inSql = await matchingInSql(suite.db, workspaceId, ids, rule, now);
+        const perProfile = await matchingPerProfile(suite.db, workspaceId, ids, rule, now);
         const disagreements: string[] = [];
         let hits = 0;
         subjects.forEach((subject, i) => {
           const expected = evaluateRule(rule, { attributes: profileAttributes(subject.profile, now), events: subject.events }, now, reference);
           if (expected) hits++;
           if (inSql.has(ids[i] as string) !== expected) disagreements.push(`reference ${expected}, SQL ${!expected} on ${show(subject, now)}`);
+          if (perProfile.has(ids[i] as string) !== expected) disagreements.push(`reference ${expected}, per-profile SQL ${!expected} on ${show(subject, now)}`);
         });
         if (disagreements.length > 0) {
           throw new Error(
