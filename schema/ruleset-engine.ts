@@ -1,14 +1,17 @@
 /**
  * The edge evaluator behind `prepareRuleset` / `evaluateRuleset` (schema/ruleset-prepare.ts). Built
  * once per ruleset: condition tests, a bitmap index per attribute (schema/ruleset-index.ts), event
- * counts (schema/ruleset-events.ts) and every rule as a flat branch program whose required indexed
- * conditions (top-level conjuncts on indexed attributes) come first (schema/ruleset-program.ts).
+ * counts (schema/ruleset-events.ts) and every rule as a flat branch program whose required and
+ * forbidden indexed conditions (top-level conjuncts on indexed attributes, and negated ones) come
+ * first (schema/ruleset-program.ts).
  *
  * Per request: one cached hash lookup per indexed attribute yields the indexed conditions that hold
- * and the bitset of segments that survive that attribute; ANDing those leaves the segments whose
- * required conditions all hold, and only they run the rest of their program. Other conditions,
+ * and the bitset of segments that survive that attribute; ANDing those into one bitset leaves the
+ * segments whose required conditions all hold and forbidden ones do not. Of those, the segments with
+ * nothing left (a precomputed mask) are tags at once, those left with one event count (or its
+ * negation) test it directly, and only the others run the rest of their program. Other conditions,
  * event counts and referenced segments are computed lazily, at most once per request, and shared by
- * all segments that use them. Per-request memory is reused through a stamp counter, so an
+ * all segments that use them. Per-request memory is reused (typed arrays, a stamp counter), so an
  * evaluation allocates almost nothing but its answer. No code is generated from strings.
  */
 import type { AttrValue, EvalContext } from './context.js';
@@ -17,6 +20,13 @@ import { EventCounts } from './ruleset-events.js';
 import { AttributeIndex } from './ruleset-index.js';
 import { ACCEPT, LEAF_CONDITION, LEAF_COUNT, LEAF_INDEXED, layoutRules, REJECT } from './ruleset-program.js';
 import type { ConditionEntry, Ruleset } from './ruleset-types.js';
+
+/** Set bits of a 32-bit word. */
+function popcount(x: number): number {
+  x -= (x >>> 1) & 0x55555555;
+  x = (x & 0x33333333) + ((x >>> 2) & 0x33333333);
+  return (Math.imul((x + (x >>> 4)) & 0x0f0f0f0f, 0x01010101) >>> 24);
+}
 
 const EMPTY_CONTEXT: EvalContext = { attributes: {}, events: [] };
 
@@ -42,7 +52,7 @@ export class Engine {
   private readonly onFalse: Int32Array;
   private readonly entry: Int32Array;
   private readonly afterRequired: Int32Array;
-  /** Per segment: when all that follows its required part is one event count, that count; else -1. */
+  /** Per segment: when all that follows its required part is one event count (or its negation), that count; else -1. */
   private readonly onlyCount: Int32Array;
   /** Whether rules reference segments (whose values are then memoised per request). */
   private readonly references: boolean;
@@ -63,10 +73,14 @@ export class Engine {
   private readonly condValues: Uint8Array;
   private readonly segStamp: Uint32Array;
   private readonly segValues: Uint8Array;
-  private readonly outStamp: Uint32Array;
-  /** The surviving-segment bitsets of this request's attribute values. */
-  private readonly bitsets: Int32Array[];
-  private readonly matched: number[] = [];
+  /** The segments that survive every attribute of this request (a bitset). */
+  private readonly alive: Int32Array;
+  /** This request's answer, as a bitset. */
+  private readonly result: Int32Array;
+  /** Segments with nothing left after their required part, those left with one event count, and with its negation. */
+  private readonly acceptOnly: Int32Array;
+  private readonly countOnly: Int32Array;
+  private readonly countNot: Int32Array;
 
   constructor(ruleset: Ruleset) {
     this.version = ruleset.version;
@@ -92,13 +106,24 @@ export class Engine {
     });
     const layout = layoutRules(segments, n, (c) => this.indexed[c] === 1);
     ({ code: this.code, onTrue: this.onTrue, onFalse: this.onFalse, entry: this.entry, afterRequired: this.afterRequired } = layout);
-    this.onlyCount = Int32Array.from(this.afterRequired, (pc) => {
+    const words = (segments.length + 31) >> 5;
+    this.acceptOnly = new Int32Array(words);
+    this.countOnly = new Int32Array(words);
+    this.countNot = new Int32Array(words);
+    this.onlyCount = Int32Array.from(this.afterRequired, (pc, s) => {
+      const bit = 1 << (s & 31);
+      if (pc === ACCEPT) this.acceptOnly[s >> 5] = (this.acceptOnly[s >> 5] as number) | bit;
       const op = pc >= 0 ? (this.code[pc] as number) : -1;
-      return op >= 0 && (op & 3) === LEAF_COUNT && this.onTrue[pc] === ACCEPT && this.onFalse[pc] === REJECT ? op >> 2 : -1;
+      if (op < 0 || (op & 3) !== LEAF_COUNT) return -1;
+      const exits = `${this.onTrue[pc]} ${this.onFalse[pc]}`;
+      if (exits === `${ACCEPT} ${REJECT}`) this.countOnly[s >> 5] = (this.countOnly[s >> 5] as number) | bit;
+      else if (exits === `${REJECT} ${ACCEPT}`) this.countNot[s >> 5] = (this.countNot[s >> 5] as number) | bit;
+      else return -1;
+      return op >> 2;
     });
     this.references = layout.references;
-    for (const index of this.indexes) index.finish(layout.required, layout.read);
-    const universe = (this.universe = new Int32Array((segments.length + 31) >> 5));
+    for (const index of this.indexes) index.finish(layout.required, layout.forbidden, layout.read);
+    const universe = (this.universe = new Int32Array(words));
     layout.required.forEach((r, s) => {
       if (r !== null) universe[s >> 5] = (universe[s >> 5] as number) | (1 << (s & 31));
     });
@@ -111,8 +136,8 @@ export class Engine {
     this.condValues = new Uint8Array(n);
     this.segStamp = new Uint32Array(segments.length);
     this.segValues = new Uint8Array(segments.length);
-    this.outStamp = new Uint32Array(segments.length);
-    this.bitsets = new Array<Int32Array>(this.indexes.length);
+    this.alive = new Int32Array(universe.length);
+    this.result = new Int32Array(universe.length);
   }
 
   private indexCondition(entry: ConditionEntry, cond: number, attr: number): void {
@@ -183,7 +208,7 @@ export class Engine {
 
   private nextStamp(): void {
     if (this.stamp === 0xffffffff) {
-      for (const a of [this.attrStamp, this.trueStamp, this.condStamp, this.segStamp, this.outStamp]) a.fill(0);
+      for (const a of [this.attrStamp, this.trueStamp, this.condStamp, this.segStamp]) a.fill(0);
       this.counts.reset();
       this.stamp = 0;
     }
@@ -195,47 +220,85 @@ export class Engine {
     this.ctx = ctx;
     this.now = now;
     this.bare = Object.getPrototypeOf(ctx.attributes) === null;
-    const { stamp, trueStamp, bitsets, matched, afterRequired, onlyCount, indexes, universe } = this;
-    let sets = 0;
+    const { stamp, trueStamp, afterRequired, onlyCount, indexes, universe } = this;
+    const alive = this.alive;
+    alive.set(universe);
+    const words = universe.length;
     for (let x = 0; x < indexes.length; x++) {
       const index = indexes[x] as AttributeIndex;
       const hit = index.lookup(this.attribute(index.attr), this.condTests);
       const conditions = hit.conditions;
       for (let k = 0; k < conditions.length; k++) trueStamp[conditions[k] as number] = stamp;
-      if (hit.survivors !== null) bitsets[sets++] = hit.survivors;
+      const survivors = hit.survivors;
+      if (survivors !== null) for (let w = 0; w < words; w++) alive[w] = (alive[w] as number) & (survivors[w] as number);
     }
-    matched.length = 0;
-    const memo = this.references;
-    for (let w = 0; w < universe.length; w++) {
-      // The segments of this word that survive every attribute.
-      let word = universe[w] as number;
-      for (let k = 0; k < sets && word !== 0; k++) word &= (bitsets[k] as Int32Array)[w] as number;
-      while (word !== 0) {
-        const low = word & -word;
-        word ^= low;
-        const s = (w << 5) | (31 - Math.clz32(low));
-        const pc = afterRequired[s] as number;
-        const count = onlyCount[s] as number;
-        let holds: boolean;
-        if (memo) holds = this.decide(s, pc);
-        else if (pc < 0) holds = pc === ACCEPT;
-        else if (count >= 0) holds = this.counts.holds(count, ctx.events, now, stamp);
-        else holds = this.run(pc);
-        if (holds) matched.push(s);
+    const result = this.result;
+    let total = 0;
+    if (this.references) {
+      for (let w = 0; w < words; w++) {
+        let word = alive[w] as number;
+        let out = 0;
+        while (word !== 0) {
+          const low = word & -word;
+          word ^= low;
+          const s = (w << 5) | (31 - Math.clz32(low));
+          if (this.decide(s, afterRequired[s] as number)) out |= low;
+        }
+        result[w] = out;
+        total += popcount(out);
+      }
+    } else {
+      const { acceptOnly, countOnly, countNot, counts } = this;
+      const events = ctx.events;
+      for (let w = 0; w < words; w++) {
+        const word = alive[w] as number;
+        const accept = acceptOnly[w] as number;
+        const count = countOnly[w] as number;
+        const not = countNot[w] as number;
+        let out = word & accept;
+        let counted = word & count;
+        let negated = word & not;
+        let rest = word & ~(accept | count | not);
+        while (counted !== 0) {
+          const low = counted & -counted;
+          counted ^= low;
+          if (counts.holds(onlyCount[(w << 5) | (31 - Math.clz32(low))] as number, events, now, stamp)) out |= low;
+        }
+        while (negated !== 0) {
+          const low = negated & -negated;
+          negated ^= low;
+          if (!counts.holds(onlyCount[(w << 5) | (31 - Math.clz32(low))] as number, events, now, stamp)) out |= low;
+        }
+        while (rest !== 0) {
+          const low = rest & -rest;
+          rest ^= low;
+          if (this.run(afterRequired[(w << 5) | (31 - Math.clz32(low))] as number)) out |= low;
+        }
+        result[w] = out;
+        total += popcount(out);
       }
     }
     if (ctx.memberships && ctx.memberships.length > 0) {
       for (const slug of ctx.memberships) {
         const s = this.profileBySlug.get(slug);
-        if (s !== undefined && this.outStamp[s] !== stamp) {
-          this.outStamp[s] = stamp;
-          matched.push(s);
+        if (s === undefined) continue;
+        const bit = 1 << (s & 31);
+        if (((result[s >> 5] as number) & bit) === 0) {
+          result[s >> 5] = (result[s >> 5] as number) | bit;
+          total++;
         }
       }
-      matched.sort((a, b) => a - b);
     }
-    const tags = new Array<string>(matched.length);
-    for (let k = 0; k < matched.length; k++) tags[k] = this.slugs[matched[k] as number] as string;
+    const tags = new Array<string>(total);
+    const slugs = this.slugs;
+    for (let w = 0, k = 0; k < total; w++) {
+      let word = result[w] as number;
+      while (word !== 0) {
+        const low = word & -word;
+        word ^= low;
+        tags[k++] = slugs[(w << 5) | (31 - Math.clz32(low))] as string;
+      }
+    }
     this.ctx = EMPTY_CONTEXT;
     return tags;
   }

@@ -39,6 +39,8 @@ export class AttributeIndex {
   private readonly cache = new Map<string | number, IndexHit>();
   /** Per condition of this index: the segments that require it. */
   private readonly requiredBy = new Map<number, number[]>();
+  /** Per condition of this index: the segments that forbid it (a negated top-level conjunct). */
+  private readonly forbiddenBy = new Map<number, number[]>();
   /** Per segment: how many distinct conditions of this index it requires. */
   private requiredCount = new Uint16Array(0);
   /** Segments that require nothing of this index (all edge segments when null). */
@@ -72,14 +74,17 @@ export class AttributeIndex {
       }
     } else this.derived.push(cond);
     this.requiredBy.set(cond, []);
+    this.forbiddenBy.set(cond, []);
   }
 
   /**
    * Sets, once all conditions are added, which segments require which conditions of this index
-   * (`required`: per edge segment worth evaluating, its required conditions, null for the others)
-   * and which conditions the rules read at run time.
+   * (`required`: per edge segment worth evaluating, its required conditions, null for the others),
+   * which they forbid (`forbidden`: conditions that must not hold) and which conditions the rules
+   * read at run time. A missing value satisfies no indexed condition, so it never excludes a
+   * segment through what it forbids.
    */
-  finish(required: ReadonlyArray<readonly number[] | null>, read: Uint8Array): void {
+  finish(required: ReadonlyArray<readonly number[] | null>, forbidden: ReadonlyArray<readonly number[]>, read: Uint8Array): void {
     const words = (required.length + 31) >> 5;
     this.requiredCount = new Uint16Array(required.length);
     const base = new Int32Array(words);
@@ -96,6 +101,12 @@ export class AttributeIndex {
       this.requiredCount[s] = mine;
       if (mine === 0) base[s >> 5] = (base[s >> 5] as number) | (1 << (s & 31));
       else all = false;
+      for (const c of forbidden[s] ?? []) {
+        const by = this.forbiddenBy.get(c);
+        if (by === undefined) continue;
+        by.push(s);
+        all = false;
+      }
     });
     this.base = all ? null : base;
     this.read = read;
@@ -123,6 +134,7 @@ export class AttributeIndex {
       const hits = new Map<number, number>();
       for (const c of new Set(holding)) for (const s of this.requiredBy.get(c) ?? []) hits.set(s, (hits.get(s) ?? 0) + 1);
       for (const [s, n] of hits) if (n === this.requiredCount[s]) survivors[s >> 5] = (survivors[s >> 5] as number) | (1 << (s & 31));
+      for (const c of holding) for (const s of this.forbiddenBy.get(c) ?? []) survivors[s >> 5] = (survivors[s >> 5] as number) & ~(1 << (s & 31));
     }
     const marked = holding.filter((c) => this.read[c] === 1);
     const hit: IndexHit = { conditions: marked.length === 0 ? EMPTY : Int32Array.from(marked), survivors };

@@ -123,10 +123,21 @@ export interface RuleLayout {
   afterRequired: Int32Array;
   /** Per segment: its required indexed conditions; null when it is not an edge rule that can hold. */
   required: Array<number[] | null>;
+  /** Per segment: its forbidden indexed conditions (negated top-level conjuncts, also placed first). */
+  forbidden: number[][];
   /** Per condition: 1 when an instruction that can run reads it (indexed ones must then be marked). */
   read: Uint8Array;
   /** Whether any rule references a segment (else no segment's value is needed twice in a request). */
   references: boolean;
+}
+
+/** `[condition, true]` for a conjunct that is an indexed condition, `[condition, false]` for a negated one; else null. */
+function requiredLiteral(term: Expr, indexed: (cond: number) => boolean): [number, boolean] | null {
+  if (!Array.isArray(term)) return null;
+  if (term[0] === 'c') return indexed(term[1]) ? [term[1], true] : null;
+  if (term[0] !== 'not') return null;
+  const inner = term[1];
+  return Array.isArray(inner) && inner[0] === 'c' && indexed(inner[1]) ? [inner[1], false] : null;
 }
 
 /**
@@ -138,27 +149,32 @@ export function layoutRules(segments: readonly RulesetSegment[], conditions: num
   const entry = new Int32Array(segments.length).fill(REJECT);
   const afterRequired = new Int32Array(segments.length).fill(REJECT);
   const required: Array<number[] | null> = segments.map(() => null);
+  const forbidden: number[][] = segments.map(() => []);
   /** Per edge segment: its instructions `[start, end)` and those of its required prefix. */
   const spans: Array<[start: number, end: number, prefix: Set<number>]> = [];
   const referenced = new Set<number>();
   segments.forEach((segment, s) => {
     if (segment.scope !== 'edge' || segment.rule === undefined) return;
     const terms = program.conjuncts(segment.rule);
-    const isRequired = (term: Expr) => Array.isArray(term) && term[0] === 'c' && indexed(term[1]);
-    const prefix = terms.filter(isRequired) as Array<['c', number]>;
+    const prefix = terms.filter((term) => requiredLiteral(term, indexed) !== null);
     const start = program.code.length;
-    const pc = program.chain([...prefix, ...terms.filter((t) => !isRequired(t))], ACCEPT, REJECT, true);
+    const pc = program.chain([...prefix, ...terms.filter((t) => requiredLiteral(t, indexed) === null)], ACCEPT, REJECT, true);
     const leaves = new Set<number>();
+    const positive: number[] = [];
+    const negative: number[] = [];
     let after = pc;
-    for (let k = 0; k < prefix.length; k++) {
+    for (const term of prefix) {
+      const [cond, holds] = requiredLiteral(term, indexed) as [number, boolean];
       leaves.add(after);
-      after = program.onTrue[after] as number;
+      (holds ? positive : negative).push(cond);
+      after = (holds ? program.onTrue[after] : program.onFalse[after]) as number;
     }
     spans[s] = [start, program.code.length, leaves];
     if (pc === REJECT) return;
     entry[s] = pc;
     afterRequired[s] = after;
-    required[s] = prefix.map((term) => term[1]);
+    required[s] = positive;
+    forbidden[s] = negative;
   });
   const read = new Uint8Array(conditions);
   const { code } = program;
@@ -177,6 +193,7 @@ export function layoutRules(segments: readonly RulesetSegment[], conditions: num
     entry,
     afterRequired,
     required,
+    forbidden,
     read,
     references: referenced.size > 0,
   };
