@@ -38,6 +38,9 @@ export async function refreshSegment(
   const joinedAt = new Date(now).toISOString();
   return db.transaction(async (tx) => {
     await disableJit(tx);
+    // The comparison below hashes or sorts the members twice (a million rows at most, ~50 MB): in
+    // memory, not in batches spilled to disk at the default 4 MB.
+    await tx.execute(sql`set local work_mem = '64MB'`);
     // One evaluation of the rule, compared with the current members in one full join (always a
     // hash or merge join: linear whatever the statistics of segment_members say); members that no
     // longer match leave, new matches join in profile order (index-friendly); unchanged members are
