@@ -40,7 +40,7 @@ const SEED = option('seed', 20261124);
 const SEGMENTS = 100;
 const SINGLE_PROFILE_RUNS = 25;
 /** The steady-state recompute runs only when the first one took at most this long. */
-const STEADY_STATE_BUDGET_MS = 180_000;
+const STEADY_STATE_BUDGET_MS = 400_000;
 const SEGMENTS_QUERY = '{ segments(first: 50) { edges { node { id slug name status } } } }';
 const HELLO_QUERY = '{ hello }';
 /** Every evaluation happens at this instant; data is generated relative to it. */
@@ -138,15 +138,16 @@ try {
       .from(profiles)
       .where(and(eq(profiles.workspaceId, ws), compileRuleSql(r, { now: NOW, segment: (slug) => definitions.bySlug.get(slug) })))
       .getSQL();
-  const countPlan = await explain(a, countQuery(rule));
-  log(`  matches ${matched.toLocaleString('en-US')} profiles; countMatching median ${millis(median(counts))} over ${RUNS} runs (min ${millis(Math.min(...counts))}, max ${millis(Math.max(...counts))})`);
-  log(`  EXPLAIN ANALYZE: planning ${millis(countPlan.planningMs)}, execution ${millis(countPlan.executionMs)}`);
-  log(countPlan.plan.split('\n').map((l) => `    ${l}`).join('\n'));
-  // The server's JIT compiles every query whose estimated cost passes jit_above_cost: show its share.
+  // countMatching turns JIT off for its transaction (see disableJit): explain it the same way.
   await a.query('set jit = off');
-  const noJit = await explain(a, countQuery(rule), 'analyze');
+  const countPlan = await explain(a, countQuery(rule));
   await a.query('reset jit');
-  log(`  EXPLAIN ANALYZE with jit = off (same query): execution ${millis(noJit.executionMs)}`);
+  log(`  matches ${matched.toLocaleString('en-US')} profiles; countMatching median ${millis(median(counts))} over ${RUNS} runs (min ${millis(Math.min(...counts))}, max ${millis(Math.max(...counts))})`);
+  log(`  EXPLAIN ANALYZE (jit = off): planning ${millis(countPlan.planningMs)}, execution ${millis(countPlan.executionMs)}`);
+  log(countPlan.plan.split('\n').map((l) => `    ${l}`).join('\n'));
+  // What the server's JIT would cost: it compiles every query whose estimated cost passes jit_above_cost.
+  const withJit = await explain(a, countQuery(rule), 'analyze');
+  log(`  EXPLAIN ANALYZE with the server's default jit = on (same query): execution ${millis(withJit.executionMs)}`);
   rows.push({ figure: `size of a 4-condition segment (countMatching, median of ${RUNS}; ${matched.toLocaleString('en-US')} match)`, value: millis(median(counts)), target: '<= 100 ms', met: median(counts) <= 100 });
 
   // 3. Full recompute of the 100 published segments.
