@@ -14,7 +14,7 @@
  * all segments that use them. Per-request memory is reused (typed arrays, a stamp counter), so an
  * evaluation allocates almost nothing but its answer. No code is generated from strings.
  */
-import type { AttrValue, EvalContext } from './context.js';
+import { ATTRIBUTES_PROTOTYPE, type AttrValue, type EvalContext } from './context.js';
 import { compileCondition, type ConditionTest } from './ruleset-conditions.js';
 import { EventCounts } from './ruleset-events.js';
 import { AttributeIndex } from './ruleset-index.js';
@@ -63,7 +63,7 @@ export class Engine {
   private stamp = 0;
   private ctx: EvalContext = EMPTY_CONTEXT;
   private now = 0;
-  /** Whether the attributes object has no prototype (as buildEdgeContext makes it): then a plain read is an own read. */
+  /** Whether the attributes object's prototype chain is empty (as buildEdgeContext makes it): then a plain read is an own read. */
   private bare = false;
   private readonly attrStamp: Uint32Array;
   private readonly attrValues: AttrValue[];
@@ -219,7 +219,8 @@ export class Engine {
     this.nextStamp();
     this.ctx = ctx;
     this.now = now;
-    this.bare = Object.getPrototypeOf(ctx.attributes) === null;
+    const proto: unknown = Object.getPrototypeOf(ctx.attributes);
+    this.bare = proto === null || proto === ATTRIBUTES_PROTOTYPE;
     const { stamp, trueStamp, afterRequired, onlyCount, indexes, universe } = this;
     const alive = this.alive;
     alive.set(universe);
