@@ -5,4 +5,4 @@
  * or realm"). Naming the CommonJS file pins every resolver to the same instance.
  */
 export { GraphQLError, Kind, lexicographicSortSchema, printSchema, validate, parse } from 'graphql/index.js';
-export type { ASTVisitor, FragmentDefinitionNode, GraphQLSchema, OperationDefinitionNode, SelectionSetNode, ValidationContext } from 'graphql/index.js';
+export type { ASTVisitor, FieldNode, FragmentDefinitionNode, GraphQLResolveInfo, GraphQLSchema, OperationDefinitionNode, SelectionSetNode, ValidationContext } from 'graphql/index.js';

@@ -2,7 +2,7 @@
  * Read side of segments: pages of segments and members, size history, reachability. Only these
  * functions and the loaders read segment data for GraphQL fields.
  */
-import { and, asc, desc, eq, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, getTableColumns, sql } from 'drizzle-orm';
 import type { Database } from '../db/index.js';
 import { profileVisitors, profiles, segmentMembers, segmentSizeHistory, segments, type ProfileRow, type SegmentRow } from '../../drizzle/index.js';
 import { afterPosition, connectionFrom, type Connection, type PageRequest } from '../graphql/connection.js';
@@ -13,44 +13,86 @@ export interface SegmentFilter {
 }
 
 /**
- * The listing as a prepared statement per database handle and filter shape: a page of segments is
- * the API's most frequent read, and building the drizzle query and having PostgreSQL parse and plan
- * it cost more than running it. Handles are weak keys (transactions come and go).
+ * The Segment fields that are plain columns, in a fixed order (a bit each in statement names). A
+ * listing that asks only for these (and __typename) reads only their columns (see listSegments).
  */
-const listStatements = new WeakMap<Database, Map<string, ReturnType<typeof prepareList>>>();
+const PLAIN_FIELDS = ['id', 'slug', 'name', 'description', 'categoryId', 'type', 'status', 'currentVersion', 'publishedVersion', 'createdAt', 'updatedAt'] as const;
+type PlainField = (typeof PLAIN_FIELDS)[number];
+/** Always read: the keyset position of every row. */
+const POSITION: readonly PlainField[] = ['id', 'createdAt'];
 
-function prepareList(db: Database, shape: { status: boolean; category: boolean; after: boolean }, name: string) {
+/** The plain fields to read for `fields`, or null for the whole row. */
+function projectionOf(fields: ReadonlySet<string> | null | undefined): PlainField[] | null {
+  if (!fields) return null;
+  const wanted = new Set<string>(POSITION);
+  for (const field of fields) {
+    if (field === '__typename') continue;
+    if (!(PLAIN_FIELDS as readonly string[]).includes(field)) return null;
+    wanted.add(field);
+  }
+  return PLAIN_FIELDS.filter((f) => wanted.has(f));
+}
+
+interface ListShape {
+  status: boolean;
+  category: boolean;
+  after: boolean;
+  columns: PlainField[] | null;
+}
+
+function prepareList(db: Database, shape: ListShape, name: string) {
+  const where = and(
+    eq(segments.workspaceId, sql.placeholder('workspaceId')),
+    shape.status ? eq(segments.status, sql.placeholder('status')) : undefined,
+    shape.category ? eq(segments.categoryId, sql.placeholder('categoryId')) : undefined,
+    shape.after ? sql`(${segments.createdAt}, ${segments.id}) > (${sql.placeholder('afterAt')}::timestamptz, ${sql.placeholder('afterId')}::uuid)` : undefined,
+  );
+  const selection = shape.columns ? Object.fromEntries(shape.columns.map((c) => [c, segments[c]])) : getTableColumns(segments);
   return db
-    .select()
+    .select(selection)
     .from(segments)
-    .where(
-      and(
-        eq(segments.workspaceId, sql.placeholder('workspaceId')),
-        shape.status ? eq(segments.status, sql.placeholder('status')) : undefined,
-        shape.category ? eq(segments.categoryId, sql.placeholder('categoryId')) : undefined,
-        shape.after ? sql`(${segments.createdAt}, ${segments.id}) > (${sql.placeholder('afterAt')}::timestamptz, ${sql.placeholder('afterId')}::uuid)` : undefined,
-      ),
-    )
+    .where(where)
     .orderBy(asc(segments.createdAt), asc(segments.id))
     .limit(sql.placeholder('limit'))
     .prepare(name);
 }
 
-export async function listSegments(db: Database, workspaceId: string, page: PageRequest, filter: SegmentFilter = {}): Promise<Connection<SegmentRow>> {
-  const shape = { status: !!filter.status, category: !!filter.categoryId, after: page.after !== null };
-  const name = `segments_list_${+shape.status}${+shape.category}${+shape.after}`;
+/**
+ * The listing runs as a prepared statement per database handle and shape (filters, cursor, columns):
+ * a page of segments is the API's most frequent read, and building the drizzle query, having
+ * PostgreSQL parse and plan it, and converting and parsing columns nobody asked for cost more than
+ * running it. Handles are weak keys (transactions come and go).
+ */
+const listStatements = new WeakMap<Database, Map<string, ReturnType<typeof prepareList>>>();
+
+/**
+ * A page of segments. With `fields` (the GraphQL fields selected on the nodes, see
+ * selectedNodeFields), when they are all plain columns, the rows carry only those columns (plus id
+ * and createdAt) and are good for exactly those fields; otherwise, and without `fields`, whole rows.
+ */
+export async function listSegments(
+  db: Database,
+  workspaceId: string,
+  page: PageRequest,
+  filter: SegmentFilter = {},
+  fields?: ReadonlySet<string> | null,
+): Promise<Connection<SegmentRow>> {
+  const columns = projectionOf(fields);
+  const shape: ListShape = { status: !!filter.status, category: !!filter.categoryId, after: page.after !== null, columns };
+  const mask = columns ? columns.reduce((bits, c) => bits | (1 << PLAIN_FIELDS.indexOf(c)), 0).toString(16) : 'all';
+  const name = `segments_list_${+shape.status}${+shape.category}${+shape.after}_${mask}`;
   let statements = listStatements.get(db);
   if (!statements) listStatements.set(db, (statements = new Map()));
   let statement = statements.get(name);
   if (!statement) statements.set(name, (statement = prepareList(db, shape, name)));
-  const rows = await statement.execute({
+  const rows = (await statement.execute({
     workspaceId,
     status: filter.status ?? null,
     categoryId: filter.categoryId ?? null,
     afterAt: page.after?.at.toISOString() ?? null,
     afterId: page.after?.id ?? null,
     limit: page.first + 1,
-  });
+  })) as SegmentRow[];
   return connectionFrom(rows, page, (r) => ({ at: r.createdAt, id: r.id }));
 }
 

@@ -1,8 +1,10 @@
-import { Arg, Args, Ctx, ID, Int, Mutation, Query, Resolver } from 'type-graphql';
+import { Arg, Args, Ctx, ID, Info, Int, Mutation, Query, Resolver } from 'type-graphql';
+import type { GraphQLResolveInfo } from '../graphql/graphql-js.js';
 import { GraphQLJSON } from 'graphql-scalars';
 import { ROLES, requireRole, type RequestContext } from '../context.js';
 import { BadInputError, RuleInvalidError } from '../errors.js';
 import { ConnectionArgs, pageRequest, type Connection } from '../graphql/connection.js';
+import { selectedNodeFields } from '../graphql/selection.js';
 import type { SegmentRow } from '../../drizzle/index.js';
 import { SegmentService } from './segments.service.js';
 import { CreateSegmentInput, UpdateSegmentInput } from './segments.input.js';
@@ -30,9 +32,11 @@ export class SegmentResolver {
     @Arg('status', () => SegmentStatusEnum, { nullable: true }) status: SegmentStatusEnum | null | undefined,
     @Arg('categoryId', () => ID, { nullable: true }) categoryId: string | null | undefined,
     @Ctx() ctx: RequestContext,
+    @Info() info: GraphQLResolveInfo,
   ): Promise<Connection<SegmentRow>> {
     const caller = requireRole(ctx, ROLES.read);
-    return listSegments(ctx.db, caller.workspaceId, pageRequest(args), { status: status ?? null, categoryId: categoryId ?? null });
+    const filter = { status: status ?? null, categoryId: categoryId ?? null };
+    return listSegments(ctx.db, caller.workspaceId, pageRequest(args), filter, selectedNodeFields(info));
   }
 
   @Query(() => RuleValidation, { description: 'Validates a rule in this workspace: every problem with its JSON path, its scope and references.' })

@@ -64,6 +64,35 @@ describeEachDatabase('segments listing', (suite) => {
     expect(await all({ categoryId, status: 'DRAFT' }, 5)).toEqual(['s0', 's6']);
   });
 
+  it('answers the same whether the nodes ask for plain columns only or also for computed fields', async () => {
+    const plain = `{ segments(first: 50) { edges { node { id slug name description categoryId type status currentVersion publishedVersion createdAt updatedAt } } } }`;
+    const mixed = `{ segments(first: 50) { edges { node { id slug name description categoryId type status currentVersion publishedVersion createdAt updatedAt size scope rule } } } }`;
+    type Nodes = { segments: { edges: Array<{ node: Record<string, unknown> }> } };
+    const a = dataOf(await api.gql<Nodes>(plain, {}, ws.keys.viewer)).segments.edges.map((e) => e.node);
+    const b = dataOf(await api.gql<Nodes>(mixed, {}, ws.keys.viewer)).segments.edges.map(({ node: { size, scope, rule, ...rest } }) => {
+      expect(rule).toEqual(RULE);
+      expect(scope).toBe('EDGE');
+      expect(typeof size).toBe('number');
+      return rest;
+    });
+    expect(a).toHaveLength(7);
+    expect(a).toEqual(b);
+    expect(a[3]).toMatchObject({ slug: 's3', name: 'S3', description: null, categoryId, type: 'DYNAMIC', status: 'PUBLISHED', currentVersion: 1, publishedVersion: 1 });
+  });
+
+  it('follows fragments, inline fragments and aliases to the fields the nodes need', async () => {
+    const query = `fragment Names on Segment { label: name ... on Segment { slug } }
+      { segments(first: 2, categoryId: "${categoryId}") { pageInfo { endCursor } all: edges { cursor n: node { __typename ...Names rule category { name } } } } }`;
+    type Result = { segments: { all: Array<{ cursor: string; n: { __typename: string; label: string; slug: string; rule: unknown; category: { name: string } | null } }> } };
+    const edges = dataOf(await api.gql<Result>(query, {}, ws.keys.viewer)).segments.all;
+    expect(edges.map((e) => e.n)).toEqual([
+      { __typename: 'Segment', label: 'S0', slug: 's0', rule: RULE, category: { name: 'Markets' } },
+      { __typename: 'Segment', label: 'S3', slug: 's3', rule: RULE, category: { name: 'Markets' } },
+    ]);
+    const next = dataOf(await api.gql<Page>(LIST, { first: 5, after: edges[0]!.cursor, categoryId }, ws.keys.viewer));
+    expect(next.segments.edges.map((e) => e.node.slug)).toEqual(['s3', 's6']);
+  });
+
   it('refuses a forged cursor and an out-of-range page size', async () => {
     const forged = await api.gql(LIST, { first: 2, after: 'eyJhIjoxfQ' }, ws.keys.viewer);
     expect(forged.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
