@@ -81,6 +81,14 @@ export class Engine {
   private readonly acceptOnly: Int32Array;
   private readonly countOnly: Int32Array;
   private readonly countNot: Int32Array;
+  /**
+   * Segments with a required clause (one of its indexed conditions must hold), segments left with a
+   * clause or one event count (onlyCount), and this request's segments whose clause holds.
+   */
+  private readonly clauseRequired: Int32Array;
+  private readonly clauseOrCount: Int32Array;
+  private readonly clauseSat: Int32Array;
+  private readonly clauses: boolean;
 
   constructor(ruleset: Ruleset) {
     this.version = ruleset.version;
@@ -110,8 +118,15 @@ export class Engine {
     this.acceptOnly = new Int32Array(words);
     this.countOnly = new Int32Array(words);
     this.countNot = new Int32Array(words);
+    this.clauseRequired = new Int32Array(words);
+    this.clauseOrCount = new Int32Array(words);
     this.onlyCount = Int32Array.from(this.afterRequired, (pc, s) => {
       const bit = 1 << (s & 31);
+      if (layout.clauseKind[s] === 1) this.clauseRequired[s >> 5] = (this.clauseRequired[s >> 5] as number) | bit;
+      else if (layout.clauseKind[s] === 2) {
+        this.clauseOrCount[s >> 5] = (this.clauseOrCount[s >> 5] as number) | bit;
+        return layout.clauseCount[s] as number;
+      }
       if (pc === ACCEPT) this.acceptOnly[s >> 5] = (this.acceptOnly[s >> 5] as number) | bit;
       const op = pc >= 0 ? (this.code[pc] as number) : -1;
       if (op < 0 || (op & 3) !== LEAF_COUNT) return -1;
@@ -122,7 +137,7 @@ export class Engine {
       return op >> 2;
     });
     this.references = layout.references;
-    for (const index of this.indexes) index.finish(layout.required, layout.forbidden, layout.read);
+    for (const index of this.indexes) index.finish(layout.required, layout.forbidden, layout.clauses, layout.read);
     const universe = (this.universe = new Int32Array(words));
     layout.required.forEach((r, s) => {
       if (r !== null) universe[s >> 5] = (universe[s >> 5] as number) | (1 << (s & 31));
@@ -138,6 +153,8 @@ export class Engine {
     this.segValues = new Uint8Array(segments.length);
     this.alive = new Int32Array(universe.length);
     this.result = new Int32Array(universe.length);
+    this.clauseSat = new Int32Array(universe.length);
+    this.clauses = layout.clauses.some((c) => c !== null);
   }
 
   private indexCondition(entry: ConditionEntry, cond: number, attr: number): void {
@@ -225,6 +242,8 @@ export class Engine {
     const alive = this.alive;
     alive.set(universe);
     const words = universe.length;
+    const clauseSat = this.clauseSat;
+    clauseSat.fill(0);
     for (let x = 0; x < indexes.length; x++) {
       const index = indexes[x] as AttributeIndex;
       const hit = index.lookup(this.attribute(index.attr), this.condTests);
@@ -232,6 +251,12 @@ export class Engine {
       for (let k = 0; k < conditions.length; k++) trueStamp[conditions[k] as number] = stamp;
       const survivors = hit.survivors;
       if (survivors !== null) for (let w = 0; w < words; w++) alive[w] = (alive[w] as number) & (survivors[w] as number);
+      const pairs = hit.clauses;
+      for (let k = 0; k < pairs.length; k += 2) clauseSat[pairs[k] as number] = (clauseSat[pairs[k] as number] as number) | (pairs[k + 1] as number);
+    }
+    if (this.clauses) {
+      const required = this.clauseRequired;
+      for (let w = 0; w < words; w++) alive[w] = (alive[w] as number) & (~(required[w] as number) | (clauseSat[w] as number));
     }
     const result = this.result;
     let total = 0;
@@ -249,17 +274,18 @@ export class Engine {
         total += popcount(out);
       }
     } else {
-      const { acceptOnly, countOnly, countNot, counts } = this;
+      const { acceptOnly, countOnly, countNot, clauseOrCount, counts } = this;
       const events = ctx.events;
       for (let w = 0; w < words; w++) {
         const word = alive[w] as number;
         const accept = acceptOnly[w] as number;
         const count = countOnly[w] as number;
         const not = countNot[w] as number;
-        let out = word & accept;
-        let counted = word & count;
+        const either = clauseOrCount[w] as number;
+        let out = word & ((accept & ~either) | (either & (clauseSat[w] as number)));
+        let counted = word & (count | (either & ~(clauseSat[w] as number)));
         let negated = word & not;
-        let rest = word & ~(accept | count | not);
+        let rest = word & ~(accept | count | not | either);
         while (counted !== 0) {
           const low = counted & -counted;
           counted ^= low;

@@ -22,11 +22,13 @@ const EMPTY = new Int32Array(0);
 /**
  * What a value of the attribute implies: the indexed conditions to mark as holding, and the
  * surviving segments as a bitset (bit `s % 32` of word `s >> 5`; null when all survive).
- * @example const hit: IndexHit = { conditions: new Int32Array([3]), survivors: null };
+ * @example const hit: IndexHit = { conditions: new Int32Array([3]), survivors: null, clauses: new Int32Array(0) };
  */
 export interface IndexHit {
   readonly conditions: Int32Array;
   readonly survivors: Int32Array | null;
+  /** Segments with a clause that this value satisfies, as pairs (word, bits) of a sparse bitset. */
+  readonly clauses: Int32Array;
 }
 
 /**
@@ -39,6 +41,8 @@ export class AttributeIndex {
   private readonly cache = new Map<string | number, IndexHit>();
   /** Per condition of this index: the segments that require it. */
   private readonly requiredBy = new Map<number, number[]>();
+  /** Per condition of this index: the segments with a clause (an `or` of indexed conditions) that it satisfies. */
+  private readonly clauseBy = new Map<number, number[]>();
   /** Per condition of this index: the segments that forbid it (a negated top-level conjunct). */
   private readonly forbiddenBy = new Map<number, number[]>();
   /** Per segment: how many distinct conditions of this index it requires. */
@@ -47,7 +51,7 @@ export class AttributeIndex {
   private base: Int32Array | null = null;
   /** Conditions whose truth the rules read at run time (the others only filter through bitsets). */
   private read: Uint8Array = new Uint8Array(0);
-  private missing: IndexHit = { conditions: EMPTY, survivors: null };
+  private missing: IndexHit = { conditions: EMPTY, survivors: null, clauses: EMPTY };
 
   constructor(
     readonly attr: number,
@@ -75,16 +79,22 @@ export class AttributeIndex {
     } else this.derived.push(cond);
     this.requiredBy.set(cond, []);
     this.forbiddenBy.set(cond, []);
+    this.clauseBy.set(cond, []);
   }
 
   /**
    * Sets, once all conditions are added, which segments require which conditions of this index
    * (`required`: per edge segment worth evaluating, its required conditions, null for the others),
-   * which they forbid (`forbidden`: conditions that must not hold) and which conditions the rules
-   * read at run time. A missing value satisfies no indexed condition, so it never excludes a
-   * segment through what it forbids.
+   * which they forbid (`forbidden`: conditions that must not hold), which conditions make up their
+   * clause (`clauses`) and which conditions the rules read at run time. A missing value satisfies
+   * no indexed condition, so it never excludes a segment through what it forbids.
    */
-  finish(required: ReadonlyArray<readonly number[] | null>, forbidden: ReadonlyArray<readonly number[]>, read: Uint8Array): void {
+  finish(
+    required: ReadonlyArray<readonly number[] | null>,
+    forbidden: ReadonlyArray<readonly number[]>,
+    clauses: ReadonlyArray<readonly number[] | null>,
+    read: Uint8Array,
+  ): void {
     const words = (required.length + 31) >> 5;
     this.requiredCount = new Uint16Array(required.length);
     const base = new Int32Array(words);
@@ -101,6 +111,7 @@ export class AttributeIndex {
       this.requiredCount[s] = mine;
       if (mine === 0) base[s >> 5] = (base[s >> 5] as number) | (1 << (s & 31));
       else all = false;
+      for (const c of clauses[s] ?? []) this.clauseBy.get(c)?.push(s);
       for (const c of forbidden[s] ?? []) {
         const by = this.forbiddenBy.get(c);
         if (by === undefined) continue;
@@ -110,7 +121,7 @@ export class AttributeIndex {
     });
     this.base = all ? null : base;
     this.read = read;
-    this.missing = { conditions: EMPTY, survivors: this.base };
+    this.missing = { conditions: EMPTY, survivors: this.base, clauses: EMPTY };
     this.cache.clear();
   }
 
@@ -137,7 +148,10 @@ export class AttributeIndex {
       for (const c of holding) for (const s of this.forbiddenBy.get(c) ?? []) survivors[s >> 5] = (survivors[s >> 5] as number) & ~(1 << (s & 31));
     }
     const marked = holding.filter((c) => this.read[c] === 1);
-    const hit: IndexHit = { conditions: marked.length === 0 ? EMPTY : Int32Array.from(marked), survivors };
+    const clauseWords = new Map<number, number>();
+    for (const c of holding) for (const s of this.clauseBy.get(c) ?? []) clauseWords.set(s >> 5, (clauseWords.get(s >> 5) ?? 0) | (1 << (s & 31)));
+    const clauses = clauseWords.size === 0 ? EMPTY : Int32Array.from([...clauseWords].flat());
+    const hit: IndexHit = { conditions: marked.length === 0 ? EMPTY : Int32Array.from(marked), survivors, clauses };
     if (this.cache.size >= CACHE_LIMIT) this.cache.clear();
     this.cache.set(key, hit);
     return hit;

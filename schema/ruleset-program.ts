@@ -125,6 +125,14 @@ export interface RuleLayout {
   required: Array<number[] | null>;
   /** Per segment: its forbidden indexed conditions (negated top-level conjuncts, also placed first). */
   forbidden: number[][];
+  /**
+   * Per segment: the indexed conditions of its clause (an `or` of them) or null; `clauseKind` 1 when
+   * one of them must hold (a conjunct, skipped by `afterRequired`), 2 when the rule left after the
+   * required part is that clause or the event count `clauseCount`.
+   */
+  clauses: Array<number[] | null>;
+  clauseKind: Uint8Array;
+  clauseCount: Int32Array;
   /** Per condition: 1 when an instruction that can run reads it (indexed ones must then be marked). */
   read: Uint8Array;
   /** Whether any rule references a segment (else no segment's value is needed twice in a request). */
@@ -140,6 +148,27 @@ function requiredLiteral(term: Expr, indexed: (cond: number) => boolean): [numbe
   return Array.isArray(inner) && inner[0] === 'c' && indexed(inner[1]) ? [inner[1], false] : null;
 }
 
+interface ClauseOf {
+  expr: Expr;
+  conditions: number[];
+  count: number | null;
+}
+
+/**
+ * An `or` of indexed conditions (and, when `withCount`, possibly one event count), else null.
+ */
+function clauseOf(term: Expr, indexed: (cond: number) => boolean, withCount: boolean): ClauseOf | null {
+  if (!Array.isArray(term) || term[0] !== 'or') return null;
+  const conditions: number[] = [];
+  let count: number | null = null;
+  for (const part of term.slice(1) as Expr[]) {
+    if (Array.isArray(part) && part[0] === 'c' && indexed(part[1])) conditions.push(part[1]);
+    else if (withCount && count === null && Array.isArray(part) && part[0] === 'e') count = part[1];
+    else return null;
+  }
+  return conditions.length > 0 ? { expr: term, conditions, count } : null;
+}
+
 /**
  * Lays out every rule of `segments` (see `RuleLayout`).
  * @example layoutRules([], 0, () => false).code.length; // 0
@@ -150,6 +179,9 @@ export function layoutRules(segments: readonly RulesetSegment[], conditions: num
   const afterRequired = new Int32Array(segments.length).fill(REJECT);
   const required: Array<number[] | null> = segments.map(() => null);
   const forbidden: number[][] = segments.map(() => []);
+  const clauses: Array<number[] | null> = segments.map(() => null);
+  const clauseKind = new Uint8Array(segments.length);
+  const clauseCount = new Int32Array(segments.length).fill(-1);
   /** Per edge segment: its instructions `[start, end)` and those of its required prefix. */
   const spans: Array<[start: number, end: number, prefix: Set<number>]> = [];
   const referenced = new Set<number>();
@@ -157,9 +189,32 @@ export function layoutRules(segments: readonly RulesetSegment[], conditions: num
     if (segment.scope !== 'edge' || segment.rule === undefined) return;
     const terms = program.conjuncts(segment.rule);
     const prefix = terms.filter((term) => requiredLiteral(term, indexed) !== null);
+    let rest = terms.filter((term) => requiredLiteral(term, indexed) === null);
     const start = program.code.length;
-    const pc = program.chain([...prefix, ...terms.filter((t) => requiredLiteral(t, indexed) === null)], ACCEPT, REJECT, true);
     const leaves = new Set<number>();
+    // A conjunct `or` of indexed conditions is checked through the index too (a required clause),
+    // unless it is the only thing left and also holds through one event count (`or` with a count).
+    let clause: ClauseOf | null = null;
+    let clauseMode: 0 | 1 | 2 = 0;
+    if (rest.length === 1) clause = clauseOf(rest[0] as Expr, indexed, true);
+    if (clause !== null && clause.count !== null) clauseMode = 2;
+    else {
+      const at = rest.findIndex((term) => clauseOf(term, indexed, false) !== null);
+      clause = at >= 0 ? clauseOf(rest[at] as Expr, indexed, false) : null;
+      if (clause !== null) {
+        clauseMode = 1;
+        const folded = rest[at] as Expr;
+        rest = rest.filter((term) => term !== folded);
+      }
+    }
+    let next = program.chain(rest, ACCEPT, REJECT, true);
+    const afterClause = next;
+    if (clauseMode === 1) {
+      const from = program.code.length;
+      next = program.emit(clause?.expr as Expr, next, REJECT);
+      for (let pc = from; pc < program.code.length; pc++) leaves.add(pc);
+    }
+    const pc = program.chain(prefix, next, REJECT, true);
     const positive: number[] = [];
     const negative: number[] = [];
     let after = pc;
@@ -172,9 +227,14 @@ export function layoutRules(segments: readonly RulesetSegment[], conditions: num
     spans[s] = [start, program.code.length, leaves];
     if (pc === REJECT) return;
     entry[s] = pc;
-    afterRequired[s] = after;
+    afterRequired[s] = clauseMode === 1 ? afterClause : after;
     required[s] = positive;
     forbidden[s] = negative;
+    if (clause !== null) {
+      clauses[s] = clause.conditions;
+      clauseKind[s] = clauseMode;
+      if (clause.count !== null) clauseCount[s] = clause.count;
+    }
   });
   const read = new Uint8Array(conditions);
   const { code } = program;
@@ -194,6 +254,9 @@ export function layoutRules(segments: readonly RulesetSegment[], conditions: num
     afterRequired,
     required,
     forbidden,
+    clauses,
+    clauseKind,
+    clauseCount,
     read,
     references: referenced.size > 0,
   };

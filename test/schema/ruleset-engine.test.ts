@@ -2,7 +2,9 @@
  * The edge evaluator's shortcuts, each against the reference evaluator on contexts chosen to reach
  * their corners: negated indexed conditions folded into the attribute bitsets (missing attribute,
  * value of the wrong type, value that holds), segments left with one event count or its negation,
- * a condition both required and forbidden, references, and profile memberships merged in order.
+ * `or`s of indexed conditions checked through the index (alone, with a count beside them, or with a
+ * count inside them), a condition both required and forbidden, references, and profile memberships
+ * merged in order.
  */
 import { describe, expect, it } from 'vitest';
 import { buildCatalogue } from '../../schema/attributes.js';
@@ -32,6 +34,18 @@ const RULES: Record<string, RuleJson> = {
   'never-pricing': { all: [{ attr: 'geo.country', op: 'neq', value: 'US' }, pricing(0, 0)] },
   'not-vn-pricing': { all: [{ not: { attr: 'geo.country', op: 'eq', value: 'VN' } }, pricing(1)] },
   'either': { all: [{ not: { attr: 'utm.source', op: 'eq', value: 'google' } }, { any: [{ attr: 'geo.country', op: 'eq', value: 'TH' }, pricing(3)] }] },
+  'clause': { all: [{ attr: 'device.type', op: 'eq', value: 'mobile' }, { any: [{ attr: 'geo.country', op: 'eq', value: 'TH' }, { attr: 'time.hour', op: 'gte', value: 18 }] }] },
+  'only-clause': { any: [{ attr: 'utm.source', op: 'in', value: ['google', 'bing'] }, { attr: 'page.path', op: 'matches', value: '/blog/**' }] },
+  'clause-and-count': { all: [{ any: [{ attr: 'geo.country', op: 'eq', value: 'DE' }, { attr: 'time.hour', op: 'lt', value: 5 }] }, pricing(2)] },
+  'clause-or-count': { all: [{ attr: 'device.type', op: 'neq', value: 'tv' }, { any: [{ attr: 'geo.country', op: 'in', value: ['US', 'DE'] }, pricing(3)] }] },
+  'count-or-clause': { all: [{ not: { attr: 'geo.country', op: 'eq', value: 'VN' } }, { any: [pricing(2), { attr: 'page.referrerHost', op: 'endsWith', value: '.test' }] }] },
+  'not-clause-or-count': { all: [{ attr: 'device.type', op: 'eq', value: 'mobile' }, { not: { any: [{ attr: 'geo.country', op: 'eq', value: 'TH' }, pricing(1)] } }] },
+  'two-clauses': {
+    all: [
+      { any: [{ attr: 'geo.country', op: 'eq', value: 'TH' }, { attr: 'device.type', op: 'eq', value: 'desktop' }] },
+      { any: [{ attr: 'time.hour', op: 'gte', value: 12 }, { attr: 'utm.source', op: 'eq', value: 'google' }] },
+    ],
+  },
   'ref': { all: [{ segment: 'not-vn' }, { not: { attr: 'page.referrerHost', op: 'endsWith', value: '.example' } }] },
 };
 
