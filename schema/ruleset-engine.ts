@@ -54,6 +54,8 @@ export class Engine {
   private readonly afterRequired: Int32Array;
   /** Per segment: when all that follows its required part is one event count (or its negation), that count; else -1. */
   private readonly onlyCount: Int32Array;
+  /** Per segment, that count's 4 numbers (EventCounts.copyCount), read in segment order. */
+  private readonly countParams: Float64Array;
   /** Whether rules reference segments (whose values are then memoised per request). */
   private readonly references: boolean;
   /** Bitset of the edge segments whose rule can hold. */
@@ -135,6 +137,10 @@ export class Engine {
       else if (exits === `${REJECT} ${ACCEPT}`) this.countNot[s >> 5] = (this.countNot[s >> 5] as number) | bit;
       else return -1;
       return op >> 2;
+    });
+    this.countParams = new Float64Array(segments.length * 4);
+    this.onlyCount.forEach((count, s) => {
+      if (count >= 0) this.counts.copyCount(count, this.countParams, s << 2);
     });
     this.references = layout.references;
     for (const index of this.indexes) index.finish(layout.required, layout.forbidden, layout.clauses, layout.read);
@@ -274,7 +280,7 @@ export class Engine {
         total += popcount(out);
       }
     } else {
-      const { acceptOnly, countOnly, countNot, clauseOrCount, counts } = this;
+      const { acceptOnly, countOnly, countNot, clauseOrCount, counts, countParams } = this;
       const events = ctx.events;
       for (let w = 0; w < words; w++) {
         const word = alive[w] as number;
@@ -289,12 +295,12 @@ export class Engine {
         while (counted !== 0) {
           const low = counted & -counted;
           counted ^= low;
-          if (counts.holds(onlyCount[(w << 5) | (31 - Math.clz32(low))] as number, events, now, stamp)) out |= low;
+          if (counts.test(countParams, ((w << 5) | (31 - Math.clz32(low))) << 2, events, now, stamp)) out |= low;
         }
         while (negated !== 0) {
           const low = negated & -negated;
           negated ^= low;
-          if (!counts.holds(onlyCount[(w << 5) | (31 - Math.clz32(low))] as number, events, now, stamp)) out |= low;
+          if (!counts.test(countParams, ((w << 5) | (31 - Math.clz32(low))) << 2, events, now, stamp)) out |= low;
         }
         while (rest !== 0) {
           const low = rest & -rest;

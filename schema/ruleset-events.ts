@@ -204,8 +204,19 @@ export class EventCounts {
    * those is in the window", and "at most max" is "the (max+1)-th newest is not": no search at all.
    */
   holds(i: number, events: readonly EventRecord[], now: number, stamp: number): boolean {
-    const params = this.params;
-    const at = i * 4;
+    return this.test(this.params, i << 2, events, now, stamp);
+  }
+
+  /** Copies the 4 numbers of count `i` (filter, min, max, window) into `into` at `at`, for `test`. */
+  copyCount(i: number, into: Float64Array, at: number): void {
+    into.set(this.params.subarray(i << 2, (i << 2) + 4), at);
+  }
+
+  /**
+   * `holds` of the count whose 4 numbers are at `params[at]` (as `copyCount` writes them), so that a
+   * caller can keep them next to its own data.
+   */
+  test(params: Float64Array, at: number, events: readonly EventRecord[], now: number, stamp: number): boolean {
     const f = params[at] as number;
     if (this.filterStamp[f] !== stamp) this.collect(this.groupOf[f] as Group, events, now, stamp);
     const min = params[at + 1] as number;
