@@ -20,14 +20,16 @@ const isIndex = (v: unknown, size: number): v is number => Number.isInteger(v) &
 const isCount = (v: unknown): v is number => Number.isInteger(v) && (v as number) >= 0;
 const isShortString = (v: unknown): v is string => typeof v === 'string' && v.length <= RULE_LIMITS.maxStringLength * 4;
 
+const scalarOk = (s: unknown): boolean => (typeof s === 'string' && isShortString(s)) || (typeof s === 'number' && Number.isFinite(s)) || typeof s === 'boolean';
+const SCALAR_REFUSED: readonly string[] = [...PRESENCE_OPERATORS, ...LIST_OPERATORS, ...DAYS_OPERATORS, 'between'];
+
 function checkValue(value: unknown, op: string, type: AttrType): value is ConditionValue {
   if (!isObject(value)) return false;
-  const scalarOk = (s: unknown) => (typeof s === 'string' && isShortString(s)) || (typeof s === 'number' && Number.isFinite(s)) || typeof s === 'boolean';
   switch (value.kind) {
     case 'none':
       return (PRESENCE_OPERATORS as readonly string[]).includes(op);
     case 'scalar':
-      return scalarOk(value.value) && ![...PRESENCE_OPERATORS, ...LIST_OPERATORS, ...DAYS_OPERATORS, 'between'].includes(op as never);
+      return scalarOk(value.value) && !SCALAR_REFUSED.includes(op);
     case 'list':
       return (
         (LIST_OPERATORS as readonly string[]).includes(op) &&

@@ -17,7 +17,7 @@
 import { ATTRIBUTES_PROTOTYPE, type AttrValue, type EvalContext } from './context.js';
 import { compileCondition, type ConditionTest } from './ruleset-conditions.js';
 import { EventCounts } from './ruleset-events.js';
-import { AttributeIndex } from './ruleset-index.js';
+import { AttributeIndex, type IndexLinks } from './ruleset-index.js';
 import { ACCEPT, LEAF_CONDITION, LEAF_COUNT, LEAF_INDEXED, layoutRules, REJECT } from './ruleset-program.js';
 import type { ConditionEntry, Ruleset } from './ruleset-types.js';
 
@@ -41,7 +41,8 @@ export class Engine {
   private readonly condAttr: Int32Array;
   private readonly condTests: ConditionTest[];
   private readonly indexes: AttributeIndex[] = [];
-  private readonly indexed: Uint8Array;
+  /** Per condition: its attribute index (in `indexes`), -1 when not indexed. */
+  private readonly indexOf: Int32Array;
   private readonly counts: EventCounts;
   private readonly slugs: string[];
   private readonly profileScoped: Uint8Array;
@@ -98,7 +99,7 @@ export class Engine {
     const attrIndex = new Map<string, number>();
     const n = ruleset.conditions.length;
     this.condAttr = new Int32Array(n);
-    this.indexed = new Uint8Array(n);
+    this.indexOf = new Int32Array(n).fill(-1);
     this.condTests = ruleset.conditions.map((entry, i) => {
       let a = attrIndex.get(entry[0]);
       if (a === undefined) attrIndex.set(entry[0], (a = this.attrNames.push(entry[0]) - 1));
@@ -114,7 +115,7 @@ export class Engine {
     segments.forEach((s, i) => {
       if (s.scope === 'profile') this.profileBySlug.set(s.slug, i);
     });
-    const layout = layoutRules(segments, n, (c) => this.indexed[c] === 1);
+    const layout = layoutRules(segments, n, (c) => (this.indexOf[c] as number) >= 0);
     ({ code: this.code, onTrue: this.onTrue, onFalse: this.onFalse, entry: this.entry, afterRequired: this.afterRequired } = layout);
     const words = (segments.length + 31) >> 5;
     this.acceptOnly = new Int32Array(words);
@@ -143,11 +144,22 @@ export class Engine {
       if (count >= 0) this.counts.copyCount(count, this.countParams, s << 2);
     });
     this.references = layout.references;
-    for (const index of this.indexes) index.finish(layout.required, layout.forbidden, layout.clauses, layout.read);
     const universe = (this.universe = new Int32Array(words));
+    const links: IndexLinks[] = this.indexes.map(() => ({ required: [], forbidden: [], clauses: [] }));
+    const link = (list: 'required' | 'forbidden' | 'clauses', s: number, conds: readonly number[] | null) => {
+      for (const c of conds ?? []) {
+        const x = this.indexOf[c] as number;
+        if (x >= 0) (links[x] as IndexLinks)[list].push(s, c);
+      }
+    };
     layout.required.forEach((r, s) => {
-      if (r !== null) universe[s >> 5] = (universe[s >> 5] as number) | (1 << (s & 31));
+      if (r === null) return;
+      universe[s >> 5] = (universe[s >> 5] as number) | (1 << (s & 31));
+      link('required', s, r);
+      link('forbidden', s, layout.forbidden[s] as number[]);
+      link('clauses', s, layout.clauses[s] as number[] | null);
     });
+    this.indexes.forEach((index, x) => index.finish(universe, segments.length, links[x] as IndexLinks, layout.read));
 
     const attrs = this.attrNames.length;
     this.attrStamp = new Uint32Array(attrs);
@@ -165,10 +177,10 @@ export class Engine {
 
   private indexCondition(entry: ConditionEntry, cond: number, attr: number): void {
     if (!AttributeIndex.accepts(entry)) return;
-    let index = this.indexes.find((x) => x.attr === attr && x.type === entry[1]);
-    if (!index) this.indexes.push((index = new AttributeIndex(attr, entry[1])));
-    index.add(cond, entry);
-    this.indexed[cond] = 1;
+    let x = this.indexes.findIndex((index) => index.attr === attr && index.type === entry[1]);
+    if (x < 0) x = this.indexes.push(new AttributeIndex(attr, entry[1])) - 1;
+    (this.indexes[x] as AttributeIndex).add(cond, entry);
+    this.indexOf[cond] = x;
   }
 
   private attribute(a: number): AttrValue {

@@ -32,6 +32,16 @@ export interface IndexHit {
 }
 
 /**
+ * What ties segments to the conditions of one index, as flat pairs (segment, condition).
+ * @example const links: IndexLinks = { required: [0, 3], forbidden: [], clauses: [] };
+ */
+export interface IndexLinks {
+  required: number[];
+  forbidden: number[];
+  clauses: number[];
+}
+
+/**
  * The index of one attribute read as one type (`string` or `number`).
  * @example const index = new AttributeIndex(0, 'string'); index.add(0, ['geo.country', 'string', 'eq', { kind: 'scalar', value: 'VN' }]);
  */
@@ -83,42 +93,35 @@ export class AttributeIndex {
   }
 
   /**
-   * Sets, once all conditions are added, which segments require which conditions of this index
-   * (`required`: per edge segment worth evaluating, its required conditions, null for the others),
-   * which they forbid (`forbidden`: conditions that must not hold), which conditions make up their
-   * clause (`clauses`) and which conditions the rules read at run time. A missing value satisfies
-   * no indexed condition, so it never excludes a segment through what it forbids.
+   * Sets, once all conditions are added, which segments require which conditions of this index,
+   * which they forbid (conditions that must not hold) and which make up their clause (`links`, as
+   * flat pairs segment, condition, in ascending segment order), among the edge segments worth
+   * evaluating (`universe`, a bitset of `segments` bits), and which conditions the rules read at run
+   * time. A missing value satisfies no indexed condition, so it never excludes a segment through
+   * what it forbids.
    */
-  finish(
-    required: ReadonlyArray<readonly number[] | null>,
-    forbidden: ReadonlyArray<readonly number[]>,
-    clauses: ReadonlyArray<readonly number[] | null>,
-    read: Uint8Array,
-  ): void {
-    const words = (required.length + 31) >> 5;
-    this.requiredCount = new Uint16Array(required.length);
-    const base = new Int32Array(words);
+  finish(universe: Int32Array, segments: number, links: IndexLinks, read: Uint8Array): void {
+    this.requiredCount = new Uint16Array(segments);
+    const base = universe.slice();
     let all = true;
-    required.forEach((conds, s) => {
-      if (conds === null) return;
-      let mine = 0;
-      for (const c of conds.length > 1 ? new Set(conds) : conds) {
-        const by = this.requiredBy.get(c);
-        if (by === undefined) continue;
-        by.push(s);
-        mine++;
-      }
-      this.requiredCount[s] = mine;
-      if (mine === 0) base[s >> 5] = (base[s >> 5] as number) | (1 << (s & 31));
-      else all = false;
-      for (const c of clauses[s] ?? []) this.clauseBy.get(c)?.push(s);
-      for (const c of forbidden[s] ?? []) {
-        const by = this.forbiddenBy.get(c);
-        if (by === undefined) continue;
-        by.push(s);
-        all = false;
-      }
-    });
+    const { required, forbidden, clauses } = links;
+    for (let k = 0; k < required.length; k += 2) {
+      const s = required[k] as number;
+      const by = this.requiredBy.get(required[k + 1] as number);
+      // A condition required twice by one segment counts once (its pairs are consecutive in `by`).
+      if (by === undefined || by[by.length - 1] === s) continue;
+      by.push(s);
+      this.requiredCount[s] = (this.requiredCount[s] as number) + 1;
+      base[s >> 5] = (base[s >> 5] as number) & ~(1 << (s & 31));
+      all = false;
+    }
+    for (let k = 0; k < forbidden.length; k += 2) {
+      const by = this.forbiddenBy.get(forbidden[k + 1] as number);
+      if (by === undefined) continue;
+      by.push(forbidden[k] as number);
+      all = false;
+    }
+    for (let k = 0; k < clauses.length; k += 2) this.clauseBy.get(clauses[k + 1] as number)?.push(clauses[k] as number);
     this.base = all ? null : base;
     this.read = read;
     this.missing = { conditions: EMPTY, survivors: this.base, clauses: EMPTY };
