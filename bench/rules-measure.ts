@@ -9,16 +9,31 @@ export function median(values: readonly number[]): number {
 /** Keeps results observable so the JIT cannot drop the work being timed. */
 export let sink = 0;
 
+/** CPU time (user + system) of this process in nanoseconds: what the work cost, whatever else runs on the machine. */
+export function cpuNs(): number {
+  const { user, system } = process.cpuUsage();
+  return (user + system) * 1000;
+}
+
+/** Per-request figures of `timePerRequest`, in nanoseconds. */
+export interface RequestTiming {
+  /** Median CPU time per request over the timed rounds (the figure to compare). */
+  ns: number;
+  /** Fastest and slowest round (CPU time), to show the noise. */
+  minNs: number;
+  maxNs: number;
+  /** Median wall time per request (includes time the process waited for a core). */
+  wallNs: number;
+  rounds: number;
+}
+
 /**
  * Runs `pass` (one pass over `count` requests, returning any number derived from the results)
  * `warmups` times untimed, then up to `rounds` times timed (at least 3, fewer than `rounds` when
- * they would take longer than `budgetMs`); the median nanoseconds per request and the rounds run.
+ * they would take longer than `budgetMs`). Each round is measured in CPU time (process.cpuUsage,
+ * so a shared, loaded machine inflates it much less than wall time) and in wall time.
  */
-export function timePerRequest(
-  pass: () => number,
-  count: number,
-  options: { rounds: number; warmups: number; budgetMs: number },
-): { ns: number; rounds: number } {
+export function timePerRequest(pass: () => number, count: number, options: { rounds: number; warmups: number; budgetMs: number }): RequestTiming {
   let warmMs = 0;
   for (let i = 0; i < options.warmups; i++) {
     const start = process.hrtime.bigint();
@@ -26,23 +41,26 @@ export function timePerRequest(
     warmMs = Number(process.hrtime.bigint() - start) / 1e6;
   }
   const rounds = Math.max(3, Math.min(options.rounds, Math.floor(options.budgetMs / Math.max(warmMs, 1e-3))));
-  const perRequest: number[] = [];
+  const cpu: number[] = [];
+  const wall: number[] = [];
   for (let i = 0; i < rounds; i++) {
     const start = process.hrtime.bigint();
+    const startCpu = cpuNs();
     sink += pass();
-    perRequest.push(Number(process.hrtime.bigint() - start) / count);
+    cpu.push((cpuNs() - startCpu) / count);
+    wall.push(Number(process.hrtime.bigint() - start) / count);
   }
-  return { ns: median(perRequest), rounds };
+  return { ns: median(cpu), minNs: Math.min(...cpu), maxNs: Math.max(...cpu), wallNs: median(wall), rounds };
 }
 
-/** Median wall time in milliseconds of `rounds` calls of `run`, after `warmups` untimed ones. */
+/** Median CPU time in milliseconds of `rounds` calls of `run`, after `warmups` untimed ones. */
 export function timeCall(run: () => unknown, rounds: number, warmups: number): number {
   for (let i = 0; i < warmups; i++) sink += run() === undefined ? 0 : 1;
   const ms: number[] = [];
   for (let i = 0; i < rounds; i++) {
-    const start = process.hrtime.bigint();
+    const start = cpuNs();
     sink += run() === undefined ? 0 : 1;
-    ms.push(Number(process.hrtime.bigint() - start) / 1e6);
+    ms.push((cpuNs() - start) / 1e6);
   }
   return median(ms);
 }

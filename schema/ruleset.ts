@@ -33,8 +33,10 @@ export { splitKey, variantsOf } from './ruleset-splits.js';
 class Interner<T> {
   readonly items: T[] = [];
   private readonly index = new Map<string, number>();
+  /** `keyOf` must give equal items, and only them, equal keys. */
+  constructor(private readonly keyOf: (item: T) => string = (item) => JSON.stringify(item)) {}
   add(item: T): number {
-    const key = JSON.stringify(item);
+    const key = this.keyOf(item);
     let i = this.index.get(key);
     if (i === undefined) {
       i = this.items.length;
@@ -111,7 +113,8 @@ export function compileRuleset(segments: readonly SegmentDefinition[], options: 
   const conditions = new Interner<ConditionEntry>();
   const propertyConditions = new Interner<ConditionEntry>();
   const filters = new Interner<FilterEntry>();
-  const counts = new Interner<CountEntry>();
+  // Numbers only: a plain join is a faithful key.
+  const counts = new Interner<CountEntry>((c) => c.join(','));
   let maxDays = MIN_HISTORY_DAYS;
 
   const entry = (c: ConditionNode): ConditionEntry => [c.attr, c.attrType, c.op, canonicalValue(c.value)];
