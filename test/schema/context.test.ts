@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { appendPageView, buildEdgeContext, localTime, readAttribute } from '../../schema/context.js';
+import { appendPageView, ATTRIBUTES_PROTOTYPE, buildEdgeContext, localTime, readAttribute } from '../../schema/context.js';
 import { dateValue, parseIsoDate } from '../../schema/dates.js';
 import { DAY_MS } from '../../schema/rule.js';
 
@@ -34,6 +34,25 @@ describe('parseIsoDate', () => {
 
 describe('buildEdgeContext', () => {
   const now = Date.UTC(2026, 10, 23, 20, 0, 0);
+
+  it('reads attributes without reaching Object.prototype, and absent ones read as missing', () => {
+    const ctx = buildEdgeContext(
+      { url: 'https://shop.example/a?constructor=1&__proto__=2&toString=3', geo: {}, device: {} },
+      null,
+      now,
+    );
+    const attributes = ctx.attributes as Record<string, unknown>;
+    expect(Object.getPrototypeOf(attributes)).toBe(ATTRIBUTES_PROTOTYPE);
+    expect(Object.isFrozen(ATTRIBUTES_PROTOTYPE)).toBe(true);
+    expect(attributes['constructor']).toBeUndefined();
+    expect(attributes['toString']).toBeUndefined();
+    expect(readAttribute(ctx.attributes, 'page.query.constructor')).toBe('1');
+    expect(readAttribute(ctx.attributes, 'page.query.__proto__')).toBe('2');
+    expect(readAttribute(ctx.attributes, 'page.query.toString')).toBe('3');
+    expect(readAttribute(ctx.attributes, 'page.referrer')).toBeUndefined();
+    expect(readAttribute(ctx.attributes, 'utm.source')).toBeUndefined();
+    expect(readAttribute(ctx.attributes, 'visit.lastSeen')).toBeUndefined();
+  });
 
   it('derives page, utm, query, geo, device and time attributes', () => {
     const ctx = buildEdgeContext(
