@@ -32,43 +32,86 @@ export async function settleExportBuilds(): Promise<void> {
   while (inFlight.size > 0) await Promise.allSettled([...inFlight]);
 }
 
-type ChunkResult = {
+/** The members of one step: a key range of the chunk, or (second round) ids whose identifiers were just filled in. */
+export type Scope = { after: string; end: string | null } | { ids: readonly string[] };
+
+/** The condition of a scope on the members' profile id: a key range, or a semi-join on a list of ids. */
+function inScope(scope: Scope): SQL {
+  if ('ids' in scope) return sql`m.profile_id in (select unnest(${sql.param(scope.ids)}::uuid[]))`;
+  return scope.end === null ? sql`m.profile_id > ${scope.after}::uuid` : sql`m.profile_id > ${scope.after}::uuid and m.profile_id <= ${scope.end}::uuid`;
+}
+
+type ChunkStats = {
   seen: number;
-  sent: number;
   unmatched: number;
-  invalid: Record<string, number> | null;
+  invalid: Record<string, number> | string | null;
   missing: string[];
 };
 
-/** Writes the rows of the members `which` selects; returns the counts and the members lacking identifiers (not written). */
-async function writeChunk(db: Database, job: AudienceExportRow, slug: string, which: SQL): Promise<ChunkResult> {
-  const member = memberSql(job, slug);
-  const previous =
-    job.previousExportId === null
-      ? sql`null::text`
-      : sql`(select r.cells from audience_export_rows r where r.export_id = ${job.previousExportId} and r.profile_id = m.profile_id and r.action = 'add')`;
-  const { rows } = await db.execute<ChunkResult>(sql`
+/**
+ * The members with their profiles and identifiers. The lookups are lateral and kept whole (offset
+ * 0), so each is an index probe per member of the chunk whatever the planner believes: a hash join
+ * would read every profile for every chunk, and a nested loop over a misestimated range (PGlite
+ * has no statistics) every member for every member.
+ */
+function membersOf(job: AudienceExportRow, identifiers: 'join' | 'left join'): SQL {
+  return sql`
+    from segment_members m
+    join lateral (select * from profiles p where p.id = m.profile_id and p.workspace_id = ${job.workspaceId} and p.consent_ads offset 0) p on true
+    ${sql.raw(identifiers)} lateral (select * from profile_export_identifiers i where i.profile_id = m.profile_id offset 0) i on true`;
+}
+
+/** Counts of a step - members seen, unmatchable, invalid values per column - and the members lacking identifiers. */
+export function statsStatement(job: AudienceExportRow, scope: Scope): SQL {
+  const member = memberSql(job, '');
+  return sql`
     with src as (
-      select m.profile_id, m.joined_at, i.profile_id is not null as known, ${member.ok} as ok, ${member.invalid} as invalid,
-        ${member.cells} as cells, ${member.line} as line, ${previous} as previous
-      from segment_members m
-      join profiles p on p.id = m.profile_id and p.workspace_id = ${job.workspaceId} and p.consent_ads
-      left join profile_export_identifiers i on i.profile_id = m.profile_id
-      ${job.destination === 'GENERIC' ? VISITORS_JOIN : sql``}
-      where m.segment_id = ${job.segmentId} and ${which}),
-    ins as (
-      insert into audience_export_rows (export_id, profile_id, action, sent, cells, line, joined_at)
-      select ${job.id}::uuid, profile_id, 'add', sent, cells, case when sent then line end, joined_at
-      from (select *, previous is distinct from cells as sent from src where known and ok) s
-      returning sent)
+      select m.profile_id, i.profile_id is not null as known, ${member.ok} as ok, ${member.invalid} as invalid
+      ${membersOf(job, 'left join')}
+      where m.segment_id = ${job.segmentId} and ${inScope(scope)})
     select
       (select count(*)::int from src where known) as seen,
-      (select count(*)::int from ins where sent) as sent,
       (select count(*)::int from src where known and not ok) as unmatched,
       (select json_object_agg(c, n) from (select c, count(*)::int as n from src, unnest(invalid) as c where known group by c) x) as invalid,
-      (select coalesce(array_agg(profile_id::text), '{}') from src where not known) as missing`);
-  const result = rows[0]!;
-  return { ...result, invalid: typeof result.invalid === 'string' ? (JSON.parse(result.invalid) as Record<string, number>) : result.invalid };
+      (select coalesce(array_agg(profile_id::text), '{}') from src where not known) as missing`;
+}
+
+/**
+ * Writes the rows of a step's matchable members with identifiers; returns how many are sent. A
+ * DELTA row is sent when its cells differ from the previous export's (new or changed member).
+ */
+export function insertStatement(job: AudienceExportRow, slug: string, scope: Scope): SQL {
+  const member = memberSql(job, slug);
+  const sent =
+    job.previousExportId === null
+      ? sql`true`
+      : sql`(select r.cells from audience_export_rows r where r.export_id = ${job.previousExportId} and r.profile_id = m.profile_id and r.action = 'add') is distinct from ${member.cells}`;
+  // offset 0 keeps the subquery whole, so cells and line are computed once per row.
+  return sql`
+    with ins as (
+      insert into audience_export_rows (export_id, profile_id, action, sent, cells, line, joined_at)
+      select ${job.id}::uuid, profile_id, 'add', sent, cells, case when sent then line end, joined_at
+      from (
+        select m.profile_id, m.joined_at, ${member.cells} as cells, ${member.line} as line, ${sent} as sent
+        ${membersOf(job, 'join')}
+        ${job.destination === 'GENERIC' ? VISITORS_JOIN : sql``}
+        where m.segment_id = ${job.segmentId} and ${inScope(scope)} and ${member.ok}
+        offset 0) s
+      returning sent)
+    select count(*) filter (where sent)::int as sent from ins`;
+}
+
+/** One step in one snapshot (repeatable read), so what is counted is exactly what is written. */
+async function writeStep(db: Database, job: AudienceExportRow, slug: string, scope: Scope) {
+  return db.transaction(
+    async (tx) => {
+      const stats = (await tx.execute<ChunkStats>(statsStatement(job, scope))).rows[0]!;
+      const { sent } = (await tx.execute<{ sent: number }>(insertStatement(job, slug, scope))).rows[0]!;
+      const invalid = typeof stats.invalid === 'string' ? (JSON.parse(stats.invalid) as Record<string, number>) : (stats.invalid ?? {});
+      return { ...stats, invalid, sent };
+    },
+    { isolationLevel: 'repeatable read' },
+  );
 }
 
 /** The last profile id of the chunk after `after`, or null when the rest fits in one chunk. */
@@ -122,16 +165,16 @@ export async function buildExport(db: Database, exportId: string): Promise<void>
       await new Promise((resolve) => setImmediate(resolve));
       const end = await chunkEnd(db, job, after);
       last = end === null;
-      let which = end === null ? sql`m.profile_id > ${after}` : sql`m.profile_id > ${after} and m.profile_id <= ${end}`;
+      let scope: Scope = { after, end };
       for (;;) {
-        const chunk = await writeChunk(db, job, slug, which);
+        const chunk = await writeStep(db, job, slug, scope);
         rowsDone += chunk.seen;
         rowCount += chunk.sent;
         count('no-identifier', chunk.unmatched);
-        for (const [column, n] of Object.entries(chunk.invalid ?? {})) count(`invalid:${column}`, n);
+        for (const [column, n] of Object.entries(chunk.invalid)) count(`invalid:${column}`, n);
         if (chunk.missing.length === 0) break;
         await fillExportIdentifiers(db, chunk.missing);
-        which = sql`m.profile_id = any(${sql.param(chunk.missing)}::uuid[])`;
+        scope = { ids: chunk.missing };
       }
       if (end !== null) after = end;
       await db.update(audienceExports).set({ rowsDone, rowCount, skippedInvalid: { ...skipped }, ...heartbeat }).where(eq(audienceExports.id, job.id));

@@ -56,6 +56,10 @@ describeEachDatabase('audience exports left behind by a dead process', (suite) =
     expect(rows.map((r) => r[9]).sort()).toEqual(['R-1', 'R-2']);
     expect(await readExport(api, ws.keys.viewer, queued)).toMatchObject({ status: 'DONE', rowCount: 0 });
     expect(await resumeStaleExports(suite.db)).toEqual([]);
+    // The rows go with their export (a trigger, not a foreign key).
+    await suite.db.execute(sql`delete from audience_exports where id = ${running}`);
+    const { rows: left } = await suite.db.execute<{ n: number }>(sql`select count(*)::int as n from audience_export_rows where export_id = ${running}`);
+    expect(left[0]!.n).toBe(0);
   });
 
   it('a build still beating is left alone, and a request for the same audience reuses it', async () => {
