@@ -53,16 +53,31 @@ export function timePerRequest(pass: () => number, count: number, options: { rou
   return { ns: median(cpu), minNs: Math.min(...cpu), maxNs: Math.max(...cpu), wallNs: median(wall), rounds };
 }
 
-/** Median CPU time in milliseconds of `rounds` calls of `run`, after `warmups` untimed ones. */
-export function timeCall(run: () => unknown, rounds: number, warmups: number): number {
+/** Call timings of `timeCall`, in milliseconds. */
+export interface CallTiming {
+  /** The first call (cold: nothing compiled by the JIT yet, as when a Worker prepares a new ruleset). */
+  firstMs: number;
+  /** Medians over the timed calls after the warm-ups: process CPU time, and wall time. */
+  cpuMs: number;
+  wallMs: number;
+}
+
+/** Times the first call of `run`, then `warmups` untimed calls, then `rounds` timed ones. */
+export function timeCall(run: () => unknown, rounds: number, warmups: number): CallTiming {
+  let start = process.hrtime.bigint();
+  sink += run() === undefined ? 0 : 1;
+  const firstMs = Number(process.hrtime.bigint() - start) / 1e6;
   for (let i = 0; i < warmups; i++) sink += run() === undefined ? 0 : 1;
-  const ms: number[] = [];
+  const cpu: number[] = [];
+  const wall: number[] = [];
   for (let i = 0; i < rounds; i++) {
-    const start = cpuNs();
+    start = process.hrtime.bigint();
+    const startCpu = cpuNs();
     sink += run() === undefined ? 0 : 1;
-    ms.push((cpuNs() - start) / 1e6);
+    cpu.push((cpuNs() - startCpu) / 1e6);
+    wall.push(Number(process.hrtime.bigint() - start) / 1e6);
   }
-  return median(ms);
+  return { firstMs, cpuMs: median(cpu), wallMs: median(wall) };
 }
 
 /** Left-aligned first column, right-aligned others, `|`-separated (a Markdown table). */

@@ -66,17 +66,18 @@ function checkConditions(raw: unknown, where: string, errors: Errors): raw is Co
 function checkExpr(expr: unknown, sizes: { c: number; e: number; s: number }, depth: number): boolean {
   if (typeof expr === 'boolean') return true;
   if (!Array.isArray(expr) || depth > MAX_EXPR_DEPTH) return false;
-  const [head, ...rest] = expr as unknown[];
+  const head: unknown = expr[0];
   switch (head) {
     case 'c':
     case 'e':
     case 's':
-      return rest.length === 1 && isIndex(rest[0], sizes[head]);
+      return expr.length === 2 && isIndex(expr[1], sizes[head]);
     case 'not':
-      return rest.length === 1 && checkExpr(rest[0], sizes, depth + 1);
+      return expr.length === 2 && checkExpr(expr[1], sizes, depth + 1);
     case 'and':
     case 'or':
-      return rest.every((r) => checkExpr(r, sizes, depth + 1));
+      for (let k = 1; k < expr.length; k++) if (!checkExpr(expr[k], sizes, depth + 1)) return false;
+      return true;
     default:
       return false;
   }

@@ -31,6 +31,12 @@ export interface IndexHit {
   readonly clauses: Int32Array;
 }
 
+function listOf(map: Map<number, number[]>, key: number): number[] {
+  let list = map.get(key);
+  if (list === undefined) map.set(key, (list = []));
+  return list;
+}
+
 /**
  * What ties segments to the conditions of one index, as flat pairs (segment, condition).
  * @example const links: IndexLinks = { required: [0, 3], forbidden: [], clauses: [] };
@@ -87,15 +93,13 @@ export class AttributeIndex {
         else this.exact.set(key, [cond]);
       }
     } else this.derived.push(cond);
-    this.requiredBy.set(cond, []);
-    this.forbiddenBy.set(cond, []);
-    this.clauseBy.set(cond, []);
   }
 
   /**
    * Sets, once all conditions are added, which segments require which conditions of this index,
    * which they forbid (conditions that must not hold) and which make up their clause (`links`, as
-   * flat pairs segment, condition, in ascending segment order), among the edge segments worth
+   * flat pairs segment, condition, in ascending segment order; every condition one added to this
+   * index), among the edge segments worth
    * evaluating (`universe`, a bitset of `segments` bits), and which conditions the rules read at run
    * time. A missing value satisfies no indexed condition, so it never excludes a segment through
    * what it forbids.
@@ -107,21 +111,19 @@ export class AttributeIndex {
     const { required, forbidden, clauses } = links;
     for (let k = 0; k < required.length; k += 2) {
       const s = required[k] as number;
-      const by = this.requiredBy.get(required[k + 1] as number);
+      const by = listOf(this.requiredBy, required[k + 1] as number);
       // A condition required twice by one segment counts once (its pairs are consecutive in `by`).
-      if (by === undefined || by[by.length - 1] === s) continue;
+      if (by[by.length - 1] === s) continue;
       by.push(s);
       this.requiredCount[s] = (this.requiredCount[s] as number) + 1;
       base[s >> 5] = (base[s >> 5] as number) & ~(1 << (s & 31));
       all = false;
     }
     for (let k = 0; k < forbidden.length; k += 2) {
-      const by = this.forbiddenBy.get(forbidden[k + 1] as number);
-      if (by === undefined) continue;
-      by.push(forbidden[k] as number);
+      listOf(this.forbiddenBy, forbidden[k + 1] as number).push(forbidden[k] as number);
       all = false;
     }
-    for (let k = 0; k < clauses.length; k += 2) this.clauseBy.get(clauses[k + 1] as number)?.push(clauses[k] as number);
+    for (let k = 0; k < clauses.length; k += 2) listOf(this.clauseBy, clauses[k + 1] as number).push(clauses[k] as number);
     this.base = all ? null : base;
     this.read = read;
     this.missing = { conditions: EMPTY, survivors: this.base, clauses: EMPTY };
