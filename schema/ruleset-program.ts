@@ -57,18 +57,21 @@ export class ProgramBuilder {
         return 40;
       case 'not':
         return this.cost(expr[1]);
-      default:
-        return (expr.slice(1) as Expr[]).reduce((sum, e) => sum + this.cost(e), 0);
+      default: {
+        let sum = 0;
+        for (let k = 1; k < expr.length; k++) sum += this.cost(expr[k] as Expr);
+        return sum;
+      }
     }
   }
 
-  /** The conjuncts of `expr` (itself when not an `and`), cheapest first. */
+  /** The conjuncts of `expr` (itself when not an `and`), cheapest first (a stable sort). */
   conjuncts(expr: Expr): Expr[] {
-    const terms = Array.isArray(expr) && expr[0] === 'and' ? (expr.slice(1) as Expr[]) : [expr];
-    return terms
-      .map((term, i) => ({ term, i, cost: this.cost(term) }))
-      .sort((a, b) => a.cost - b.cost || a.i - b.i)
-      .map((x) => x.term);
+    if (!Array.isArray(expr) || expr[0] !== 'and') return [expr];
+    const terms = expr.slice(1) as Expr[];
+    const costs = terms.map((term) => this.cost(term));
+    const order = terms.map((_, i) => i).sort((a, b) => (costs[a] as number) - (costs[b] as number) || a - b);
+    return order.map((i) => terms[i] as Expr);
   }
 
   private leaf(instruction: number, t: number, f: number): number {
@@ -188,8 +191,9 @@ export function layoutRules(segments: readonly RulesetSegment[], conditions: num
   segments.forEach((segment, s) => {
     if (segment.scope !== 'edge' || segment.rule === undefined) return;
     const terms = program.conjuncts(segment.rule);
-    const prefix = terms.filter((term) => requiredLiteral(term, indexed) !== null);
-    let rest = terms.filter((term) => requiredLiteral(term, indexed) === null);
+    const literals = terms.map((term) => requiredLiteral(term, indexed));
+    const prefix = terms.filter((_, k) => literals[k] !== null);
+    let rest = terms.filter((_, k) => literals[k] === null);
     const start = program.code.length;
     const leaves = new Set<number>();
     // A conjunct `or` of indexed conditions is checked through the index too (a required clause),
@@ -218,8 +222,9 @@ export function layoutRules(segments: readonly RulesetSegment[], conditions: num
     const positive: number[] = [];
     const negative: number[] = [];
     let after = pc;
-    for (const term of prefix) {
-      const [cond, holds] = requiredLiteral(term, indexed) as [number, boolean];
+    for (const literal of literals) {
+      if (literal === null) continue;
+      const [cond, holds] = literal;
       leaves.add(after);
       (holds ? positive : negative).push(cond);
       after = (holds ? program.onTrue[after] : program.onFalse[after]) as number;
