@@ -49,9 +49,15 @@ export function normaliseCountry(raw: string | null | undefined): CountryCode | 
  */
 export function phoneE164(raw: string | null | undefined, country: string | null | undefined): string | null {
   if (blank(raw)) return null;
+  // Meta's and Google's forms of one profile's phone are made one after the other: parse it once.
+  if (lastPhone.raw === raw && lastPhone.country === country) return lastPhone.e164;
   const phone = parsePhoneNumberFromString(raw.trim(), normaliseCountry(country) ?? undefined);
-  return phone !== undefined && phone.isValid() ? phone.number : null;
+  const e164 = phone !== undefined && phone.isValid() ? phone.number : null;
+  lastPhone = { raw, country, e164 };
+  return e164;
 }
+
+let lastPhone: { raw: string; country: string | null | undefined; e164: string | null } = { raw: '', country: null, e164: null };
 
 /** NFC (so a precomposed and a combining 'é' hash alike), lower case, letters and marks only. */
 function lettersOnly(raw: string | null | undefined): string | null {
