@@ -133,9 +133,10 @@ export class Engine {
       if (pc === ACCEPT) this.acceptOnly[s >> 5] = (this.acceptOnly[s >> 5] as number) | bit;
       const op = pc >= 0 ? (this.code[pc] as number) : -1;
       if (op < 0 || (op & 3) !== LEAF_COUNT) return -1;
-      const exits = `${this.onTrue[pc]} ${this.onFalse[pc]}`;
-      if (exits === `${ACCEPT} ${REJECT}`) this.countOnly[s >> 5] = (this.countOnly[s >> 5] as number) | bit;
-      else if (exits === `${REJECT} ${ACCEPT}`) this.countNot[s >> 5] = (this.countNot[s >> 5] as number) | bit;
+      const onTrue = this.onTrue[pc];
+      const onFalse = this.onFalse[pc];
+      if (onTrue === ACCEPT && onFalse === REJECT) this.countOnly[s >> 5] = (this.countOnly[s >> 5] as number) | bit;
+      else if (onTrue === REJECT && onFalse === ACCEPT) this.countNot[s >> 5] = (this.countNot[s >> 5] as number) | bit;
       else return -1;
       return op >> 2;
     });
