@@ -5,10 +5,14 @@
  *   workspace in one query (on profile upserts and new events).
  * Both record a point of size history when the size changed.
  */
-import { sql, type SQL } from 'drizzle-orm';
+import { createHash } from 'node:crypto';
+import { sql, type Query, type SQL } from 'drizzle-orm';
+import { PgDialect } from 'drizzle-orm/pg-core';
 import type { Database } from '../db/index.js';
+import type { RowsResult } from '../db/types.js';
 import { events, profiles, segmentMembers, segmentSizeHistory } from '../../drizzle/index.js';
 import { compileRuleSql, eventFilterSql } from './rule-sql.js';
+import { epochMs } from './rule-sql-attributes.js';
 import { loadPublishedDefinitions, type PublishedDefinition, type PublishedDefinitions } from './definitions.js';
 import { ruleReferences, type EventNode } from '../../schema/rule.js';
 
@@ -127,20 +131,26 @@ export async function refreshWorkspace(db: Database, workspaceId: string, now = 
   return sizes;
 }
 
+/** The parts of the per-profile evaluation that vary per call: SQL expressions (values or parameters). */
+interface EvaluationInputs {
+  /** The workspace id, a uuid. */
+  workspaceId: SQL;
+  /** The profile ids, a uuid[]. */
+  profileIds: SQL;
+  /** The instant, epoch milliseconds as float8. */
+  now: SQL;
+}
+
 /**
- * The evaluation of `profileIds` against `dynamic` segments in one query: a row per profile with
+ * The evaluation of some profiles against `dynamic` segments in one query: a row per profile with
  * its id and one boolean column `s<i>` per segment. Event counts are read once per profile: one
  * pass over its events (of the names the rules count) computes every distinct count the segments
  * need (`count(*) filter (where ...)`, a column each), instead of an index probe per event node
- * per segment; each segment then compares a column.
+ * per segment; each segment then compares a column. Time bounds are computed in SQL from
+ * `inputs.now`, so the text depends only on the definitions (see compiledEvaluation).
  */
-export function profileEvaluationSql(
-  workspaceId: string,
-  profileIds: readonly string[],
-  dynamic: readonly PublishedDefinition[],
-  definitions: PublishedDefinitions,
-  now: number,
-): SQL {
+function evaluationSql(dynamic: readonly PublishedDefinition[], definitions: PublishedDefinitions, inputs: EvaluationInputs): SQL {
+  const { now } = inputs;
   const counts = new Map<string, { column: string; node: EventNode }>();
   const eventCount = (node: EventNode): SQL => {
     const key = JSON.stringify([node.event, node.inLastDays, node.where]);
@@ -151,18 +161,92 @@ export function profileEvaluationSql(
   const env = { now, segment: (slug: string) => definitions.bySlug.get(slug), events: 'correlated' as const, eventCount };
   const columns: SQL[] = dynamic.map((d, i) => sql`${compileRuleSql(d.rule, env)} as ${sql.identifier(`s${i}`)}`);
   const names = [...new Set([...counts.values()].map((c) => c.node.event))];
+  // The instant of each event in ms, computed once per event row (`offset 0` keeps the subquery
+  // from being flattened, which would repeat the expression in every count's filter).
+  const occurredMs = sql`${sql.identifier('e')}.${sql.identifier('occurred_ms')}`;
   const perProfile =
     counts.size === 0
       ? sql``
       : sql`cross join lateral (
-          select ${sql.join([...counts.values()].map((c) => sql`count(*) filter (where ${eventFilterSql(c.node, now)}) as ${sql.identifier(c.column)}`), sql`, `)}
-          from ${events} as "e"
-          where "e"."profile_id" = ${profiles.id} and "e"."name" in (${sql.join(names.map((n) => sql`${n}::text`), sql`, `)})
+          select ${sql.join([...counts.values()].map((c) => sql`count(*) filter (where ${eventFilterSql(c.node, now, occurredMs)}) as ${sql.identifier(c.column)}`), sql`, `)}
+          from (
+            select ${events.name}, ${events.properties}, ${epochMs(events.occurredAt)} as "occurred_ms"
+            from ${events}
+            where ${events.profileId} = ${profiles.id} and ${events.name} in (${sql.join(names.map((n) => sql`${n}::text`), sql`, `)})
+            offset 0
+          ) as "e"
         ) as ${sql.identifier('ev')}`;
   return sql`
     select ${profiles.id} as id, ${sql.join(columns, sql`, `)}
     from ${profiles} ${perProfile}
-    where ${profiles.workspaceId} = ${workspaceId} and ${profiles.id} in ${[...profileIds]}`;
+    where ${profiles.workspaceId} = ${inputs.workspaceId} and ${profiles.id} = any(${inputs.profileIds})`;
+}
+
+/** A uuid[] literal of ids (quoted, so that anything malformed is an error of the cast, not SQL). */
+function uuidArray(ids: readonly string[]): string {
+  return `{${ids.map((id) => `"${id.replaceAll('\\', '\\\\').replaceAll('"', '\\"')}"`).join(',')}}`;
+}
+
+/**
+ * The evaluation of `profileIds` against `dynamic` segments at `now`, as one SQL statement with its
+ * values bound: the text refreshProfiles prepares, for tests and benchmarks.
+ */
+export function profileEvaluationSql(
+  workspaceId: string,
+  profileIds: readonly string[],
+  dynamic: readonly PublishedDefinition[],
+  definitions: PublishedDefinitions,
+  now: number,
+): SQL {
+  return evaluationSql(dynamic, definitions, {
+    workspaceId: sql`${workspaceId}::uuid`,
+    profileIds: sql`${uuidArray(profileIds)}::uuid[]`,
+    now: sql`${now}::float8`,
+  });
+}
+
+/** The evaluation of a definition set compiled once: its dynamic segments, SQL text and parameters. */
+interface CompiledEvaluation {
+  dynamic: PublishedDefinition[];
+  query: Query;
+  /** A statement name derived from the text (a name must never stand for two texts on a connection). */
+  name: string;
+}
+
+/**
+ * Compiled evaluations by definition set. loadPublishedDefinitions returns the same object while
+ * nothing it read changed and a new one after any publish, archive or trait change, so the cache
+ * is invalidated exactly as the definitions are; a weak key lets it go with them.
+ */
+const compiledEvaluations = new WeakMap<PublishedDefinitions, CompiledEvaluation>();
+const dialect = new PgDialect();
+
+/** The evaluation of a definition set, compiled to text on first use (building it costs more than running it). */
+export function compiledEvaluation(definitions: PublishedDefinitions): CompiledEvaluation {
+  let compiled = compiledEvaluations.get(definitions);
+  if (compiled) return compiled;
+  const dynamic = [...definitions.byId.values()].filter((d) => d.type === 'dynamic');
+  const query = dialect.sqlToQuery(
+    evaluationSql(dynamic, definitions, {
+      workspaceId: sql`${sql.placeholder('workspaceId')}::uuid`,
+      profileIds: sql`${sql.placeholder('profileIds')}::uuid[]`,
+      now: sql`${sql.placeholder('now')}::float8`,
+    }),
+  );
+  const name = `ae_profile_eval_${createHash('sha256').update(query.sql).update(JSON.stringify(query.params)).digest('hex').slice(0, 32)}`;
+  compiledEvaluations.set(definitions, (compiled = { dynamic, query, name }));
+  return compiled;
+}
+
+/**
+ * Runs a compiled evaluation. On node-postgres and Neon it is a named prepared statement: parsed,
+ * and after a few runs planned, once per connection. PGlite ignores the name and runs the cached
+ * text with its parameters.
+ */
+async function runEvaluation(db: Database, compiled: CompiledEvaluation, workspaceId: string, profileIds: readonly string[], now: number) {
+  const statement = db._.session.prepareQuery({ sql: compiled.query.sql, params: compiled.query.params }, undefined, compiled.name, false);
+  const result = (await statement.execute({ workspaceId, profileIds: uuidArray(profileIds), now })) as RowsResult<Record<string, unknown>>;
+  return result.rows;
 }
 
 /**
@@ -178,12 +262,13 @@ export async function refreshProfiles(
 ): Promise<{ added: number; removed: number }> {
   if (profileIds.length === 0) return { added: 0, removed: 0 };
   const defs = definitions ?? (await loadPublishedDefinitions(db, workspaceId));
-  const dynamic = [...defs.byId.values()].filter((d) => d.type === 'dynamic');
+  const compiled = compiledEvaluation(defs);
+  const { dynamic } = compiled;
   if (dynamic.length === 0) return { added: 0, removed: 0 };
   const ids = [...new Set(profileIds)];
-  const result = await db.execute(profileEvaluationSql(workspaceId, ids, dynamic, defs, now));
+  const rows = await runEvaluation(db, compiled, workspaceId, ids, now);
   const shouldBe = new Set<string>();
-  for (const row of result.rows as Array<Record<string, unknown>>) {
+  for (const row of rows) {
     dynamic.forEach((d, i) => {
       if (row[`s${i}`] === true) shouldBe.add(`${d.id}|${row.id as string}`);
     });

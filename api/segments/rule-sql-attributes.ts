@@ -28,8 +28,17 @@ export type AttrSql =
 /** Epoch milliseconds of a timestamptz, truncated to the millisecond as JavaScript sees it. */
 export const epochMs = (column: SQL | AnyPgColumn) => sql`floor(extract(epoch from ${column}) * 1000)::float8`;
 
+/**
+ * The instant of an evaluation: epoch milliseconds, or a float8 SQL expression of them (a bind
+ * parameter), so that a statement's text does not depend on the clock and can be prepared once.
+ */
+export type Now = number | SQL;
+
+/** `now` as a float8 SQL expression. */
+export const nowMs = (now: Now): SQL => (typeof now === 'number' ? sql`${now}::float8` : now);
+
 /** Whole days since the last purchase at `now` (negative when it lies in the future). */
-export const daysSinceLastSql = (now: number) => sql`floor((${now}::float8 - ${epochMs(profiles.lastPurchaseAt)}) / ${DAY_MS}::float8)`;
+export const daysSinceLastSql = (now: Now) => sql`floor((${nowMs(now)} - ${epochMs(profiles.lastPurchaseAt)}) / ${DAY_MS}::float8)`;
 
 const column = (kind: 'integer' | 'float' | 'instant', col: AnyPgColumn, nullable: boolean): AttrSql => ({ kind, expr: sql`${col}`, nullable });
 
@@ -38,7 +47,7 @@ const column = (kind: 'integer' | 'float' | 'instant', col: AnyPgColumn, nullabl
  * have no stored value on a profile and are missing.
  * @example profileAttributeSql('purchases.count', Date.now()); // { kind: 'integer', expr: "profiles"."purchase_count", nullable: false }
  */
-export function profileAttributeSql(path: string, now: number): AttrSql {
+export function profileAttributeSql(path: string, now: Now): AttrSql {
   if (path.startsWith(TRAITS_PREFIX)) {
     return { kind: 'json', expr: sql`(${profiles.traits} -> ${path.slice(TRAITS_PREFIX.length)}::text)` };
   }

@@ -8,7 +8,7 @@
  */
 import { sql, type SQL } from 'drizzle-orm';
 import { alias } from 'drizzle-orm/pg-core';
-import { epochMs, profileAttributeSql, type AttrSql } from './rule-sql-attributes.js';
+import { epochMs, nowMs, profileAttributeSql, type AttrSql, type Now } from './rule-sql-attributes.js';
 import { events, segmentMembers, profiles } from '../../drizzle/index.js';
 import type { ConditionNode, EventNode, RuleNode } from '../../schema/rule.js';
 import { DAY_MS } from '../../schema/rule.js';
@@ -21,8 +21,13 @@ export interface ReferencedSegment {
 }
 
 export interface RuleSqlEnv {
-  /** The instant of this evaluation, epoch milliseconds. */
-  now: number;
+  /**
+   * The instant of this evaluation: epoch milliseconds, or a float8 SQL expression of them (a bind
+   * parameter). With an expression, every time bound is computed in SQL from it, so the text of the
+   * compiled rule does not depend on the clock (a statement prepared once serves every `now`);
+   * conditions on instant columns are then compared in milliseconds rather than on the column.
+   */
+  now: Now;
   /** A published segment of the workspace by slug; undefined when archived, unpublished or unknown. */
   segment(slug: string): ReferencedSegment | undefined;
   /**
@@ -126,15 +131,21 @@ function compileEvent(node: EventNode, env: RuleSqlEnv, top: boolean): SQL {
 
 /**
  * The events an event node counts, as a condition on the `events` row aliased "e": its name, its
- * window at `now` and its `where` conditions.
+ * window at `now` and its `where` conditions. When `now` is an SQL expression, the window is
+ * compared in epoch milliseconds: `occurredMs` is the event's instant as such (by default computed
+ * from "e"."occurred_at"; a caller counting many windows over the same rows computes it once).
  * @example sql`select count(*) filter (where ${eventFilterSql(node, now)}) from events as "e" where "e"."profile_id" = $1`
  */
-export function eventFilterSql(node: EventNode, now: number): SQL {
+export function eventFilterSql(node: EventNode, now: Now, occurredMs: SQL = epochMs(e.occurredAt)): SQL {
   const filters: SQL[] = [sql`${e.name} = ${node.event}::text`];
-  if (node.inLastDays !== null) {
+  if (node.inLastDays !== null && typeof now === 'number') {
     // Instants are compared at millisecond precision, as evaluators in JavaScript see them.
     filters.push(sql`${e.occurredAt} >= ${isoParam(now - node.inLastDays * DAY_MS)}::timestamptz`);
     filters.push(sql`${e.occurredAt} < ${isoParam(now + 1)}::timestamptz`);
+  } else if (node.inLastDays !== null) {
+    // The same arithmetic as the reference evaluator, in float8: `now - days * DAY_MS <= t <= now`.
+    filters.push(sql`${occurredMs} >= (${now} - ${node.inLastDays * DAY_MS}::float8)`);
+    filters.push(sql`${occurredMs} <= ${now}`);
   }
   for (const condition of node.where) {
     const value = sql`(${e.properties} -> ${condition.attr}::text)`;
@@ -195,7 +206,7 @@ function presence(attr: AttrSql): SQL {
  * `(x is not null and x op v)`, one on a NOT NULL column is the plain comparison. Integer and
  * instant columns are compared on the column itself (index-friendly; see `columnCondition`).
  */
-export function compileCondition(node: ConditionNode, attr: AttrSql, now: number): SQL {
+export function compileCondition(node: ConditionNode, attr: AttrSql, now: Now): SQL {
   if (node.op === 'exists') return presence(attr);
   if (node.op === 'notExists') return sql`(not ${presence(attr)})`;
   if (attr.kind === 'integer' || attr.kind === 'instant') {
@@ -271,8 +282,10 @@ function clamp(interval: Interval, domain: { min: number; max: number }): Interv
  * `t >= v::timestamptz` (timestamptz(3) holds exactly the milliseconds). Undefined when the
  * operator has no such form (the float view is used then).
  */
-function columnCondition(node: ConditionNode, attr: { kind: 'integer' | 'float' | 'instant'; expr: SQL; nullable: boolean }, now: number): SQL | undefined {
+function columnCondition(node: ConditionNode, attr: { kind: 'integer' | 'float' | 'instant'; expr: SQL; nullable: boolean }, now: Now): SQL | undefined {
   if (attr.kind === 'float') return undefined;
+  // A window bound computed in SQL cannot be clamped to the column's domain here: compare in ms.
+  if (typeof now !== 'number' && (node.op === 'inLastDays' || node.op === 'notInLastDays')) return undefined;
   const domain = DOMAINS[attr.kind];
   const col = attr.expr;
   const guard = (predicate: SQL) => (attr.nullable ? sql`(${col} is not null and ${predicate})` : sql`(${predicate})`);
@@ -284,7 +297,7 @@ function columnCondition(node: ConditionNode, attr: { kind: 'integer' | 'float' 
     const member = sql`(${col} = any(${arrayLiteral(whole)}::int4[]))`;
     return node.op === 'in' ? guard(member) : guard(sql`not ${member}`);
   }
-  const raw = intervalOf(node, now);
+  const raw = intervalOf(node, typeof now === 'number' ? now : Number.NaN);
   if (raw === undefined) return undefined;
   if (node.op === 'neq') {
     // Present and different: a value the column cannot hold (not whole, out of range) differs from all.
@@ -321,7 +334,7 @@ function listParam(node: ConditionNode, values: Array<string | number>): SQL {
   return node.attrType === 'number' ? sql`${arrayLiteral(values)}::float8[]` : sql`${arrayLiteral(values)}::text[]`;
 }
 
-function comparison(node: ConditionNode, x: SQL, now: number): SQL | null {
+function comparison(node: ConditionNode, x: SQL, now: Now): SQL | null {
   const { op, value } = node;
   switch (op) {
     case 'eq':
@@ -361,9 +374,13 @@ function comparison(node: ConditionNode, x: SQL, now: number): SQL | null {
     case 'hasAll':
       return value.kind === 'list' ? sql`(${x} @> ${JSON.stringify(value.values)}::jsonb)` : null;
     case 'inLastDays':
-      return value.kind === 'days' ? sql`(${x} >= ${now - value.days * DAY_MS}::float8 and ${x} <= ${now}::float8)` : null;
+      if (value.kind !== 'days') return null;
+      return typeof now === 'number'
+        ? sql`(${x} >= ${now - value.days * DAY_MS}::float8 and ${x} <= ${now}::float8)`
+        : sql`(${x} >= (${now} - ${value.days * DAY_MS}::float8) and ${x} <= ${nowMs(now)})`;
     case 'notInLastDays':
-      return value.kind === 'days' ? sql`(${x} < ${now - value.days * DAY_MS}::float8)` : null;
+      if (value.kind !== 'days') return null;
+      return typeof now === 'number' ? sql`(${x} < ${now - value.days * DAY_MS}::float8)` : sql`(${x} < (${now} - ${value.days * DAY_MS}::float8))`;
     case 'exists':
     case 'notExists':
       return null;
