@@ -6,8 +6,8 @@
  * Both record a point of size history when the size changed.
  */
 import { createHash } from 'node:crypto';
-import { sql, type Query, type SQL } from 'drizzle-orm';
-import { PgDialect } from 'drizzle-orm/pg-core';
+import { is, sql, type Query, type SQL } from 'drizzle-orm';
+import { PgDialect, PgTransaction } from 'drizzle-orm/pg-core';
 import type { Database } from '../db/index.js';
 import type { RowsResult } from '../db/types.js';
 import { events, profiles, segmentMembers, segmentSizeHistory } from '../../drizzle/index.js';
@@ -182,8 +182,8 @@ function evaluationSql(dynamic: readonly PublishedDefinition[], definitions: Pub
     where ${profiles.workspaceId} = ${inputs.workspaceId} and ${profiles.id} = any(${inputs.profileIds})`;
 }
 
-/** A uuid[] literal of ids (quoted, so that anything malformed is an error of the cast, not SQL). */
-function uuidArray(ids: readonly string[]): string {
+/** An array literal of strings, every element quoted (a malformed id is an error of the cast, never SQL). */
+function arrayLiteral(ids: readonly string[]): string {
   return `{${ids.map((id) => `"${id.replaceAll('\\', '\\\\').replaceAll('"', '\\"')}"`).join(',')}}`;
 }
 
@@ -200,7 +200,7 @@ export function profileEvaluationSql(
 ): SQL {
   return evaluationSql(dynamic, definitions, {
     workspaceId: sql`${workspaceId}::uuid`,
-    profileIds: sql`${uuidArray(profileIds)}::uuid[]`,
+    profileIds: sql`${arrayLiteral(profileIds)}::uuid[]`,
     now: sql`${now}::float8`,
   });
 }
@@ -239,13 +239,15 @@ export function compiledEvaluation(definitions: PublishedDefinitions): CompiledE
 }
 
 /**
- * Runs a compiled evaluation. On node-postgres and Neon it is a named prepared statement: parsed,
- * and after a few runs planned, once per connection. PGlite ignores the name and runs the cached
- * text with its parameters.
+ * Evaluates profiles against the dynamic segments of `definitions` through their compiled
+ * statement: a row per profile with its id and a boolean `s<i>` per segment of `.dynamic`. On
+ * node-postgres and Neon it is a named prepared statement: parsed, and after a few runs planned,
+ * once per connection. PGlite ignores the name and runs the cached text with its parameters.
  */
-async function runEvaluation(db: Database, compiled: CompiledEvaluation, workspaceId: string, profileIds: readonly string[], now: number) {
+export async function evaluateProfiles(db: Database, definitions: PublishedDefinitions, workspaceId: string, profileIds: readonly string[], now: number) {
+  const compiled = compiledEvaluation(definitions);
   const statement = db._.session.prepareQuery({ sql: compiled.query.sql, params: compiled.query.params }, undefined, compiled.name, false);
-  const result = (await statement.execute({ workspaceId, profileIds: uuidArray(profileIds), now })) as RowsResult<Record<string, unknown>>;
+  const result = (await statement.execute({ workspaceId, profileIds: arrayLiteral(profileIds), now })) as RowsResult<Record<string, unknown>>;
   return result.rows;
 }
 
@@ -266,59 +268,98 @@ export async function refreshProfiles(
   const { dynamic } = compiled;
   if (dynamic.length === 0) return { added: 0, removed: 0 };
   const ids = [...new Set(profileIds)];
-  const rows = await runEvaluation(db, compiled, workspaceId, ids, now);
-  const shouldBe = new Set<string>();
+  const rows = await evaluateProfiles(db, defs, workspaceId, ids, now);
+  const segmentPairs: string[] = [];
+  const profilePairs: string[] = [];
   for (const row of rows) {
     dynamic.forEach((d, i) => {
-      if (row[`s${i}`] === true) shouldBe.add(`${d.id}|${row.id as string}`);
+      if (row[`s${i}`] === true) {
+        segmentPairs.push(d.id);
+        profilePairs.push(row.id as string);
+      }
     });
   }
-  const segmentIds = dynamic.map((d) => d.id);
-  const pair = (k: string) => k.split('|') as [string, string];
-  return db.transaction(async (tx) => {
-    const current = await tx.execute(sql`
-      select ${segmentMembers.segmentId} as segment_id, ${segmentMembers.profileId} as profile_id from ${segmentMembers}
-      where ${segmentMembers.profileId} in ${ids} and ${segmentMembers.segmentId} in ${segmentIds}`);
-    const is = new Set((current.rows as Array<{ segment_id: string; profile_id: string }>).map((m) => `${m.segment_id}|${m.profile_id}`));
-    const toAdd = [...shouldBe].filter((k) => !is.has(k));
-    const toRemove = [...is].filter((k) => !shouldBe.has(k));
+  // Inside the caller's transaction (every caller has one) no savepoint is needed: an error here
+  // aborts that transaction anyway. Otherwise one transaction, for the size locks.
+  const apply = async (tx: Database) => {
+    const changed = await executePrepared(tx, APPLY_MEMBERSHIP, {
+      segmentIds: arrayLiteral(segmentPairs),
+      profileIds: arrayLiteral(profilePairs),
+      evaluated: arrayLiteral(ids),
+      segments: arrayLiteral(dynamic.map((d) => d.id)),
+      workspaceId,
+      joinedAt: new Date(now).toISOString(),
+    });
     // What actually changed (a concurrent refresh may have done part of it), per segment.
     const delta = new Map<string, number>();
-    const bump = (rows: unknown[], by: number) => {
-      for (const row of rows as Array<{ segment_id: string }>) delta.set(row.segment_id, (delta.get(row.segment_id) ?? 0) + by);
-    };
     let added = 0;
     let removed = 0;
-    if (toAdd.length > 0) {
-      const joinedAt = new Date(now).toISOString();
-      const values = toAdd.map((k) => {
-        const [segmentId, profileId] = pair(k);
-        return sql`(${segmentId}::uuid, ${profileId}::uuid, ${workspaceId}::uuid, ${joinedAt}::timestamptz)`;
-      });
-      const inserted = await tx.execute(sql`
-        insert into ${segmentMembers} (segment_id, profile_id, workspace_id, joined_at) values ${sql.join(values, sql`, `)}
-        on conflict do nothing returning segment_id`);
-      bump(inserted.rows, 1);
-      added = inserted.rows.length;
+    for (const row of changed as Array<{ segment_id: string; added: number; removed: number }>) {
+      delta.set(row.segment_id, row.added - row.removed);
+      added += row.added;
+      removed += row.removed;
     }
-    if (toRemove.length > 0) {
-      const keys = toRemove.map((k) => {
-        const [segmentId, profileId] = pair(k);
-        return sql`(${segmentId}::uuid, ${profileId}::uuid)`;
-      });
-      const deleted = await tx.execute(sql`
-        delete from ${segmentMembers} where (segment_id, profile_id) in (${sql.join(keys, sql`, `)}) returning segment_id`);
-      bump(deleted.rows, -1);
-      removed = deleted.rows.length;
-    }
-    const touched = [...delta.keys()];
-    if (touched.length > 0) {
-      await lockSizes(tx, touched);
+    if (delta.size > 0) {
+      await lockSizes(tx, [...delta.keys()]);
       await recordSizeChanges(tx, workspaceId, delta, now);
     }
     return { added, removed };
-  });
+  };
+  return is(db, PgTransaction) ? apply(db) : db.transaction(apply);
 }
+
+/**
+ * Statements of fixed text with placeholders, compiled once and run as named prepared statements
+ * (see evaluateProfiles): no SQL built in JavaScript, parsed once per connection.
+ */
+interface FixedStatement {
+  name: string;
+  query: Query;
+}
+
+function fixedStatement(name: string, statement: SQL): FixedStatement {
+  return { name, query: dialect.sqlToQuery(statement) };
+}
+
+async function executePrepared(db: Database, statement: FixedStatement, values: Record<string, unknown>): Promise<Array<Record<string, unknown>>> {
+  const prepared = db._.session.prepareQuery({ sql: statement.query.sql, params: statement.query.params }, undefined, statement.name, false);
+  return ((await prepared.execute(values)) as RowsResult<Record<string, unknown>>).rows;
+}
+
+const p = (name: string) => sql.placeholder(name);
+
+/**
+ * Makes the memberships of the evaluated profiles in the evaluated segments exactly the pairs
+ * (segmentIds[i], profileIds[i]), in one statement: members not among them leave, new ones join;
+ * a row per segment that changed with how many joined and left.
+ */
+const APPLY_MEMBERSHIP = fixedStatement(
+  'ae_refresh_profiles_apply_v1',
+  sql`
+  with should(segment_id, profile_id) as (
+    select * from unnest(${p('segmentIds')}::uuid[], ${p('profileIds')}::uuid[])
+  ),
+  current_members as (
+    select m.segment_id, m.profile_id from ${segmentMembers} m
+    where m.profile_id = any(${p('evaluated')}::uuid[]) and m.segment_id = any(${p('segments')}::uuid[])
+  ),
+  removed as (
+    delete from ${segmentMembers} m using current_members c
+    where m.segment_id = c.segment_id and m.profile_id = c.profile_id
+      and not exists (select 1 from should s where s.segment_id = c.segment_id and s.profile_id = c.profile_id)
+    returning m.segment_id
+  ),
+  added as (
+    insert into ${segmentMembers} (segment_id, profile_id, workspace_id, joined_at)
+    select s.segment_id, s.profile_id, ${p('workspaceId')}::uuid, ${p('joinedAt')}::timestamptz from should s
+    where not exists (select 1 from current_members c where c.segment_id = s.segment_id and c.profile_id = s.profile_id)
+    on conflict do nothing
+    returning segment_id
+  )
+  select segment_id, (count(*) filter (where joined))::int as added, (count(*) filter (where not joined))::int as removed
+  from (select segment_id, true as joined from added union all select segment_id, false from removed) as changes
+  group by segment_id`,
+);
 
 /**
  * Turns PostgreSQL's JIT off until the end of the transaction. A compiled rule is a large
@@ -343,9 +384,14 @@ async function countMembers(db: Database, segmentId: string): Promise<number> {
 async function lockSizes(db: Database, segmentIds: readonly string[]): Promise<void> {
   const sorted = [...new Set(segmentIds)].sort();
   if (sorted.length === 0) return;
-  const keys = sorted.map((id) => sql`(${`segment_size:${id}`}::text)`);
-  await db.execute(sql`select count(pg_advisory_xact_lock(hashtextextended(k, 0)))::int as n from (values ${sql.join(keys, sql`, `)}) as v(k)`);
+  await executePrepared(db, LOCK_SIZES, { keys: arrayLiteral(sorted.map((id) => `segment_size:${id}`)) });
 }
+
+const LOCK_SIZES = fixedStatement(
+  'ae_lock_sizes_v1',
+  // unnest keeps the order of the (sorted) array; the aggregate takes the locks in that order.
+  sql`select count(pg_advisory_xact_lock(hashtextextended(k, 0)))::int as n from unnest(${p('keys')}::text[]) as v(k)`,
+);
 
 /**
  * Records the sizes of segments whose membership changed by `delta` (added - removed) without
@@ -354,10 +400,19 @@ async function lockSizes(db: Database, segmentIds: readonly string[]): Promise<v
  * The caller holds the size locks of these segments.
  */
 async function recordSizeChanges(db: Database, workspaceId: string, delta: ReadonlyMap<string, number>, now: number): Promise<void> {
-  const rows = [...delta].map(([segmentId, d]) => sql`(${segmentId}::uuid, ${d}::int)`);
-  const h = sql.identifier('h');
-  await db.execute(sql`
-    with d(segment_id, delta) as (values ${sql.join(rows, sql`, `)}),
+  await executePrepared(db, RECORD_SIZE_CHANGES, {
+    segmentIds: arrayLiteral([...delta.keys()]),
+    deltas: `{${[...delta.values()].join(',')}}`,
+    workspaceId,
+    at: new Date(now).toISOString(),
+  });
+}
+
+const h = sql.identifier('h');
+const RECORD_SIZE_CHANGES = fixedStatement(
+  'ae_record_size_changes_v1',
+  sql`
+    with d(segment_id, delta) as (select * from unnest(${p('segmentIds')}::uuid[], ${p('deltas')}::int[])),
     prev as (
       select d.segment_id, d.delta,
         (select ${h}.size from ${segmentSizeHistory} ${h} where ${h}.segment_id = d.segment_id order by ${h}.at desc, ${h}.seq desc limit 1) as size
@@ -370,10 +425,10 @@ async function recordSizeChanges(db: Database, workspaceId: string, delta: Reado
       from prev
     )
     insert into ${segmentSizeHistory} (segment_id, workspace_id, at, size)
-    select next.segment_id, ${workspaceId}, ${new Date(now).toISOString()}::timestamptz, next.size
+    select next.segment_id, ${p('workspaceId')}::uuid, ${p('at')}::timestamptz, next.size
     from next
-    where next.previous is null or next.previous <> next.size`);
-}
+    where next.previous is null or next.previous <> next.size`,
+);
 
 /** Appends a size point unless the last recorded size is the same. */
 export async function recordSize(db: Database, workspaceId: string, segmentId: string, size: number, now: number): Promise<void> {

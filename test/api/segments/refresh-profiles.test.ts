@@ -10,7 +10,7 @@ import { upsertProfiles } from '../../../api/profiles/upsert.service.js';
 import { loadPublishedDefinitions } from '../../../api/segments/definitions.js';
 import { compiledEvaluation, refreshProfiles } from '../../../api/segments/membership.service.js';
 import { SegmentService } from '../../../api/segments/segments.service.js';
-import { profiles, segmentMembers, segments } from '../../../drizzle/index.js';
+import { profiles, segmentMembers, segmentSizeHistory, segments } from '../../../drizzle/index.js';
 import { describeEachDatabase } from '../../helpers/db.js';
 import { createWorkspace } from '../../helpers/sql-subjects.js';
 
@@ -79,7 +79,7 @@ describeEachDatabase('refreshProfiles with a compiled statement per definition s
     expect(compiledEvaluation(await loadPublishedDefinitions(suite.db, workspaceId))).toBe(compiled);
   });
 
-  it('prepares the statement once per connection on PostgreSQL', async () => {
+  it('prepares the statement once per connection on PostgreSQL and Neon', async () => {
     if (suite.kind === 'pglite') return; // PGlite has no named statements: the cached text runs with parameters
     const compiled = compiledEvaluation(await loadPublishedDefinitions(suite.db, workspaceId));
     const runs = await suite.db.transaction(async (tx) => {
@@ -117,7 +117,11 @@ describeEachDatabase('refreshProfiles with a compiled statement per definition s
     expect(result).toEqual({ added: 2, removed: 2 });
     expect(await members('lapsed')).toEqual(['a', 'b']);
     expect(await members('bought-event')).toEqual([]);
+    // Sizes follow from the recorded size and the changes: a point per change, none without one.
+    await refreshProfiles(suite.db, workspaceId, ids, at(41).getTime());
+    const history = await suite.db.select({ size: segmentSizeHistory.size }).from(segmentSizeHistory).where(eq(segmentSizeHistory.segmentId, lapsed.id)).orderBy(segmentSizeHistory.seq);
+    expect(history.map((r) => r.size)).toEqual([0, 2]);
     const stored = await suite.db.select({ n: sql<number>`count(*)::int` }).from(segmentMembers).where(inArray(segmentMembers.profileId, ids));
     expect(stored[0]?.n).toBe(2);
   });
-});
+}, ['pglite', 'postgres', 'neon']);
