@@ -1,8 +1,9 @@
 /**
  * Builds an export in the background, set-based: the segment's consenting members are taken in
- * chunks of BUILD_CHUNK (by profile id), and one `insert ... select` per chunk writes their rows -
- * cells and encoded line made in SQL (build-sql.ts) from the identifiers normalised and hashed when
- * each profile was written (identifiers.ts) - with progress, counts and a heartbeat after every chunk.
+ * chunks of BUILD_CHUNK (by profile id); per chunk, in one snapshot, a statement counts them (seen,
+ * unmatchable, invalid values) and one `insert ... select` writes their rows - cells and encoded
+ * line made in SQL (build-sql.ts) from the identifiers normalised and hashed when each profile was
+ * written (identifiers.ts) - then progress, counts and the heartbeat are updated.
  * Members whose identifiers are missing (written by another path, or changed since) have them
  * computed here first. DELTA: a member still there with the same cells as in the previous export is
  * carried over (kept, not sent); one added or whose cells changed is sent as an add; then every
@@ -49,16 +50,25 @@ type ChunkStats = {
 };
 
 /**
- * The members with their profiles and identifiers. The lookups are lateral and kept whole (offset
- * 0), so each is an index probe per member of the chunk whatever the planner believes: a hash join
- * would read every profile for every chunk, and a nested loop over a misestimated range (PGlite
- * has no statistics) every member for every member.
+ * The members with their profiles and identifiers. A key range is repeated on each table's key and
+ * joined by merging the three index range scans (writeStep rules out the other joins for it): a
+ * hash join would read every profile for every chunk, and a nested loop over a misestimated range
+ * (PGlite has no statistics) every member for every member. A list of ids is probed by index,
+ * lateral lookups kept whole (offset 0) so the plan cannot be anything else.
  */
-function membersOf(job: AudienceExportRow, identifiers: 'join' | 'left join'): SQL {
+function membersOf(job: AudienceExportRow, scope: Scope, identifiers: 'join' | 'left join'): SQL {
+  if ('ids' in scope) {
+    return sql`
+      from segment_members m
+      join lateral (select * from profiles p where p.id = m.profile_id and p.workspace_id = ${job.workspaceId} and p.consent_ads offset 0) p on true
+      ${sql.raw(identifiers)} lateral (select * from profile_export_identifiers i where i.profile_id = m.profile_id offset 0) i on true`;
+  }
+  const range = (column: string) =>
+    scope.end === null ? sql`${sql.raw(column)} > ${scope.after}::uuid` : sql`${sql.raw(column)} > ${scope.after}::uuid and ${sql.raw(column)} <= ${scope.end}::uuid`;
   return sql`
     from segment_members m
-    join lateral (select * from profiles p where p.id = m.profile_id and p.workspace_id = ${job.workspaceId} and p.consent_ads offset 0) p on true
-    ${sql.raw(identifiers)} lateral (select * from profile_export_identifiers i where i.profile_id = m.profile_id offset 0) i on true`;
+    join profiles p on p.id = m.profile_id and p.workspace_id = ${job.workspaceId} and p.consent_ads and ${range('p.id')}
+    ${sql.raw(identifiers)} profile_export_identifiers i on i.profile_id = m.profile_id and ${range('i.profile_id')}`;
 }
 
 /** Counts of a step - members seen, unmatchable, invalid values per column - and the members lacking identifiers. */
@@ -67,7 +77,7 @@ export function statsStatement(job: AudienceExportRow, scope: Scope): SQL {
   return sql`
     with src as (
       select m.profile_id, i.profile_id is not null as known, ${member.ok} as ok, ${member.invalid} as invalid
-      ${membersOf(job, 'left join')}
+      ${membersOf(job, scope, 'left join')}
       where m.segment_id = ${job.segmentId} and ${inScope(scope)})
     select
       (select count(*)::int from src where known) as seen,
@@ -93,7 +103,7 @@ export function insertStatement(job: AudienceExportRow, slug: string, scope: Sco
       select ${job.id}::uuid, profile_id, 'add', sent, cells, case when sent then line end, joined_at
       from (
         select m.profile_id, m.joined_at, ${member.cells} as cells, ${member.line} as line, ${sent} as sent
-        ${membersOf(job, 'join')}
+        ${membersOf(job, scope, 'join')}
         ${job.destination === 'GENERIC' ? VISITORS_JOIN : sql``}
         where m.segment_id = ${job.segmentId} and ${inScope(scope)} and ${member.ok}
         offset 0) s
@@ -105,6 +115,10 @@ export function insertStatement(job: AudienceExportRow, slug: string, scope: Sco
 async function writeStep(db: Database, job: AudienceExportRow, slug: string, scope: Scope) {
   return db.transaction(
     async (tx) => {
+      if (!('ids' in scope)) {
+        await tx.execute(sql`set local enable_nestloop = off`);
+        await tx.execute(sql`set local enable_hashjoin = off`);
+      }
       const stats = (await tx.execute<ChunkStats>(statsStatement(job, scope))).rows[0]!;
       const { sent } = (await tx.execute<{ sent: number }>(insertStatement(job, slug, scope))).rows[0]!;
       const invalid = typeof stats.invalid === 'string' ? (JSON.parse(stats.invalid) as Record<string, number>) : (stats.invalid ?? {});
