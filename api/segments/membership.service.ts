@@ -5,16 +5,17 @@
  *   workspace in one query (on profile upserts and new events).
  * Both record a point of size history when the size changed.
  */
-import { createHash } from 'node:crypto';
-import { is, sql, type Query, type SQL } from 'drizzle-orm';
-import { PgDialect, PgTransaction } from 'drizzle-orm/pg-core';
+import { is, sql } from 'drizzle-orm';
+import { PgTransaction } from 'drizzle-orm/pg-core';
 import type { Database } from '../db/index.js';
-import type { RowsResult } from '../db/types.js';
-import { events, profiles, segmentMembers, segmentSizeHistory } from '../../drizzle/index.js';
-import { compileRuleSql, eventFilterSql } from './rule-sql.js';
-import { epochMs } from './rule-sql-attributes.js';
+import { executePrepared, placeholder as p, prepareSql, textArrayLiteral } from '../db/prepared.js';
+import { profiles, segmentMembers, segmentSizeHistory } from '../../drizzle/index.js';
+import { compileRuleSql } from './rule-sql.js';
 import { loadPublishedDefinitions, type PublishedDefinition, type PublishedDefinitions } from './definitions.js';
-import { ruleReferences, type EventNode } from '../../schema/rule.js';
+import { compiledEvaluation, evaluateProfiles } from './profile-evaluation.js';
+import { ruleReferences } from '../../schema/rule.js';
+
+export { compiledEvaluation, evaluateProfiles, profileEvaluationSql } from './profile-evaluation.js';
 
 /**
  * Recomputes the membership of one published segment; returns its new size. `definitions` are the
@@ -131,126 +132,6 @@ export async function refreshWorkspace(db: Database, workspaceId: string, now = 
   return sizes;
 }
 
-/** The parts of the per-profile evaluation that vary per call: SQL expressions (values or parameters). */
-interface EvaluationInputs {
-  /** The workspace id, a uuid. */
-  workspaceId: SQL;
-  /** The profile ids, a uuid[]. */
-  profileIds: SQL;
-  /** The instant, epoch milliseconds as float8. */
-  now: SQL;
-}
-
-/**
- * The evaluation of some profiles against `dynamic` segments in one query: a row per profile with
- * its id and one boolean column `s<i>` per segment. Event counts are read once per profile: one
- * pass over its events (of the names the rules count) computes every distinct count the segments
- * need (`count(*) filter (where ...)`, a column each), instead of an index probe per event node
- * per segment; each segment then compares a column. Time bounds are computed in SQL from
- * `inputs.now`, so the text depends only on the definitions (see compiledEvaluation).
- */
-function evaluationSql(dynamic: readonly PublishedDefinition[], definitions: PublishedDefinitions, inputs: EvaluationInputs): SQL {
-  const { now } = inputs;
-  const counts = new Map<string, { column: string; node: EventNode }>();
-  const eventCount = (node: EventNode): SQL => {
-    const key = JSON.stringify([node.event, node.inLastDays, node.where]);
-    let count = counts.get(key);
-    if (!count) counts.set(key, (count = { column: `c${counts.size}`, node }));
-    return sql`${sql.identifier('ev')}.${sql.identifier(count.column)}`;
-  };
-  const env = { now, segment: (slug: string) => definitions.bySlug.get(slug), events: 'correlated' as const, eventCount };
-  const columns: SQL[] = dynamic.map((d, i) => sql`${compileRuleSql(d.rule, env)} as ${sql.identifier(`s${i}`)}`);
-  const names = [...new Set([...counts.values()].map((c) => c.node.event))];
-  // The instant of each event in ms, computed once per event row (`offset 0` keeps the subquery
-  // from being flattened, which would repeat the expression in every count's filter).
-  const occurredMs = sql`${sql.identifier('e')}.${sql.identifier('occurred_ms')}`;
-  const perProfile =
-    counts.size === 0
-      ? sql``
-      : sql`cross join lateral (
-          select ${sql.join([...counts.values()].map((c) => sql`count(*) filter (where ${eventFilterSql(c.node, now, occurredMs)}) as ${sql.identifier(c.column)}`), sql`, `)}
-          from (
-            select ${events.name}, ${events.properties}, ${epochMs(events.occurredAt)} as "occurred_ms"
-            from ${events}
-            where ${events.profileId} = ${profiles.id} and ${events.name} in (${sql.join(names.map((n) => sql`${n}::text`), sql`, `)})
-            offset 0
-          ) as "e"
-        ) as ${sql.identifier('ev')}`;
-  return sql`
-    select ${profiles.id} as id, ${sql.join(columns, sql`, `)}
-    from ${profiles} ${perProfile}
-    where ${profiles.workspaceId} = ${inputs.workspaceId} and ${profiles.id} = any(${inputs.profileIds})`;
-}
-
-/** An array literal of strings, every element quoted (a malformed id is an error of the cast, never SQL). */
-function arrayLiteral(ids: readonly string[]): string {
-  return `{${ids.map((id) => `"${id.replaceAll('\\', '\\\\').replaceAll('"', '\\"')}"`).join(',')}}`;
-}
-
-/**
- * The evaluation of `profileIds` against `dynamic` segments at `now`, as one SQL statement with its
- * values bound: the text refreshProfiles prepares, for tests and benchmarks.
- */
-export function profileEvaluationSql(
-  workspaceId: string,
-  profileIds: readonly string[],
-  dynamic: readonly PublishedDefinition[],
-  definitions: PublishedDefinitions,
-  now: number,
-): SQL {
-  return evaluationSql(dynamic, definitions, {
-    workspaceId: sql`${workspaceId}::uuid`,
-    profileIds: sql`${arrayLiteral(profileIds)}::uuid[]`,
-    now: sql`${now}::float8`,
-  });
-}
-
-/** The evaluation of a definition set compiled once: its dynamic segments, SQL text and parameters. */
-interface CompiledEvaluation {
-  dynamic: PublishedDefinition[];
-  query: Query;
-  /** A statement name derived from the text (a name must never stand for two texts on a connection). */
-  name: string;
-}
-
-/**
- * Compiled evaluations by definition set. loadPublishedDefinitions returns the same object while
- * nothing it read changed and a new one after any publish, archive or trait change, so the cache
- * is invalidated exactly as the definitions are; a weak key lets it go with them.
- */
-const compiledEvaluations = new WeakMap<PublishedDefinitions, CompiledEvaluation>();
-const dialect = new PgDialect();
-
-/** The evaluation of a definition set, compiled to text on first use (building it costs more than running it). */
-export function compiledEvaluation(definitions: PublishedDefinitions): CompiledEvaluation {
-  let compiled = compiledEvaluations.get(definitions);
-  if (compiled) return compiled;
-  const dynamic = [...definitions.byId.values()].filter((d) => d.type === 'dynamic');
-  const query = dialect.sqlToQuery(
-    evaluationSql(dynamic, definitions, {
-      workspaceId: sql`${sql.placeholder('workspaceId')}::uuid`,
-      profileIds: sql`${sql.placeholder('profileIds')}::uuid[]`,
-      now: sql`${sql.placeholder('now')}::float8`,
-    }),
-  );
-  const name = `ae_profile_eval_${createHash('sha256').update(query.sql).update(JSON.stringify(query.params)).digest('hex').slice(0, 32)}`;
-  compiledEvaluations.set(definitions, (compiled = { dynamic, query, name }));
-  return compiled;
-}
-
-/**
- * Evaluates profiles against the dynamic segments of `definitions` through their compiled
- * statement: a row per profile with its id and a boolean `s<i>` per segment of `.dynamic`. On
- * node-postgres and Neon it is a named prepared statement: parsed, and after a few runs planned,
- * once per connection. PGlite ignores the name and runs the cached text with its parameters.
- */
-export async function evaluateProfiles(db: Database, definitions: PublishedDefinitions, workspaceId: string, profileIds: readonly string[], now: number) {
-  const compiled = compiledEvaluation(definitions);
-  const statement = db._.session.prepareQuery({ sql: compiled.query.sql, params: compiled.query.params }, undefined, compiled.name, false);
-  const result = (await statement.execute({ workspaceId, profileIds: arrayLiteral(profileIds), now })) as RowsResult<Record<string, unknown>>;
-  return result.rows;
-}
-
 /**
  * Re-evaluates `profileIds` against every published dynamic segment of the workspace in one
  * query, then applies the differences. Returns how many memberships were added and removed.
@@ -283,10 +164,10 @@ export async function refreshProfiles(
   // aborts that transaction anyway. Otherwise one transaction, for the size locks.
   const apply = async (tx: Database) => {
     const changed = await executePrepared(tx, APPLY_MEMBERSHIP, {
-      segmentIds: arrayLiteral(segmentPairs),
-      profileIds: arrayLiteral(profilePairs),
-      evaluated: arrayLiteral(ids),
-      segments: arrayLiteral(dynamic.map((d) => d.id)),
+      segmentIds: textArrayLiteral(segmentPairs),
+      profileIds: textArrayLiteral(profilePairs),
+      evaluated: textArrayLiteral(ids),
+      segments: textArrayLiteral(dynamic.map((d) => d.id)),
       workspaceId,
       joinedAt: new Date(now).toISOString(),
     });
@@ -309,31 +190,11 @@ export async function refreshProfiles(
 }
 
 /**
- * Statements of fixed text with placeholders, compiled once and run as named prepared statements
- * (see evaluateProfiles): no SQL built in JavaScript, parsed once per connection.
- */
-interface FixedStatement {
-  name: string;
-  query: Query;
-}
-
-function fixedStatement(name: string, statement: SQL): FixedStatement {
-  return { name, query: dialect.sqlToQuery(statement) };
-}
-
-async function executePrepared(db: Database, statement: FixedStatement, values: Record<string, unknown>): Promise<Array<Record<string, unknown>>> {
-  const prepared = db._.session.prepareQuery({ sql: statement.query.sql, params: statement.query.params }, undefined, statement.name, false);
-  return ((await prepared.execute(values)) as RowsResult<Record<string, unknown>>).rows;
-}
-
-const p = (name: string) => sql.placeholder(name);
-
-/**
  * Makes the memberships of the evaluated profiles in the evaluated segments exactly the pairs
  * (segmentIds[i], profileIds[i]), in one statement: members not among them leave, new ones join;
  * a row per segment that changed with how many joined and left.
  */
-const APPLY_MEMBERSHIP = fixedStatement(
+const APPLY_MEMBERSHIP = prepareSql(
   'ae_refresh_profiles_apply_v1',
   sql`
   with should(segment_id, profile_id) as (
@@ -384,10 +245,10 @@ async function countMembers(db: Database, segmentId: string): Promise<number> {
 async function lockSizes(db: Database, segmentIds: readonly string[]): Promise<void> {
   const sorted = [...new Set(segmentIds)].sort();
   if (sorted.length === 0) return;
-  await executePrepared(db, LOCK_SIZES, { keys: arrayLiteral(sorted.map((id) => `segment_size:${id}`)) });
+  await executePrepared(db, LOCK_SIZES, { keys: textArrayLiteral(sorted.map((id) => `segment_size:${id}`)) });
 }
 
-const LOCK_SIZES = fixedStatement(
+const LOCK_SIZES = prepareSql(
   'ae_lock_sizes_v1',
   // unnest keeps the order of the (sorted) array; the aggregate takes the locks in that order.
   sql`select count(pg_advisory_xact_lock(hashtextextended(k, 0)))::int as n from unnest(${p('keys')}::text[]) as v(k)`,
@@ -401,7 +262,7 @@ const LOCK_SIZES = fixedStatement(
  */
 async function recordSizeChanges(db: Database, workspaceId: string, delta: ReadonlyMap<string, number>, now: number): Promise<void> {
   await executePrepared(db, RECORD_SIZE_CHANGES, {
-    segmentIds: arrayLiteral([...delta.keys()]),
+    segmentIds: textArrayLiteral([...delta.keys()]),
     deltas: `{${[...delta.values()].join(',')}}`,
     workspaceId,
     at: new Date(now).toISOString(),
@@ -409,7 +270,7 @@ async function recordSizeChanges(db: Database, workspaceId: string, delta: Reado
 }
 
 const h = sql.identifier('h');
-const RECORD_SIZE_CHANGES = fixedStatement(
+const RECORD_SIZE_CHANGES = prepareSql(
   'ae_record_size_changes_v1',
   sql`
     with d(segment_id, delta) as (select * from unnest(${p('segmentIds')}::uuid[], ${p('deltas')}::int[])),
