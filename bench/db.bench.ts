@@ -14,7 +14,7 @@ import { createWorkspace } from '../api/auth/auth.service.js';
 import { defineTrait } from '../api/traits/traits.service.js';
 import { loadPublishedDefinitions } from '../api/segments/definitions.js';
 import { createLifecycleSegments } from '../api/segments/lifecycle.service.js';
-import { profileEvaluationSql, refreshProfiles, refreshWorkspace } from '../api/segments/membership.service.js';
+import { compiledEvaluation, evaluateProfiles, profileEvaluationSql, refreshProfiles, refreshWorkspace } from '../api/segments/membership.service.js';
 import { compileRuleSql } from '../api/segments/rule-sql.js';
 import { SegmentService } from '../api/segments/segments.service.js';
 import { profiles, segmentMembers } from '../drizzle/index.js';
@@ -173,7 +173,8 @@ try {
   const picked = await a.query<{ id: string }>(`select id from profiles tablesample bernoulli (1) repeatable (7) where workspace_id = $1 limit ${SINGLE_PROFILE_RUNS + 3}`, [ws]);
   const ids = picked.rows.map((r) => r.id);
   const dynamic = [...definitions.byId.values()].filter((d) => d.type === 'dynamic');
-  // The very query refreshProfiles runs.
+  // The query refreshProfiles prepares, with its values bound (for EXPLAIN, and built per call as
+  // before the statement was prepared: the same-run reference).
   const evaluation = (id: string) => profileEvaluationSql(ws, [id], dynamic, definitions, NOW);
   const change = (id: string) =>
     db.execute(sql`update ${profiles} set traits = jsonb_set(traits, '{plan}', to_jsonb((array['free','starter','pro','enterprise'])[1 + (abs(hashtext(${id} || clock_timestamp()::text)) % 4)])),
@@ -182,6 +183,7 @@ try {
   const execution: number[] = [];
   const planning: number[] = [];
   const roundTrip: number[] = [];
+  const preparedTrip: number[] = [];
   const withDefinitions: number[] = [];
   const full: number[] = [];
   let changes = 0;
@@ -190,6 +192,7 @@ try {
     await change(id);
     const explained = await explain(a, evaluation(id), 'analyze, timing off');
     const trip = await timed(() => db.execute(evaluation(id)));
+    const prepared = await timed(() => evaluateProfiles(db, definitions, ws, [id], NOW));
     const refreshed = await timed(() => refreshProfiles(db, ws, [id], NOW, definitions));
     await change(id);
     const whole = await timed(() => refreshProfiles(db, ws, [id], NOW));
@@ -197,20 +200,33 @@ try {
     execution.push(explained.executionMs);
     planning.push(explained.planningMs);
     roundTrip.push(trip.ms);
+    preparedTrip.push(prepared.ms);
     withDefinitions.push(refreshed.ms);
     full.push(whole.ms);
     changes += refreshed.value.added + refreshed.value.removed + whole.value.added + whole.value.removed;
   }
-  const [exec, plan, trip, refresh, wholeMs] = [execution, planning, roundTrip, withDefinitions, full].map(median) as [number, number, number, number, number];
-  log(`  SQL evaluation of 1 profile x ${dynamic.length} segments: execution ${millis(exec)}, planning ${millis(plan)} (server, EXPLAIN ANALYZE), round trip ${millis(trip)}`);
-  log(`  refreshProfiles with definitions loaded: ${millis(refresh)} = round trip ${millis(trip)} + diff/transaction/size history ${millis(refresh - trip)}`);
+  const [exec, plan, trip, refresh, wholeMs, ptrip] = [execution, planning, roundTrip, withDefinitions, full, preparedTrip].map(median) as [number, number, number, number, number, number];
+  log(`  SQL evaluation of 1 profile x ${dynamic.length} segments: execution ${millis(exec)}, planning ${millis(plan)} (server, EXPLAIN ANALYZE of the text with values bound)`);
+  log(`  round trip: prepared statement (as refreshProfiles runs it) ${millis(ptrip)}; SQL built per call and planned each time (reference) ${millis(trip)}`);
+  log(`  refreshProfiles with definitions loaded: ${millis(refresh)} = round trip ${millis(ptrip)} + diff/transaction/size history ${millis(refresh - ptrip)}`);
   log(`  refreshProfiles loading definitions too: ${millis(wholeMs)}; ${fmt(changes / (2 * execution.length), 1)} membership changes per call on average`);
   rows.push({ figure: `one changed profile x ${dynamic.length} segments: SQL evaluation (server execution)`, value: millis(exec), target: '< 1 ms', met: exec < 1 });
-  rows.push({ figure: '  same: planning of the evaluation query (server)', value: millis(plan), target: '-', met: null });
-  rows.push({ figure: '  same: evaluation query round trip (client)', value: millis(trip), target: '-', met: null });
+  rows.push({ figure: '  same: planning of the evaluation query when not prepared (server)', value: millis(plan), target: '-', met: null });
+  rows.push({ figure: '  same: evaluation round trip, prepared statement (client)', value: millis(ptrip), target: '-', met: null });
+  rows.push({ figure: '  same: evaluation round trip, SQL built per call (reference)', value: millis(trip), target: '-', met: null });
   rows.push({ figure: '  same: refreshProfiles total (definitions preloaded)', value: millis(refresh), target: '-', met: null });
-  rows.push({ figure: '  same: transaction + diff + size history part', value: millis(refresh - trip), target: '-', met: null });
+  rows.push({ figure: '  same: transaction + diff + size history part', value: millis(refresh - ptrip), target: '-', met: null });
   rows.push({ figure: '  same: refreshProfiles total (loading definitions)', value: millis(wholeMs), target: '-', met: null });
+  // One connection, as a long-lived pool connection sees it: PostgreSQL plans a prepared statement
+  // for its first five runs (custom plans), then keeps a generic plan when it costs no more.
+  const steady = await db.transaction(async (tx) => {
+    const times: number[] = [];
+    for (let i = 0; i < 20; i++) times.push((await timed(() => evaluateProfiles(tx, definitions, ws, [ids[i % ids.length] as string], NOW))).ms);
+    const plans = await tx.execute(sql`select generic_plans::int as generic, custom_plans::int as custom from pg_prepared_statements where name = ${compiledEvaluation(definitions).one.name}`);
+    return { ms: median(times.slice(10)), plans: plans.rows[0] as { generic: number; custom: number } | undefined };
+  });
+  log(`  prepared statement on one connection, runs 11-20: round trip ${millis(steady.ms)} (${steady.plans?.custom ?? '?'} custom plans, ${steady.plans?.generic ?? '?'} runs of the generic plan)`);
+  rows.push({ figure: '  same: evaluation round trip, prepared, one connection after 10 runs', value: millis(steady.ms), target: '-', met: null });
   const memberTotal = await db.select({ n: sql<number>`count(*)::int` }).from(segmentMembers);
   log(`  memberships now: ${memberTotal[0]?.n.toLocaleString('en-US')}`);
 
