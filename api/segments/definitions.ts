@@ -3,8 +3,9 @@
  * JSON of each segment's published version, normalised again through the validator (so the
  * evaluators only ever see validated trees).
  */
-import { and, eq } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
 import type { Database } from '../db/index.js';
+import { executePrepared, placeholder, prepareSql } from '../db/prepared.js';
 import { segments, segmentVersions, traitDefinitions } from '../../drizzle/index.js';
 import { buildCatalogue, type Catalogue, type TraitDefinition } from '../../schema/attributes.js';
 import type { RuleNode, Scope } from '../../schema/rule.js';
@@ -49,7 +50,7 @@ export async function loadSegmentInfos(db: Database, workspaceId: string): Promi
 }
 
 /**
- * Validated definitions by workspace, with the fingerprint of everything validation read: the
+ * Validated definitions by workspace, with the fingerprint of everything validation reads: the
  * catalogue, every segment's status, scope and references, and which version of which segment is
  * published (versions are immutable, so the id and number stand for the rule). A later load that
  * finds the same fingerprint reuses them instead of fetching and validating every rule again.
@@ -58,63 +59,87 @@ const validated = new Map<string, { fingerprint: string; definitions: PublishedD
 const VALIDATED_WORKSPACES = 256;
 
 /**
+ * The state of a workspace's definitions in one statement (one snapshot, one round trip, prepared):
+ * its fingerprint (an md5 computed by PostgreSQL) and, unless it is `known`, everything a load
+ * needs: traits, segment infos, and the published segments with their rules.
+ */
+const DEFINITIONS_STATE = prepareSql(
+  'ae_definitions_state_v1',
+  sql`
+  with traits as (
+    select coalesce(jsonb_agg(jsonb_build_array(t.name, t.type, t.description) order by t.name, t.type, t.description), '[]'::jsonb) as v
+    from ${traitDefinitions} t where t.workspace_id = ${placeholder('workspaceId')}::uuid
+  ),
+  infos as (
+    select coalesce(jsonb_agg(jsonb_build_array(s.slug, s.status, v.scope, to_jsonb(v."references")) order by s.slug), '[]'::jsonb) as v
+    from ${segments} s join ${segmentVersions} v on v.segment_id = s.id and v.version = s.current_version
+    where s.workspace_id = ${placeholder('workspaceId')}::uuid
+  ),
+  published as (
+    select coalesce(jsonb_agg(jsonb_build_array(s.id, s.slug, s.type, s.published_version) order by s.id), '[]'::jsonb) as v
+    from ${segments} s where s.workspace_id = ${placeholder('workspaceId')}::uuid and s.status = 'published'
+  ),
+  state as (
+    select md5(traits.v::text || infos.v::text || published.v::text) as fingerprint, traits.v as traits, infos.v as infos,
+      jsonb_array_length(published.v) as published
+    from traits, infos, published
+  )
+  select state.fingerprint, state.published,
+    case when state.fingerprint <> ${placeholder('known')}::text then state.traits end as traits,
+    case when state.fingerprint <> ${placeholder('known')}::text then state.infos end as infos,
+    case when state.fingerprint <> ${placeholder('known')}::text then (
+      select coalesce(jsonb_agg(jsonb_build_array(s.id, s.slug, s.type, v.version, v.rule)), '[]'::jsonb)
+      from ${segments} s join ${segmentVersions} v on v.segment_id = s.id and v.version = s.published_version
+      where s.workspace_id = ${placeholder('workspaceId')}::uuid and s.status = 'published'
+    ) end as rows
+  from state`,
+);
+
+interface DefinitionsState {
+  fingerprint: string;
+  published: number;
+  traits: Array<[string, TraitDefinition['type'], string | null]> | null;
+  infos: Array<[string, SegmentInfo['status'], Scope, string[] | null]> | null;
+  rows: Array<[string, string, 'dynamic' | 'static', number, unknown]> | null;
+}
+
+/**
  * Published segments of a workspace with validated rules; a version that no longer validates is
  * left out. Static segments are listed with scope 'profile' and no rule. The result is shared:
- * callers must not change it.
+ * callers must not change it, and it is the same object until something it was made from changes
+ * (caches of things compiled from it, such as refreshProfiles' statement, are keyed by it).
  */
 export async function loadPublishedDefinitions(db: Database, workspaceId: string): Promise<PublishedDefinitions> {
-  // One after the other: `db` may be a transaction, whose single connection must not run queries concurrently.
-  const traits = await db
-    .select({ name: traitDefinitions.name, type: traitDefinitions.type, description: traitDefinitions.description })
-    .from(traitDefinitions)
-    .where(eq(traitDefinitions.workspaceId, workspaceId));
-  const infos = await loadSegmentInfos(db, workspaceId);
-  const published = await db
-    .select({ id: segments.id, slug: segments.slug, type: segments.type, version: segments.publishedVersion })
-    .from(segments)
-    .where(and(eq(segments.workspaceId, workspaceId), eq(segments.status, 'published')));
-  const fingerprint = JSON.stringify([
-    traits.map((t) => [t.name, t.type, t.description]).sort(),
-    [...infos].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
-    published.map((p) => [p.id, p.slug, p.type, p.version]).sort(),
-  ]);
   const cached = validated.get(workspaceId);
-  if (cached && cached.fingerprint === fingerprint) return cached.definitions;
+  const [state] = (await executePrepared(db, DEFINITIONS_STATE, { workspaceId, known: cached?.fingerprint ?? '' })) as unknown as DefinitionsState[];
+  if (!state) throw new Error('the definitions state query returned no row');
+  if (cached && cached.fingerprint === state.fingerprint) return cached.definitions;
 
-  const catalogue = buildCatalogue(traits.map((t): TraitDefinition => ({ name: t.name, type: t.type, description: t.description ?? undefined })));
-  const rows = await db
-    .select({
-      id: segments.id,
-      slug: segments.slug,
-      type: segments.type,
-      version: segmentVersions.version,
-      rule: segmentVersions.rule,
-    })
-    .from(segments)
-    .innerJoin(segmentVersions, and(eq(segmentVersions.segmentId, segments.id), eq(segmentVersions.version, segments.publishedVersion)))
-    .where(and(eq(segments.workspaceId, workspaceId), eq(segments.status, 'published')));
+  const catalogue = buildCatalogue((state.traits ?? []).map(([name, type, description]): TraitDefinition => ({ name, type, description: description ?? undefined })));
+  const infos = new Map<string, SegmentInfo>((state.infos ?? []).map(([slug, status, scope, references]) => [slug, { status, scope, references: references ?? [] }]));
   const byId = new Map<string, PublishedDefinition>();
   const bySlug = new Map<string, PublishedDefinition>();
-  for (const row of rows) {
-    if (row.type === 'static') {
+  const rows = state.rows ?? [];
+  for (const [id, slug, type, version, rule] of rows) {
+    if (type === 'static') {
       // A list, not a rule: members are stored; at the edge it is known only through memberships.
-      const def: PublishedDefinition = { id: row.id, slug: row.slug, type: 'static', scope: 'profile', version: row.version, rule: NO_RULE };
+      const def: PublishedDefinition = { id, slug, type: 'static', scope: 'profile', version, rule: NO_RULE };
       byId.set(def.id, def);
       bySlug.set(def.slug, def);
       continue;
     }
-    const result = validateRule(row.rule, catalogue, { segments: infos });
+    const result = validateRule(rule, catalogue, { segments: infos });
     if (!result.ok) continue;
-    const def: PublishedDefinition = { id: row.id, slug: row.slug, type: row.type, scope: result.scope, version: row.version, rule: result.rule };
+    const def: PublishedDefinition = { id, slug, type, scope: result.scope, version, rule: result.rule };
     byId.set(def.id, def);
     bySlug.set(def.slug, def);
   }
   const definitions = { byId, bySlug };
-  // Only what was read in one consistent view is cached: the published rows must be the ones fingerprinted.
-  const same = rows.length === published.length && rows.every((r) => published.some((p) => p.id === r.id && p.version === r.version));
-  if (same) {
+  // Read in one snapshot with the fingerprint; a published segment without its version row (it
+  // cannot happen through the API) is not cached, so that the next load tries again.
+  if (rows.length === state.published) {
     validated.delete(workspaceId);
-    validated.set(workspaceId, { fingerprint, definitions });
+    validated.set(workspaceId, { fingerprint: state.fingerprint, definitions });
     if (validated.size > VALIDATED_WORKSPACES) validated.delete(validated.keys().next().value as string);
   }
   return definitions;

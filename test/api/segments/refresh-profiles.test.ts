@@ -9,6 +9,7 @@ import { trackEvents } from '../../../api/events/events.service.js';
 import { upsertProfiles } from '../../../api/profiles/upsert.service.js';
 import { loadPublishedDefinitions } from '../../../api/segments/definitions.js';
 import { compiledEvaluation, refreshProfiles } from '../../../api/segments/membership.service.js';
+import { defineTrait } from '../../../api/traits/traits.service.js';
 import { SegmentService } from '../../../api/segments/segments.service.js';
 import { profiles, segmentMembers, segmentSizeHistory, segments } from '../../../drizzle/index.js';
 import { describeEachDatabase } from '../../helpers/db.js';
@@ -126,6 +127,14 @@ describeEachDatabase('refreshProfiles with a compiled statement per definition s
     await refreshProfiles(suite.db, workspaceId, ids, at(41).getTime());
     const history = await suite.db.select({ size: segmentSizeHistory.size }).from(segmentSizeHistory).where(eq(segmentSizeHistory.segmentId, lapsed.id)).orderBy(segmentSizeHistory.seq);
     expect(history.map((r) => r.size)).toEqual([0, 2]);
+    // A trait declared since is part of what validation read: new definitions, a new statement.
+    const beforeTrait = await loadPublishedDefinitions(suite.db, workspaceId);
+    expect(await loadPublishedDefinitions(suite.db, workspaceId)).toBe(beforeTrait);
+    await defineTrait(suite.db, workspaceId, 'tier', 'string', null);
+    const afterTrait = await loadPublishedDefinitions(suite.db, workspaceId);
+    expect(afterTrait).not.toBe(beforeTrait);
+    expect(compiledEvaluation(afterTrait)).not.toBe(compiledEvaluation(beforeTrait));
+    expect([...afterTrait.byId.keys()].sort()).toEqual([...beforeTrait.byId.keys()].sort());
     const stored = await suite.db.select({ n: sql<number>`count(*)::int` }).from(segmentMembers).where(inArray(segmentMembers.profileId, ids));
     expect(stored[0]?.n).toBe(2);
   });
