@@ -115,6 +115,9 @@ export function insertStatement(job: AudienceExportRow, slug: string, scope: Sco
 async function writeStep(db: Database, job: AudienceExportRow, slug: string, scope: Scope) {
   return db.transaction(
     async (tx) => {
+      // No JIT: ruling out joins below costs plans 1e10, far over jit_above_cost, and compiling the
+      // chunk's expressions with LLVM took ~300 ms of every chunk's ~70 ms of counting.
+      await tx.execute(sql`set local jit = off`);
       if (!('ids' in scope)) {
         await tx.execute(sql`set local enable_nestloop = off`);
         await tx.execute(sql`set local enable_hashjoin = off`);
