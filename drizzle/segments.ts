@@ -43,7 +43,12 @@ export const segments = pgTable(
     createdAt: timestamptz('created_at').notNull().defaultNow(),
     updatedAt: timestamptz('updated_at').notNull().defaultNow(),
   },
-  (t) => [unique('segments_workspace_slug_uq').on(t.workspaceId, t.slug), index('segments_workspace_status_idx').on(t.workspaceId, t.status)],
+  (t) => [
+    unique('segments_workspace_slug_uq').on(t.workspaceId, t.slug),
+    index('segments_workspace_status_idx').on(t.workspaceId, t.status),
+    // The listing's order and keyset cursor: a page is an index range, not a sort of the workspace's segments.
+    index('segments_workspace_created_idx').on(t.workspaceId, t.createdAt, t.id),
+  ],
 );
 
 /** Immutable: a change of rule is a new row. */

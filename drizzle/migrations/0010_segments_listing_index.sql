@@ -1,0 +1,1 @@
+CREATE INDEX "segments_workspace_created_idx" ON "segments" USING btree ("workspace_id","created_at","id");
