@@ -9,6 +9,7 @@
 import { sql, type SQL } from 'drizzle-orm';
 import { alias } from 'drizzle-orm/pg-core';
 import { epochMs, nowMs, profileAttributeSql, type AttrSql, type Now } from './rule-sql-attributes.js';
+import { globToPostgresRegex } from './rule-sql-glob.js';
 import { events, segmentMembers, profiles } from '../../drizzle/index.js';
 import type { ConditionNode, EventNode, RuleNode } from '../../schema/rule.js';
 import { DAY_MS } from '../../schema/rule.js';
@@ -389,26 +390,4 @@ function comparison(node: ConditionNode, x: SQL, now: Now): SQL | null {
       return never;
     }
   }
-}
-
-/**
- * Translates a glob of the rule language to an anchored PostgreSQL regular expression:
- * `**` -> `.*`, `*` -> `[^/]*`, `?` -> `[^/]`, every other character literal.
- * @example globToPostgresRegex('/blog/*.html'); // '^\/blog\/[^/]*\.html$'
- */
-export function globToPostgresRegex(glob: string): string {
-  let out = '^';
-  const chars = Array.from(glob);
-  for (let i = 0; i < chars.length; i++) {
-    const c = chars[i] as string;
-    if (c === '*') {
-      if (chars[i + 1] === '*') {
-        out += '.*';
-        while (chars[i + 1] === '*') i++;
-      } else out += '[^/]*';
-    } else if (c === '?') out += '[^/]';
-    else if (/^[A-Za-z0-9]$/.test(c) || c.codePointAt(0)! > 127) out += c;
-    else out += `\\${c}`;
-  }
-  return `${out}$`;
 }
