@@ -238,14 +238,17 @@ export class SegmentService {
   async addToStatic(segmentId: string, profileIds: readonly string[]): Promise<number> {
     const segment = await this.staticSegment(segmentId, profileIds);
     const ids = profileIds.map((p) => asUuid(p, 'profile'));
-    const found = ids.length === 0 ? [] : await this.db
-      .select({ id: profiles.id })
-      .from(profiles)
-      .where(and(eq(profiles.workspaceId, this.workspaceId), inArray(profiles.id, ids)));
-    const known = new Set(found.map((p) => p.id));
-    const missing = ids.filter((p) => !known.has(p));
-    if (missing.length > 0) throw new NotFoundError(`No profiles ${missing.slice(0, 10).join(', ')}${missing.length > 10 ? ' ...' : ''}`);
     return this.db.transaction(async (tx) => {
+      // segment_members has no foreign keys: the profiles are locked against deletion until the
+      // insert commits, as a foreign key check would, so no membership outlives its profile.
+      const found = ids.length === 0 ? [] : await tx
+        .select({ id: profiles.id })
+        .from(profiles)
+        .where(and(eq(profiles.workspaceId, this.workspaceId), inArray(profiles.id, ids)))
+        .for('key share');
+      const known = new Set(found.map((p) => p.id));
+      const missing = ids.filter((p) => !known.has(p));
+      if (missing.length > 0) throw new NotFoundError(`No profiles ${missing.slice(0, 10).join(', ')}${missing.length > 10 ? ' ...' : ''}`);
       if (known.size > 0) {
         await tx
           .insert(segmentMembers)
