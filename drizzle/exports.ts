@@ -60,9 +60,8 @@ export const audienceExports = pgTable(
  * Retention: the cells are the destination's own form - e-mail, phone, names, city, region and Meta's
  * ZIP/COUNTRY only as SHA-256 hashes, never raw; what platforms take in clear (MADID, Google's
  * Country and Zip, the GENERIC file's profile, external and visitor ids, META EXTERN_ID, which Meta
- * wants unhashed) stays as sent. Keeping these rows after
- * an erasure is the price of being able to tell the platform to drop that person; they go when the
- * export (or its workspace, or its segment) is deleted.
+ * wants unhashed) stays as sent. An erasure deletes every row of the person at once (and lowers the
+ * exports' row counts); the removal the next DELTA sends is kept in exportErasureRemovals, hashed only.
  */
 export const audienceExportRows = pgTable(
   'audience_export_rows',
@@ -72,7 +71,7 @@ export const audienceExportRows = pgTable(
      * deleted with it by the trigger `audience_exports_delete_rows` (migration 0009).
      */
     exportId: uuid('export_id').notNull(),
-    /** No foreign key: the row must outlive an erased profile. */
+    /** No foreign key (the profile may leave while its row is read); a DELTA's erasure removal has a random id here. */
     profileId: uuid('profile_id').notNull(),
     action: exportRowAction('action').notNull(),
     sent: boolean('sent').notNull(),
@@ -91,6 +90,32 @@ export const audienceExportRows = pgTable(
     primaryKey({ columns: [t.exportId, t.profileId, t.action] }),
     index('audience_export_rows_sent_idx').on(t.exportId, t.profileId, t.action).where(sql`${t.sent}`),
   ],
+);
+
+/**
+ * The removal an erasure leaves for the next DELTA of each segment to each destination the person
+ * was exported to: the cells of their last add with every raw identifier blanked (hashes only, see
+ * api/exports/erasure.ts) under a random row id, not the profile's. A DELTA build copies it into its
+ * file and marks itself as the carrier; the next export of that segment to that destination deletes
+ * both the record and that removal row, so nothing of the person is left but the tombstone.
+ */
+export const exportErasureRemovals = pgTable(
+  'export_erasure_removals',
+  {
+    id: uuid('id').defaultRandom().primaryKey(),
+    workspaceId: uuid('workspace_id')
+      .notNull()
+      .references(() => workspaces.id, { onDelete: 'cascade' }),
+    segmentId: uuid('segment_id')
+      .notNull()
+      .references(() => segments.id, { onDelete: 'cascade' }),
+    destination: exportDestination('destination').notNull(),
+    /** The cells of the removal (JSON text, as audience_export_rows.cells): hashed identifiers only. */
+    cells: text('cells').notNull(),
+    /** The DELTA whose file carries the removal; null until one is built. */
+    carriedBy: uuid('carried_by').references(() => audienceExports.id, { onDelete: 'cascade' }),
+  },
+  (t) => [index('export_erasure_removals_chain_idx').on(t.segmentId, t.destination)],
 );
 
 export type AudienceExportRow = typeof audienceExports.$inferSelect;

@@ -6,3 +6,4 @@ export * from './segments.js';
 export * from './rulesets.js';
 export * from './splits.js';
 export * from './exports.js';
+export * from './settings.js';

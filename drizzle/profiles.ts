@@ -1,4 +1,3 @@
-import { sql } from 'drizzle-orm';
 import {
   boolean,
   doublePrecision,
@@ -78,19 +77,23 @@ export const profileVisitors = pgTable(
   (t) => [primaryKey({ columns: [t.workspaceId, t.visitorId] }), index('profile_visitors_profile_idx').on(t.profileId)],
 );
 
-/** Tombstones of erased profiles, so that later (delta) exports can send removals. */
-export const profileErasures = pgTable(
-  'profile_erasures',
+/**
+ * Tombstones of erased people: a keyed hash (HMAC-SHA256, api/profiles/tombstones.ts) of the
+ * external id, never the id itself nor a plain hash of it (guessable ids would be reversible by
+ * trying them). They stop event ingestion and the edge's reports from re-creating the profile; an
+ * explicit upsertProfile removes the tombstone. Anonymous profiles leave none.
+ */
+export const profileTombstones = pgTable(
+  'profile_tombstones',
   {
     workspaceId: uuid('workspace_id')
       .notNull()
       .references(() => workspaces.id, { onDelete: 'cascade' }),
-    profileId: uuid('profile_id').notNull(),
-    /** sha256 hex of the external id (null for an anonymous profile); never the id itself. */
-    externalIdHash: text('external_id_hash'),
-    erasedAt: timestamptz('erased_at').notNull().default(sql`now()`),
+    /** HMAC-SHA256 hex of the external id under the erasure key. */
+    externalIdHmac: text('external_id_hmac').notNull(),
+    erasedAt: timestamptz('erased_at').notNull().defaultNow(),
   },
-  (t) => [primaryKey({ columns: [t.workspaceId, t.profileId] }), index('profile_erasures_erased_idx').on(t.workspaceId, t.erasedAt)],
+  (t) => [primaryKey({ columns: [t.workspaceId, t.externalIdHmac] })],
 );
 
 /**
@@ -134,5 +137,5 @@ export const profileExportIdentifiers = pgTable('profile_export_identifiers', {
 
 export type ProfileRow = typeof profiles.$inferSelect;
 export type ProfileVisitorRow = typeof profileVisitors.$inferSelect;
-export type ProfileErasureRow = typeof profileErasures.$inferSelect;
+export type ProfileTombstoneRow = typeof profileTombstones.$inferSelect;
 export type ProfileExportIdentifiersRow = typeof profileExportIdentifiers.$inferSelect;

@@ -4,7 +4,9 @@
  * occurredAt, properties: { path, host, url, referrer? }, tags }] }`.
  * Each visitor id maps to a profile through profile_visitors; an unknown visitor gets an anonymous
  * profile (externalId null); a visitor the edge identified (profileExternalId) is attached to that
- * person's profile. Idempotent by event id (stored as `edge:<id>`, apart from client event ids).
+ * person's profile, unless that person was erased: such an event is refused (counted and named as
+ * erased; no profile, visitor link or event is written for it). Idempotent by event id (stored as
+ * `edge:<id>`, apart from client event ids).
  */
 import { and, eq, inArray } from 'drizzle-orm';
 import type { Database } from '../db/index.js';
@@ -17,6 +19,7 @@ import { throwProblems } from '../profiles/upsert.service.js';
 import { attachVisitors } from '../profiles/visitors.js';
 import { MAX_FUTURE_MS, type CheckedEvent } from './event-input.js';
 import { insertEvents, profilesByExternalId, type TrackResult } from './events.service.js';
+import { tombstoneHash } from '../profiles/tombstones.js';
 
 export const MAX_EDGE_BATCH = 1000;
 
@@ -91,18 +94,22 @@ async function profilesOfVisitors(db: Database, workspaceId: string, visitorIds:
 export async function recordEdgeEvents(db: Database, workspaceId: string, body: unknown, now = new Date()): Promise<TrackResult> {
   const { events, problems } = checkEdgeBody(body, now);
   if (problems.length > 0) throwProblems(problems);
-  if (events.length === 0) return { accepted: 0, duplicates: 0 };
+  if (events.length === 0) return { accepted: 0, duplicates: 0, erased: 0, erasedEventIds: [] };
+  const hash = await tombstoneHash(db);
   return db.transaction(async (tx) => {
-    const identified = events.filter((e) => e.externalId !== null);
-    const byExternal = await profilesByExternalId(tx, workspaceId, identified.map((e) => e.externalId!), now);
+    const { found: byExternal, erased } = await profilesByExternalId(tx, workspaceId, events.flatMap((e) => (e.externalId === null ? [] : [e.externalId])), now, hash);
+    // A person erased since the edge identified them: their page view is refused, never attached to anyone.
+    const refused = events.filter((e) => e.externalId !== null && erased.has(e.externalId));
+    const kept = events.filter((e) => e.externalId === null || !erased.has(e.externalId));
+    const identified = kept.filter((e) => e.externalId !== null);
     await attachVisitors(tx, workspaceId, identified.map((e) => ({ visitorId: e.visitorId, profileId: byExternal.get(e.externalId!)! })), now);
-    const byVisitor = await profilesOfVisitors(tx, workspaceId, events.map((e) => e.visitorId), now);
+    const byVisitor = await profilesOfVisitors(tx, workspaceId, kept.map((e) => e.visitorId), now);
     const seen = new Set<string>();
-    const rows = events
+    const rows = kept
       .filter((e) => (seen.has(e.eventId) ? false : (seen.add(e.eventId), true)))
       .map((e) => ({ ...e, profileId: byVisitor.get(e.visitorId)! }));
     const accepted = await insertEvents(tx, workspaceId, rows, now);
     await refreshProfiles(tx, workspaceId, [...new Set(rows.map((r) => r.profileId))], now.getTime());
-    return { accepted, duplicates: events.length - accepted };
+    return { accepted, duplicates: kept.length - accepted, erased: refused.length, erasedEventIds: refused.map((e) => e.eventId.slice('edge:'.length)) };
   });
 }

@@ -23,4 +23,8 @@ export class TrackEventsResult {
   accepted!: number;
   @Field(() => Int, { description: 'Events whose eventId was already known (replays), not written again.' })
   duplicates!: number;
+  @Field(() => Int, { description: 'Events refused because their externalId was erased (deleteProfile): nothing is written for them and the profile is not created again; upsertProfile creates it.' })
+  erased!: number;
+  @Field(() => [String], { description: 'The eventIds of the erased events.' })
+  erasedEventIds!: string[];
 }

@@ -7,8 +7,9 @@
  * Members whose identifiers are missing (written by another path, or changed since) have them
  * computed here first. DELTA: a member still there with the same cells as in the previous export is
  * carried over (kept, not sent); one added or whose cells changed is sent as an add; then every
- * previous row not carried - left, consent withdrawn, erased, or changed - is removed with the cells
- * the previous export sent (the only identifiers an erased person has left).
+ * previous row not carried - left, consent withdrawn or changed - is removed with the cells the
+ * previous export sent, and the removals erasures left pending are added (erasure.ts: an erased
+ * person's rows are gone from every export, only a hashed removal is kept for the next DELTA).
  * The file is visible only once status is 'done'; a failure deletes what was written.
  */
 import { and, eq, sql, type SQL } from 'drizzle-orm';
@@ -17,6 +18,7 @@ import { DomainError } from '../errors.js';
 import { audienceExportRows, audienceExports, segments, type AudienceExportRow } from '../../drizzle/index.js';
 import { memberSql, removalLineSql, VISITORS_JOIN } from './build-sql.js';
 import { fillExportIdentifiers } from './identifiers.js';
+import { carryErasures, dropErasedMembers, purgeCarriedErasures } from './erasure.js';
 
 export const BUILD_CHUNK = 20_000;
 
@@ -196,7 +198,11 @@ export async function buildExport(db: Database, exportId: string): Promise<void>
       if (end !== null) after = end;
       await db.update(audienceExports).set({ rowsDone, rowCount, skippedInvalid: { ...skipped }, ...heartbeat }).where(eq(audienceExports.id, job.id));
     }
+    // Rows of people erased while the chunks ran (their snapshots still showed them) go before the file is visible.
+    rowCount -= await dropErasedMembers(db, job);
     if (job.previousExportId !== null) rowCount += await removeDeparted(db, job, job.previousExportId);
+    if (job.mode === 'DELTA') rowCount += await carryErasures(db, job);
+    await purgeCarriedErasures(db, job);
     // Fresh statistics after a bulk write, so the download's keyset batches are planned as index range scans.
     await db.execute(sql`analyze audience_export_rows`);
     await db

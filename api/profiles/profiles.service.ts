@@ -1,11 +1,12 @@
 /** Reading profiles (by id or externalId, paged) and erasing one. */
-import { createHash } from 'node:crypto';
 import { and, asc, eq } from 'drizzle-orm';
 import type { Database } from '../db/index.js';
 import { BadInputError, NotFoundError } from '../errors.js';
-import { profileErasures, profiles, type ProfileRow } from '../../drizzle/index.js';
+import { profiles, type ProfileRow } from '../../drizzle/index.js';
 import { afterPosition, connectionFrom, type Connection, type PageRequest } from '../graphql/connection.js';
 import { asUuid } from '../graphql/ids.js';
+import { eraseFromExports } from '../exports/erasure.js';
+import { leaveTombstone, tombstoneHash } from './tombstones.js';
 
 export interface ProfileKey {
   id?: string | null;
@@ -41,22 +42,21 @@ export async function listProfiles(db: Database, workspaceId: string, page: Page
   return connectionFrom(rows, page, (r) => ({ at: r.createdAt, id: r.id }));
 }
 
-export function externalIdHash(externalId: string): string {
-  return createHash('sha256').update(externalId).digest('hex');
-}
-
 /**
- * Erasure: leaves a tombstone (sha256 of the externalId, never the id itself, so later delta
- * exports can send the removal) and deletes the profile; its events, visitor ids and segment
- * memberships go with it (ON DELETE CASCADE).
+ * Erasure, in one transaction: the profile goes with its events, visitor ids, export identifiers
+ * and memberships (foreign keys and triggers), every line of it in stored export files goes with
+ * one hashed removal kept for the next DELTA of each segment and destination (exports/erasure.ts),
+ * and a tombstone - the keyed hash of the externalId, never the id - stops events and the edge
+ * from creating the profile again (tombstones.ts). Returns the tombstone's hash.
  */
 export async function deleteProfile(db: Database, workspaceId: string, key: ProfileKey, now = new Date()): Promise<{ id: string; externalIdHash: string | null }> {
+  const hash = await tombstoneHash(db);
   return db.transaction(async (tx) => {
     const [row] = await tx.select({ id: profiles.id, externalId: profiles.externalId }).from(profiles).where(whereKey(workspaceId, key)).for('update');
     if (!row) throw notFound(key);
-    const hash = row.externalId === null ? null : externalIdHash(row.externalId);
-    await tx.insert(profileErasures).values({ workspaceId, profileId: row.id, externalIdHash: hash, erasedAt: now }).onConflictDoNothing();
+    const tombstone = row.externalId === null ? null : await leaveTombstone(tx, workspaceId, hash, row.externalId, now);
+    await eraseFromExports(tx, workspaceId, row.id);
     await tx.delete(profiles).where(eq(profiles.id, row.id));
-    return { id: row.id, externalIdHash: hash };
+    return { id: row.id, externalIdHash: tombstone };
   });
 }

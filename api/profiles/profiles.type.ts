@@ -98,6 +98,6 @@ export class UpsertProfilesResult {
 export class DeletedProfile {
   @Field(() => ID)
   id!: string;
-  @Field(() => String, { nullable: true, description: 'sha256 hex of the externalId, kept in the tombstone.' })
+  @Field(() => String, { nullable: true, description: "The tombstone: HMAC-SHA256 hex of the externalId under the server's erasure key (null for an anonymous profile)." })
   externalIdHash!: string | null;
 }

@@ -2,7 +2,8 @@
  * upsertProfiles: idempotent by externalId. Fields that are sent replace the stored ones, traits
  * are merged (null removes one), visitor ids are attached. One transaction per batch, then the
  * changed profiles are re-evaluated against the published dynamic segments. Each profile's export
- * identifiers (normalised and hashed per ad platform) are written alongside.
+ * identifiers (normalised and hashed per ad platform) are written alongside. Creating a profile
+ * whose externalId was erased removes its tombstone (tombstones.ts).
  */
 import { and, eq, inArray, sql } from 'drizzle-orm';
 import type { Database } from '../db/index.js';
@@ -13,6 +14,7 @@ import { refreshProfiles } from '../segments/membership.service.js';
 import { cleanText, phoneToE164, profileProblems, TEXT_FIELDS, type ProfileData, type Problem } from './profile-input.js';
 import { attachVisitors } from './visitors.js';
 import { storeExportIdentifiers } from '../exports/identifiers.js';
+import { liftTombstones, tombstoneHash } from './tombstones.js';
 
 export const MAX_PROFILE_BATCH = 1000;
 
@@ -83,6 +85,7 @@ export async function upsertProfiles(
     ...duplicateProblems(inputs, path),
   ];
   if (problems.length > 0) throwProblems(problems);
+  const hash = await tombstoneHash(db);
 
   return db.transaction(async (tx) => {
     const ids = inputs.map((i) => i.externalId);
@@ -92,6 +95,8 @@ export async function upsertProfiles(
       .where(and(eq(profiles.workspaceId, workspaceId), inArray(profiles.externalId, ids)))
       .for('update');
     const byExternal = new Map(existing.map((r) => [r.externalId, r]));
+    // Only an explicit upsert creates an erased person again: their tombstone goes.
+    await liftTombstones(tx, workspaceId, hash, ids.filter((id) => !byExternal.has(id)));
     const values = inputs.map((input) => merge(workspaceId, input, byExternal.get(input.externalId), now));
     const set = Object.fromEntries(UPDATED_COLUMNS.map((c) => [c, sql.raw(`excluded.${profiles[c].name}`)]));
     const rows = await tx

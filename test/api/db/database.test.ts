@@ -24,7 +24,7 @@ describeEachDatabase(
     it('applies the migrations (every table exists)', async () => {
       const result = await suite.db.execute<{ n: number }>(
         sql`select count(*)::int as n from information_schema.tables where table_schema = 'public' and table_name in
-          ('workspaces','api_keys','trait_definitions','profiles','profile_visitors','profile_erasures','events',
+          ('workspaces','api_keys','trait_definitions','profiles','profile_visitors','profile_tombstones','events',
            'categories','segments','segment_versions','segment_members','segment_size_history','rulesets')`,
       );
       expect(result.rows[0]?.n).toBe(13);

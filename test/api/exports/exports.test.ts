@@ -97,7 +97,8 @@ describeEachDatabase('audience exports', (suite) => {
         ['add', h('fay@example.com'), '', '', '', '', '', '', '', '', 'CRM-6'],
         ['remove', h('bo@example.org'), h('84901234567'), '', '', '', '', '', h('vn'), '', 'CRM-2'],
         ['remove', '', '', '', '', '', '', '', '', '', 'CRM-4'],
-        ['remove', ...EVE_META],
+        // Erased: hashed identifiers only, never the raw EXTERN_ID.
+        ['remove', ...EVE_META.slice(0, 9), ''],
       ].sort(),
     );
     expect(meta.view).toMatchObject({ rowCount: 4, previousExportId: full.META!.id, progress: 1 });
@@ -108,8 +109,10 @@ describeEachDatabase('audience exports', (suite) => {
     );
 
     const generic = parseJsonl((await exportFile(api, ws.keys.editor, vipId, 'GENERIC', 'JSONL', 'DELTA')).text);
-    expect(generic.map((r) => `${String(r.action)} ${String(r.external_id)}`).sort()).toEqual(['add CRM-6', 'remove CRM-2', 'remove CRM-4', 'remove CRM-5']);
-    expect(generic.find((r) => r.external_id === 'CRM-5')).toMatchObject({ profile_id: ids['CRM-5'], email_sha256: h('eve@example.net'), segment: 'vip' });
+    expect(generic.map((r) => `${String(r.action)} ${String(r.external_id)}`).sort()).toEqual(['add CRM-6', 'remove CRM-2', 'remove CRM-4', 'remove null']);
+    expect(generic.find((r) => r.external_id === null)).toEqual({
+      action: 'remove', profile_id: ids['CRM-5'], external_id: null, visitor_ids: [], email_sha256: h('eve@example.net'), phone_sha256: null, segment: 'vip', joined_at: null,
+    });
   });
 
   it('a DELTA with nothing changed is a valid file with just the header; the chain goes on from the last done export', async () => {

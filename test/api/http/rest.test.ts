@@ -45,8 +45,8 @@ describeEachDatabase('http', (suite) => {
     const batch = { events: [view('e1', 'vid-a', '/pricing'), view('e2', 'vid-a', '/pricing/enterprise'), view('e3', 'vid-b', '/')] };
     const first = await post(batch);
     expect(first.status).toBe(202);
-    expect(await first.json()).toEqual({ accepted: 3, duplicates: 0 });
-    expect(await (await post(batch)).json()).toEqual({ accepted: 0, duplicates: 3 });
+    expect(await first.json()).toEqual({ accepted: 3, duplicates: 0, erased: 0, erasedEventIds: [] });
+    expect(await (await post(batch)).json()).toEqual({ accepted: 0, duplicates: 3, erased: 0, erasedEventIds: [] });
     const visitors = await suite.db.select().from(profileVisitors).where(eq(profileVisitors.workspaceId, ws.workspaceId));
     expect(visitors.map((v) => v.visitorId).sort()).toEqual(['vid-a', 'vid-b']);
     const anon = await suite.db.select().from(profiles).where(eq(profiles.id, visitors.find((v) => v.visitorId === 'vid-a')!.profileId));
@@ -60,7 +60,7 @@ describeEachDatabase('http', (suite) => {
     const { profile } = dataOf(await api.gql('{ profile(externalId: "cust-1") { visitorIds events { edges { node { name } } } } }', {}, ws.keys.viewer));
     expect(profile.visitorIds).toEqual(['vid-a']);
     expect(profile.events.edges).toHaveLength(2);
-    expect(await (await post({ events: [view('e4', 'vid-c', '/checkout', { profileExternalId: 'cust-1' })] })).json()).toEqual({ accepted: 1, duplicates: 0 });
+    expect(await (await post({ events: [view('e4', 'vid-c', '/checkout', { profileExternalId: 'cust-1' })] })).json()).toEqual({ accepted: 1, duplicates: 0, erased: 0, erasedEventIds: [] });
     const again = dataOf(await api.gql('{ profile(externalId: "cust-1") { visitorIds events { edges { node { name } } } } }', {}, ws.keys.viewer));
     expect(again.profile.visitorIds.sort()).toEqual(['vid-a', 'vid-c']);
     expect(again.profile.events.edges).toHaveLength(3);

@@ -3,8 +3,9 @@ import { eq, sql } from 'drizzle-orm';
 import { describeEachDatabase } from '../../helpers/db.js';
 import { codeOf, createTestWorkspace, dataOf, startTestApi, type TestApi, type TestWorkspace } from '../harness.js';
 import { defineTrait } from '../../../api/traits/traits.service.js';
-import { profileErasures, profiles } from '../../../drizzle/index.js';
-import { externalIdHash } from '../../../api/profiles/profiles.service.js';
+import { profileTombstones, profiles } from '../../../drizzle/index.js';
+import { tombstoneHash } from '../../../api/profiles/tombstones.js';
+import { sha256Hex } from '../../../api/exports/normalise.js';
 
 const UPSERT = `mutation($input: ProfileInput!) { upsertProfile(input: $input) {
   id externalId email phone phoneE164 country traits consent { email sms ads } visitorIds createdAt updatedAt } }`;
@@ -107,12 +108,15 @@ describeEachDatabase('profiles', (suite) => {
     expect(codeOf(await api.gql(`{ profile { id } }`, {}, ws.keys.viewer))).toBe('BAD_USER_INPUT');
   });
 
-  it('erases a profile: tombstone with the hashed externalId, row, events and visitor ids gone', async () => {
+  it('erases a profile: tombstone with the keyed hash of the externalId, row, events and visitor ids gone', async () => {
     const { upsertProfile } = dataOf(await api.gql(UPSERT, { input: { externalId: 'erase-me', email: 'e@example.com', visitorIds: ['v-erase'] } }, editor));
     dataOf(await api.gql(`mutation { trackEvents(events: [{ eventId: "e-erase", externalId: "erase-me", name: "purchase", properties: { revenue: 5 }, timestamp: "2026-01-01T00:00:00Z" }]) { accepted } }`, {}, editor));
     const { deleteProfile } = dataOf(await api.gql(`mutation { deleteProfile(externalId: "erase-me") { id externalIdHash } }`, {}, editor));
-    expect(deleteProfile).toEqual({ id: upsertProfile.id, externalIdHash: externalIdHash('erase-me') });
-    const tombstones = await suite.db.select().from(profileErasures).where(eq(profileErasures.profileId, upsertProfile.id));
+    const hmac = (await tombstoneHash(suite.db))('erase-me');
+    expect(deleteProfile).toEqual({ id: upsertProfile.id, externalIdHash: hmac });
+    // Keyed: not the plain SHA-256 anyone could recompute from a guessed id.
+    expect(hmac).not.toBe(sha256Hex('erase-me'));
+    const tombstones = await suite.db.select().from(profileTombstones).where(eq(profileTombstones.externalIdHmac, hmac));
     expect(tombstones).toHaveLength(1);
     expect(JSON.stringify(tombstones)).not.toContain('erase-me');
     expect(codeOf(await api.gql(`{ profile(externalId: "erase-me") { id } }`, {}, ws.keys.viewer))).toBe('NOT_FOUND');
