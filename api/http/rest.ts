@@ -26,10 +26,11 @@ restRoutes.post('/edge/events', async (c) => {
   try {
     body = await c.req.json();
   } catch {
-    throw new BadInputError('The request body is not valid JSON');
+    throw new BadInputError('The request body is not valid JSON', { field: 'body' });
   }
   const result = await recordEdgeEvents(c.get('db'), caller.workspaceId, body, c.get('now'));
-  return c.json(result, 202);
+  // 202: every item stored (or a duplicate); 207: some items were rejected, named in `rejected`.
+  return c.json(result, result.rejected.length > 0 ? 207 : 202);
 });
 
 restRoutes.get('/profiles/:externalId/memberships', async (c) => {
