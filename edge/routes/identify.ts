@@ -41,7 +41,8 @@ identifyRoutes.on(['POST', 'OPTIONS'], '/', cors(['POST', 'DELETE']), async (c) 
     return errorResponse(400, 'invalid_body', "'token' is required: the identify token made by your backend");
   }
   if (!config.identifySecret || !config.cookieSecret) {
-    return errorResponse(503, 'identify_not_configured', 'This edge has no IDENTIFY_SECRET or COOKIE_SECRET');
+    const why = Object.values(config.secretProblems).join('; ') || 'This edge has no IDENTIFY_SECRET or COOKIE_SECRET';
+    return errorResponse(503, 'identify_not_configured', why);
   }
   const now = Date.now();
   const check = await verifyIdentifyToken(body.value.token, config.identifySecret, now);
