@@ -70,6 +70,8 @@ function number(raw: string | undefined, fallback: number, min: number, max: num
 }
 
 export const MIN_SECRET_LENGTH = 16;
+/** Memberships cached in the cookie are refetched at least this often, so an erasure is honoured within it. */
+export const MAX_MEMBERSHIP_TTL_SECONDS = 3600;
 /** The values committed in wrangler.toml's [vars]: known to anyone who reads the repository. */
 export const PLACEHOLDER_SECRETS: readonly string[] = ['dev-cookie-secret-change-me-0123456789', 'dev-identify-secret-change-me-0123456789'];
 
@@ -114,7 +116,7 @@ export function parseConfig(env: Env): EdgeConfig {
     allowedOrigins,
     rulesetTtlMs: number(env.RULESET_TTL_SECONDS, 5, 0, 3600) * 1000,
     rulesetTimeoutMs: number(env.RULESET_TIMEOUT_MS, 1500, 50, 10_000),
-    membershipTtlMs: number(env.MEMBERSHIP_TTL_SECONDS, 300, 0, 86_400) * 1000,
+    membershipTtlMs: number(env.MEMBERSHIP_TTL_SECONDS, 300, 0, MAX_MEMBERSHIP_TTL_SECONDS) * 1000,
     reportBatchMs: number(env.REPORT_BATCH_MS, 1000, 0, 10_000),
     devCfHeader: env.DEV_CF_HEADER === 'true',
     benchConstant: env.BENCH_CONSTANT === 'true',

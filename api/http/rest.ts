@@ -41,7 +41,9 @@ restRoutes.get('/profiles/:externalId/memberships', async (c) => {
     .select({ id: profiles.id })
     .from(profiles)
     .where(and(eq(profiles.workspaceId, caller.workspaceId), eq(profiles.externalId, externalId)));
-  if (!profile) throw new NotFoundError('No profile with this externalId');
+  // reason PROFILE_GONE (never created, or erased): the Worker drops the identity from the visitor's
+  // cookie and stops reporting the external id (edge/upstream/memberships.ts).
+  if (!profile) throw new NotFoundError('No profile with this externalId (never created, or erased)', { reason: 'PROFILE_GONE' });
   const rows = await db
     .select({ slug: segments.slug })
     .from(segmentMembers)

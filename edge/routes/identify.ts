@@ -14,7 +14,7 @@ import { cors } from '../middleware/cors/index.js';
 import type { VisitorIdentity, VisitorState } from '../state/codec.js';
 import { clearCookie, COOKIE_MAX_AGE, readCookie, serializeCookie, signVisitorState, VISITOR_COOKIE } from '../state/cookies.js';
 import type { AppEnv } from '../types.js';
-import { fetchMemberships } from '../upstream/memberships.js';
+import { fetchMemberships, GONE } from '../upstream/memberships.js';
 import { refusesTracking } from '../visit/consent.js';
 import { readVisitorState } from '../visit/run.js';
 
@@ -57,7 +57,10 @@ identifyRoutes.on(['POST', 'OPTIONS'], '/', cors(['POST', 'DELETE']), async (c) 
   let fetchedAt = 0; // 0: fetch again on the next request
   if (api) {
     try {
-      ({ segments, profileId } = await fetchMemberships(api, check.externalId, MEMBERSHIP_TIMEOUT_MS));
+      // A profile not there (yet) is identified all the same: the site's backend vouches for the
+      // person and their first reports create it; still gone at the next refresh, it is dropped.
+      const fetched = await fetchMemberships(api, check.externalId, MEMBERSHIP_TIMEOUT_MS);
+      if (fetched !== GONE) ({ segments, profileId } = fetched);
       fetchedAt = now;
     } catch {
       // The visitor is identified all the same; memberships follow on a later request.

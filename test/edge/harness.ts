@@ -57,6 +57,7 @@ export class FakeUpstream {
   profileIds = new Map<string, unknown>();
   membershipCalls = 0;
   membershipsDown = false;
+  legacyNotFound = false;
   origin: Request[] = [];
 
   constructor(readonly api: string = API) {}
@@ -83,7 +84,11 @@ export class FakeUpstream {
       if (this.membershipsDown) throw new TypeError('connection refused');
       const externalId = decodeURIComponent(m[1] ?? '');
       const segments = this.memberships.get(externalId);
-      if (!segments) return Response.json({ error: 'not found' }, { status: 404 });
+      if (!segments) {
+        // As the API answers an unknown or erased profile; `legacyNotFound`: an older API's plain 404.
+        const error = this.legacyNotFound ? 'not found' : { code: 'NOT_FOUND', reason: 'PROFILE_GONE', message: 'No profile with this externalId' };
+        return Response.json({ error }, { status: 404 });
+      }
       return Response.json(this.profileIds.has(externalId) ? { profileId: this.profileIds.get(externalId), segments } : { segments });
     }
     return new Response('not found', { status: 404 });

@@ -89,7 +89,9 @@ describeEachDatabase('http', (suite) => {
     await suite.db.insert(segmentMembers).values(made.map((s) => ({ segmentId: s.id, profileId: person!.id, workspaceId: ws.workspaceId })));
     const response = await api.fetch('/v1/profiles/cust-1/memberships', { key: ws.keys.edge });
     expect(await response.json()).toEqual({ profileId: person!.id, segments: ['vip'] });
-    expect((await api.fetch('/v1/profiles/nobody/memberships', { key: ws.keys.edge })).status).toBe(404);
+    const gone = await api.fetch('/v1/profiles/nobody/memberships', { key: ws.keys.edge });
+    expect(gone.status).toBe(404);
+    expect(((await gone.json()) as any).error).toMatchObject({ code: 'NOT_FOUND', reason: 'PROFILE_GONE' });
   });
 
   it('serves the ruleset with an ETag and answers 304 to a matching If-None-Match', async () => {
