@@ -1,6 +1,8 @@
 /**
  * The Worker's environment (wrangler.toml [vars] and secrets) and its parsed, defaulted form.
  * Missing or malformed settings degrade features (no cookie, no identify, no proxy), never crash.
+ * A secret that is too short, or a committed placeholder outside ENVIRONMENT=development, counts
+ * as missing: nobody can forge cookies or identify tokens with a value from the repository.
  */
 export interface Env {
   /** Base URL of the API (ruleset feed, events, memberships). */
@@ -23,6 +25,11 @@ export interface Env {
   DEV_CF_HEADER?: string;
   /** Benchmark only: "true" enables `POST /__bench/constant` (a constant answer, no evaluation). */
   BENCH_CONSTANT?: string;
+  /**
+   * "development" (local `wrangler dev`, tests) lets the Worker sign with the placeholder secrets
+   * committed in wrangler.toml. Anything else, or unset, is production: it refuses them.
+   */
+  ENVIRONMENT?: string;
 }
 
 export interface EdgeConfig {
@@ -41,6 +48,10 @@ export interface EdgeConfig {
   devCfHeader: boolean;
   /** `POST /__bench/constant` answers a constant response (bench:edge's baseline). */
   benchConstant: boolean;
+  /** ENVIRONMENT = "development": placeholder secrets are allowed. */
+  development: boolean;
+  /** Why a secret that is set is not used (placeholder outside development, too short), by name. */
+  secretProblems: Partial<Record<'COOKIE_SECRET' | 'IDENTIFY_SECRET', string>>;
 }
 
 function url(raw: string | undefined): URL | null {
@@ -58,7 +69,30 @@ function number(raw: string | undefined, fallback: number, min: number, max: num
   return Number.isFinite(n) ? Math.min(max, Math.max(min, n)) : fallback;
 }
 
-const secret = (raw: string | undefined): string | null => (raw && raw.length >= 16 ? raw : null);
+export const MIN_SECRET_LENGTH = 16;
+/** Memberships cached in the cookie are refetched at least this often, so an erasure is honoured within it. */
+export const MAX_MEMBERSHIP_TTL_SECONDS = 3600;
+/** The values committed in wrangler.toml's [vars]: known to anyone who reads the repository. */
+export const PLACEHOLDER_SECRETS: readonly string[] = ['dev-cookie-secret-change-me-0123456789', 'dev-identify-secret-change-me-0123456789'];
+
+/** True for a committed placeholder, or anything that says it is one. */
+export function isPlaceholderSecret(raw: string): boolean {
+  return PLACEHOLDER_SECRETS.includes(raw) || /change[-_ ]?me/i.test(raw);
+}
+
+/** The secret to sign with, or null with the reason a set value is refused. */
+function secret(name: 'COOKIE_SECRET' | 'IDENTIFY_SECRET', raw: string | undefined, development: boolean, problems: EdgeConfig['secretProblems']): string | null {
+  if (!raw) return null;
+  if (raw.length < MIN_SECRET_LENGTH) {
+    problems[name] = `${name} is shorter than ${MIN_SECRET_LENGTH} characters and is ignored`;
+    return null;
+  }
+  if (!development && isPlaceholderSecret(raw)) {
+    problems[name] = `${name} is the placeholder committed in wrangler.toml and is refused outside ENVIRONMENT=development: set a real one with \`npx wrangler secret put ${name}\``;
+    return null;
+  }
+  return raw;
+}
 
 /** The origin of a URL as browsers send it in `Origin`, or null. */
 export function normalizeOrigin(raw: string): string | null {
@@ -71,18 +105,22 @@ export function parseConfig(env: Env): EdgeConfig {
     const origin = raw.trim() === '' ? null : normalizeOrigin(raw);
     if (origin) allowedOrigins.add(origin);
   }
+  const development = env.ENVIRONMENT === 'development';
+  const secretProblems: EdgeConfig['secretProblems'] = {};
   return {
     apiUrl: url(env.API_URL),
     apiKey: env.EDGE_API_KEY || null,
-    cookieSecret: secret(env.COOKIE_SECRET),
-    identifySecret: secret(env.IDENTIFY_SECRET),
+    cookieSecret: secret('COOKIE_SECRET', env.COOKIE_SECRET, development, secretProblems),
+    identifySecret: secret('IDENTIFY_SECRET', env.IDENTIFY_SECRET, development, secretProblems),
     originUrl: url(env.ORIGIN_URL),
     allowedOrigins,
     rulesetTtlMs: number(env.RULESET_TTL_SECONDS, 5, 0, 3600) * 1000,
     rulesetTimeoutMs: number(env.RULESET_TIMEOUT_MS, 1500, 50, 10_000),
-    membershipTtlMs: number(env.MEMBERSHIP_TTL_SECONDS, 300, 0, 86_400) * 1000,
+    membershipTtlMs: number(env.MEMBERSHIP_TTL_SECONDS, 300, 0, MAX_MEMBERSHIP_TTL_SECONDS) * 1000,
     reportBatchMs: number(env.REPORT_BATCH_MS, 1000, 0, 10_000),
     devCfHeader: env.DEV_CF_HEADER === 'true',
     benchConstant: env.BENCH_CONSTANT === 'true',
+    development,
+    secretProblems,
   };
 }

@@ -23,6 +23,8 @@ export interface ServiceOptions {
 
 export function createServices(env: Env, options: ServiceOptions = {}): Services {
   const config = parseConfig(env);
+  // Once per environment (isolate): the Worker runs on, without visitor state or identify.
+  for (const problem of Object.values(config.secretProblems)) console.warn(`edge config: ${problem}`);
   const api = config.apiUrl ? new ApiClient({ baseUrl: config.apiUrl, apiKey: config.apiKey, fetch: options.fetch }) : null;
   return {
     config,

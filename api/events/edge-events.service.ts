@@ -7,6 +7,8 @@
  * person's profile, unless that person was erased: such an event is refused (counted and named as
  * erased; no profile, visitor link or event is written for it). Idempotent by event id (stored as
  * `edge:<id>`, apart from client event ids).
+ * Validated per item: the valid ones are stored, the others answered as `rejected` ({ index, field,
+ * message }): a value PostgreSQL cannot store (U+0000, a lone surrogate) or over EDGE_LIMITS.
  */
 import { and, eq, inArray } from 'drizzle-orm';
 import type { Database } from '../db/index.js';
@@ -14,58 +16,101 @@ import { profiles, profileVisitors } from '../../drizzle/index.js';
 import { PAGE_VIEW_EVENT } from '../../schema/attributes.js';
 import { parseIsoDate } from '../../schema/dates.js';
 import { refreshProfiles } from '../segments/membership.service.js';
-import type { Problem } from '../profiles/profile-input.js';
-import { throwProblems } from '../profiles/upsert.service.js';
+import { BadInputError } from '../errors.js';
 import { attachVisitors } from '../profiles/visitors.js';
 import { MAX_FUTURE_MS, type CheckedEvent } from './event-input.js';
 import { insertEvents, profilesByExternalId, type TrackResult } from './events.service.js';
 import { tombstoneHash } from '../profiles/tombstones.js';
 
 export const MAX_EDGE_BATCH = 1000;
+/** The longest values stored; the Worker cuts its reports to these (edge/upstream/storable.ts). */
+export const EDGE_LIMITS = { id: 200, visitorId: 128, externalId: 256, path: 2048, host: 255, url: 4096, referrer: 4096, tags: 1000, tag: 256 } as const;
 
 interface EdgeEventChecked extends CheckedEvent {
   visitorId: string;
 }
 
-const str = (v: unknown, max: number): v is string => typeof v === 'string' && v !== '' && v.length <= max;
+/** An item of the batch that was not stored: its index, the field at fault (relative to the item) and why. */
+export interface EdgeRejection {
+  index: number;
+  field: string;
+  message: string;
+}
 
-function checkEdgeBody(body: unknown, now: Date): { events: EdgeEventChecked[]; problems: Problem[] } {
+export interface EdgeBatchResult extends TrackResult {
+  rejected: EdgeRejection[];
+}
+
+/** PostgreSQL stores neither U+0000 (text, jsonb) nor lone surrogates (jsonb escapes, UTF-8). */
+const UNSTORABLE = /\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/** Why `v` is not a storable string of 1 to `max` characters, or null when it is. */
+function textProblem(v: unknown, max: number): string | null {
+  if (typeof v !== 'string' || v === '') return 'is required (a string)';
+  if (v.length > max) return `must be at most ${max} characters, not ${v.length}`;
+  return UNSTORABLE.test(v) ? 'contains U+0000 or a lone surrogate, which cannot be stored' : null;
+}
+
+/** The first problem of item `raw` as [field, message], or its checked form. */
+function checkEdgeEvent(raw: unknown, now: Date): { problem: [string, string] } | { event: EdgeEventChecked } {
+  const e = (typeof raw === 'object' && raw !== null && !Array.isArray(raw) ? raw : {}) as Record<string, unknown>;
+  const p = (typeof e.properties === 'object' && e.properties !== null ? e.properties : {}) as Record<string, unknown>;
+  const hasExternal = e.profileExternalId !== undefined && e.profileExternalId !== null;
+  const hasReferrer = p.referrer !== undefined && p.referrer !== null && p.referrer !== '';
+  const texts: Array<[string, unknown, number, boolean]> = [
+    ['id', e.id, EDGE_LIMITS.id, true],
+    ['visitorId', e.visitorId, EDGE_LIMITS.visitorId, true],
+    ['profileExternalId', e.profileExternalId, EDGE_LIMITS.externalId, hasExternal],
+    ['properties.path', p.path, EDGE_LIMITS.path, true],
+    ['properties.host', p.host, EDGE_LIMITS.host, true],
+    ['properties.url', p.url, EDGE_LIMITS.url, true],
+    ['properties.referrer', p.referrer, EDGE_LIMITS.referrer, hasReferrer],
+  ];
+  for (const [field, value, max, present] of texts) {
+    const problem = present ? textProblem(value, max) : null;
+    if (problem) return { problem: [field, problem] };
+  }
+  if (e.name !== PAGE_VIEW_EVENT) return { problem: ['name', `must be '${PAGE_VIEW_EVENT}'`] };
+  const ms = typeof e.occurredAt === 'string' ? parseIsoDate(e.occurredAt) : null;
+  if (ms === null) return { problem: ['occurredAt', 'must be an ISO 8601 date-time'] };
+  if (ms > now.getTime() + MAX_FUTURE_MS) return { problem: ['occurredAt', 'lies more than a day in the future'] };
+  const tags = e.tags === undefined ? [] : e.tags;
+  if (!Array.isArray(tags) || tags.length > EDGE_LIMITS.tags || !tags.every((t) => textProblem(t, EDGE_LIMITS.tag) === null)) {
+    return { problem: ['tags', `must be a list of at most ${EDGE_LIMITS.tags} segment slugs (storable strings)`] };
+  }
+  const properties: Record<string, unknown> = { path: p.path, host: p.host, url: p.url, tags };
+  if (hasReferrer) properties.referrer = p.referrer;
+  const event: EdgeEventChecked = {
+    eventId: `edge:${e.id as string}`,
+    visitorId: e.visitorId as string,
+    externalId: hasExternal ? (e.profileExternalId as string) : null,
+    profileId: null,
+    name: PAGE_VIEW_EVENT,
+    properties,
+    occurredAt: new Date(ms),
+  };
+  return { event };
+}
+
+/**
+ * The batch's storable events and its rejected items. A body that is not `{ events: [...] }` of at
+ * most MAX_EDGE_BATCH items is BAD_USER_INPUT (400) with `field: 'events'`.
+ */
+function checkEdgeBody(body: unknown, now: Date): { events: EdgeEventChecked[]; rejected: EdgeRejection[] } {
   const list = typeof body === 'object' && body !== null ? (body as { events?: unknown }).events : undefined;
-  if (!Array.isArray(list)) return { events: [], problems: [{ path: 'events', message: 'must be a list of events' }] };
-  if (list.length > MAX_EDGE_BATCH) return { events: [], problems: [{ path: 'events', message: `at most ${MAX_EDGE_BATCH} events in one batch` }] };
-  const problems: Problem[] = [];
+  const bad = (message: string): never => {
+    throw new BadInputError(`events: ${message}`, { field: 'events', problems: [{ path: 'events', message }] });
+  };
+  if (!Array.isArray(list)) bad('must be a list of events');
+  if ((list as unknown[]).length > MAX_EDGE_BATCH) bad(`at most ${MAX_EDGE_BATCH} events in one batch`);
   const events: EdgeEventChecked[] = [];
-  list.forEach((raw: unknown, i) => {
-    const at = `events[${i}]`;
-    const e = (typeof raw === 'object' && raw !== null ? raw : {}) as Record<string, unknown>;
-    const before = problems.length;
-    if (!str(e.id, 200)) problems.push({ path: `${at}.id`, message: 'is required' });
-    if (!str(e.visitorId, 128)) problems.push({ path: `${at}.visitorId`, message: 'is required' });
-    if (e.profileExternalId !== undefined && e.profileExternalId !== null && !str(e.profileExternalId, 256)) problems.push({ path: `${at}.profileExternalId`, message: 'must be 1 to 256 characters' });
-    if (e.name !== PAGE_VIEW_EVENT) problems.push({ path: `${at}.name`, message: `must be '${PAGE_VIEW_EVENT}'` });
-    const ms = typeof e.occurredAt === 'string' ? parseIsoDate(e.occurredAt) : null;
-    if (ms === null) problems.push({ path: `${at}.occurredAt`, message: 'must be an ISO 8601 date-time' });
-    else if (ms > now.getTime() + MAX_FUTURE_MS) problems.push({ path: `${at}.occurredAt`, message: 'lies more than a day in the future' });
-    const p = (typeof e.properties === 'object' && e.properties !== null ? e.properties : null) as Record<string, unknown> | null;
-    if (!p || !str(p.path, 2048) || !str(p.host, 255) || !str(p.url, 4096) || (p.referrer !== undefined && typeof p.referrer !== 'string')) {
-      problems.push({ path: `${at}.properties`, message: 'needs path, host and url strings (referrer optional)' });
-    }
-    const tags = e.tags === undefined ? [] : e.tags;
-    if (!Array.isArray(tags) || tags.length > 1000 || !tags.every((t) => typeof t === 'string')) problems.push({ path: `${at}.tags`, message: 'must be a list of segment slugs' });
-    if (problems.length > before) return;
-    const properties: Record<string, unknown> = { path: p!.path, host: p!.host, url: p!.url, tags };
-    if (typeof p!.referrer === 'string') properties.referrer = p!.referrer;
-    events.push({
-      eventId: `edge:${e.id as string}`,
-      visitorId: e.visitorId as string,
-      externalId: (e.profileExternalId as string | undefined) ?? null,
-      profileId: null,
-      name: PAGE_VIEW_EVENT,
-      properties,
-      occurredAt: new Date(ms!),
-    });
+  const rejected: EdgeRejection[] = [];
+  (list as unknown[]).forEach((raw, index) => {
+    const checked = checkEdgeEvent(raw, now);
+    if ('event' in checked) events.push(checked.event);
+    else rejected.push({ index, field: checked.problem[0], message: checked.problem[1] });
   });
-  return { events, problems };
+  return { events, rejected };
 }
 
 /** Profile ids of visitor ids, creating an anonymous profile for each unknown visitor. */
@@ -91,10 +136,13 @@ async function profilesOfVisitors(db: Database, workspaceId: string, visitorIds:
   return new Map((await select()).map((r) => [r.visitorId, r.profileId]));
 }
 
-export async function recordEdgeEvents(db: Database, workspaceId: string, body: unknown, now = new Date()): Promise<TrackResult> {
-  const { events, problems } = checkEdgeBody(body, now);
-  if (problems.length > 0) throwProblems(problems);
-  if (events.length === 0) return { accepted: 0, duplicates: 0, erased: 0, erasedEventIds: [] };
+/**
+ * Stores the batch's valid page views (in one transaction) and names the others by index: one
+ * bad item never costs the batch. Throws BAD_USER_INPUT only for a malformed whole body.
+ */
+export async function recordEdgeEvents(db: Database, workspaceId: string, body: unknown, now = new Date()): Promise<EdgeBatchResult> {
+  const { events, rejected } = checkEdgeBody(body, now);
+  if (events.length === 0) return { accepted: 0, duplicates: 0, erased: 0, erasedEventIds: [], rejected };
   const hash = await tombstoneHash(db);
   return db.transaction(async (tx) => {
     const { found: byExternal, erased } = await profilesByExternalId(tx, workspaceId, events.flatMap((e) => (e.externalId === null ? [] : [e.externalId])), now, hash);
@@ -110,6 +158,6 @@ export async function recordEdgeEvents(db: Database, workspaceId: string, body: 
       .map((e) => ({ ...e, profileId: byVisitor.get(e.visitorId)! }));
     const accepted = await insertEvents(tx, workspaceId, rows, now);
     await refreshProfiles(tx, workspaceId, [...new Set(rows.map((r) => r.profileId))], now.getTime());
-    return { accepted, duplicates: kept.length - accepted, erased: refused.length, erasedEventIds: refused.map((e) => e.eventId.slice('edge:'.length)) };
+    return { accepted, duplicates: kept.length - accepted, erased: refused.length, erasedEventIds: refused.map((e) => e.eventId.slice('edge:'.length)), rejected };
   });
 }

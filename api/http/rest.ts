@@ -26,10 +26,11 @@ restRoutes.post('/edge/events', async (c) => {
   try {
     body = await c.req.json();
   } catch {
-    throw new BadInputError('The request body is not valid JSON');
+    throw new BadInputError('The request body is not valid JSON', { field: 'body' });
   }
   const result = await recordEdgeEvents(c.get('db'), caller.workspaceId, body, c.get('now'));
-  return c.json(result, 202);
+  // 202: every item stored (or a duplicate); 207: some items were rejected, named in `rejected`.
+  return c.json(result, result.rejected.length > 0 ? 207 : 202);
 });
 
 restRoutes.get('/profiles/:externalId/memberships', async (c) => {
@@ -40,7 +41,9 @@ restRoutes.get('/profiles/:externalId/memberships', async (c) => {
     .select({ id: profiles.id })
     .from(profiles)
     .where(and(eq(profiles.workspaceId, caller.workspaceId), eq(profiles.externalId, externalId)));
-  if (!profile) throw new NotFoundError('No profile with this externalId');
+  // reason PROFILE_GONE (never created, or erased): the Worker drops the identity from the visitor's
+  // cookie and stops reporting the external id (edge/upstream/memberships.ts).
+  if (!profile) throw new NotFoundError('No profile with this externalId (never created, or erased)', { reason: 'PROFILE_GONE' });
   const rows = await db
     .select({ slug: segments.slug })
     .from(segmentMembers)

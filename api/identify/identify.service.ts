@@ -11,6 +11,7 @@ import type { Database } from '../db/index.js';
 import { BadInputError, NotFoundError } from '../errors.js';
 import { profiles } from '../../drizzle/index.js';
 
+/** `max` must stay at most 24 h: the Worker refuses tokens expiring later (edge/crypto/identify-token.ts). */
 export const IDENTIFY_TTL = { min: 60, max: 86_400, default: 3_600 } as const;
 /** The Worker ignores shorter secrets (edge/config.ts), so the API refuses to sign with them. */
 export const MIN_SECRET_LENGTH = 16;

@@ -14,7 +14,7 @@ import { cors } from '../middleware/cors/index.js';
 import type { VisitorIdentity, VisitorState } from '../state/codec.js';
 import { clearCookie, COOKIE_MAX_AGE, readCookie, serializeCookie, signVisitorState, VISITOR_COOKIE } from '../state/cookies.js';
 import type { AppEnv } from '../types.js';
-import { fetchMemberships } from '../upstream/memberships.js';
+import { fetchMemberships, GONE } from '../upstream/memberships.js';
 import { refusesTracking } from '../visit/consent.js';
 import { readVisitorState } from '../visit/run.js';
 
@@ -41,7 +41,8 @@ identifyRoutes.on(['POST', 'OPTIONS'], '/', cors(['POST', 'DELETE']), async (c) 
     return errorResponse(400, 'invalid_body', "'token' is required: the identify token made by your backend");
   }
   if (!config.identifySecret || !config.cookieSecret) {
-    return errorResponse(503, 'identify_not_configured', 'This edge has no IDENTIFY_SECRET or COOKIE_SECRET');
+    const why = Object.values(config.secretProblems).join('; ') || 'This edge has no IDENTIFY_SECRET or COOKIE_SECRET';
+    return errorResponse(503, 'identify_not_configured', why);
   }
   const now = Date.now();
   const check = await verifyIdentifyToken(body.value.token, config.identifySecret, now);
@@ -56,7 +57,10 @@ identifyRoutes.on(['POST', 'OPTIONS'], '/', cors(['POST', 'DELETE']), async (c) 
   let fetchedAt = 0; // 0: fetch again on the next request
   if (api) {
     try {
-      ({ segments, profileId } = await fetchMemberships(api, check.externalId, MEMBERSHIP_TIMEOUT_MS));
+      // A profile not there (yet) is identified all the same: the site's backend vouches for the
+      // person and their first reports create it; still gone at the next refresh, it is dropped.
+      const fetched = await fetchMemberships(api, check.externalId, MEMBERSHIP_TIMEOUT_MS);
+      if (fetched !== GONE) ({ segments, profileId } = fetched);
       fetchedAt = now;
     } catch {
       // The visitor is identified all the same; memberships follow on a later request.

@@ -11,6 +11,7 @@ import type { Services } from '../services.js';
 import type { VisitorState } from '../state/codec.js';
 import { STATE_LIMITS } from '../state/codec.js';
 import { clearCookie, COOKIE_MAX_AGE, readCookie, serializeCookie, signVisitorState, verifyVisitorCookie, VISITOR_COOKIE, type CookieOptions } from '../state/cookies.js';
+import { isStorableText, REPORT_LIMITS, storableProperties } from '../upstream/storable.js';
 import { refusesTracking } from './consent.js';
 import { freshIdentity } from './identity.js';
 
@@ -42,6 +43,9 @@ export interface VisitOutcome {
 }
 
 type WaitUntil = (promise: Promise<unknown>) => void;
+
+/** An external id is reported as it is or not at all: changed, it would name another person. */
+const reportableExternalId = (id: string): boolean => id.length <= REPORT_LIMITS.externalId && isStorableText(id);
 
 /** The visitor's verified state, or null (none, refused, or not verifiable). */
 export async function readVisitorState(services: Services, headers: Headers): Promise<VisitorState | null> {
@@ -109,10 +113,11 @@ export async function runVisit(services: Services, input: VisitInput, waitUntil:
       {
         id: crypto.randomUUID(),
         visitorId: next.id,
-        ...(identity ? { profileExternalId: identity.externalId } : {}),
+        ...(identity && reportableExternalId(identity.externalId) ? { profileExternalId: identity.externalId } : {}),
         name: 'page_view',
         occurredAt: new Date(now).toISOString(),
-        properties: { path, host, url: typeof url === 'string' ? url : input.pageUrl, ...(input.referrer ? { referrer: input.referrer } : {}) },
+        // Cleaned to what the API can store (edge/upstream/storable.ts); the tags came from the raw request.
+        properties: storableProperties({ path, host, url: typeof url === 'string' ? url : input.pageUrl, referrer: input.referrer }),
         tags,
       },
       waitUntil,

@@ -28,6 +28,10 @@ describe('the Worker entry (wrangler.toml)', () => {
     expect(answer.tags).toEqual(['sea-mobile']);
     expect(answer.ruleset).toBe('v-test-1');
     expect(upstream.rulesetCalls[0]?.auth).toBe('Bearer dev-edge-key');
+    // wrangler.toml's secrets are placeholders and its vars set no ENVIRONMENT: deployed as they
+    // are, the Worker keeps no visitor state rather than sign with a value from the repository.
+    expect(answer.visitorId).toBeNull();
+    expect(response.headers.getSetCookie()).toEqual([]);
   });
 
   it('is 404 for unknown paths without an origin', async () => {

@@ -49,11 +49,15 @@ export class FakeUpstream {
   rulesetCalls: Array<{ auth: string | null; ifNoneMatch: string | null }> = [];
   events: Array<Record<string, unknown>> = [];
   eventsStatus = 202;
+  /** The next this many event posts are answered 503 and not stored (an API hiccup). */
+  eventsFailures = 0;
+  eventsPosts = 0;
   memberships = new Map<string, string[]>();
   /** The `profileId` the memberships answer carries for an external id; none when absent (an older API). */
   profileIds = new Map<string, unknown>();
   membershipCalls = 0;
   membershipsDown = false;
+  legacyNotFound = false;
   origin: Request[] = [];
 
   constructor(readonly api: string = API) {}
@@ -65,8 +69,14 @@ export class FakeUpstream {
     if (url.origin !== this.api) throw new TypeError(`unexpected fetch to ${url.href}`);
     if (url.pathname === '/v1/rulesets/current') return this.answerRuleset(request);
     if (url.pathname === '/v1/edge/events') {
-      this.events.push(...((await request.json()) as { events: Array<Record<string, unknown>> }).events);
-      return Response.json({ accepted: 1, duplicates: 0 }, { status: this.eventsStatus });
+      this.eventsPosts += 1;
+      const { events } = (await request.json()) as { events: Array<Record<string, unknown>> };
+      if (this.eventsFailures > 0) {
+        this.eventsFailures -= 1;
+        return Response.json({ error: { code: 'INTERNAL_SERVER_ERROR' } }, { status: 503 });
+      }
+      this.events.push(...events);
+      return Response.json({ accepted: events.length, duplicates: 0, rejected: [] }, { status: this.eventsStatus });
     }
     const m = /^\/v1\/profiles\/([^/]+)\/memberships$/.exec(url.pathname);
     if (m) {
@@ -74,7 +84,11 @@ export class FakeUpstream {
       if (this.membershipsDown) throw new TypeError('connection refused');
       const externalId = decodeURIComponent(m[1] ?? '');
       const segments = this.memberships.get(externalId);
-      if (!segments) return Response.json({ error: 'not found' }, { status: 404 });
+      if (!segments) {
+        // As the API answers an unknown or erased profile; `legacyNotFound`: an older API's plain 404.
+        const error = this.legacyNotFound ? 'not found' : { code: 'NOT_FOUND', reason: 'PROFILE_GONE', message: 'No profile with this externalId' };
+        return Response.json({ error }, { status: 404 });
+      }
       return Response.json(this.profileIds.has(externalId) ? { profileId: this.profileIds.get(externalId), segments } : { segments });
     }
     return new Response('not found', { status: 404 });

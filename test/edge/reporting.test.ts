@@ -63,10 +63,46 @@ describe('reporting page views', () => {
 
   it('drops the oldest events beyond the queue bound when the API is down', async () => {
     const client = new ApiClient({ baseUrl: new URL(API), apiKey: 'k', fetch: async () => Promise.reject(new TypeError('down')) });
-    const reporter = new EventReporter(client, { batchMs: 5, maxQueued: 3, maxBatch: 100 });
+    const reporter = new EventReporter(client, { batchMs: 5, maxQueued: 3, maxBatch: 100, retryDelayMs: 1 });
     const pending: Array<Promise<unknown>> = [];
     for (let i = 0; i < 5; i++) reporter.report(event(i), (p) => pending.push(p));
     await Promise.all(pending);
     expect(reporter.dropped).toBe(5); // 2 over the bound, 3 refused by the API
+  });
+
+  it('sends a batch again when the API answers 5xx, so a hiccup loses no page view', async () => {
+    const edge = createEdge();
+    edge.upstream.eventsFailures = 1;
+    const answer = await tagAnswer(await edge.tag('https://shop.example/after-a-hiccup'));
+    expect(edge.upstream.eventsPosts).toBe(2);
+    expect(edge.upstream.events).toMatchObject([{ visitorId: answer.visitorId, properties: { path: '/after-a-hiccup' } }]);
+  });
+
+  it('gives up after maxAttempts on 5xx and 429, and never resends after another 4xx', async () => {
+    const statuses: number[] = [];
+    const answering = (status: number) =>
+      new ApiClient({ baseUrl: new URL(API), apiKey: 'k', fetch: async () => (statuses.push(status), Response.json({}, { status })) });
+    for (const [status, posts] of [[503, 3], [429, 3], [400, 1], [401, 1]] as const) {
+      statuses.length = 0;
+      const reporter = new EventReporter(answering(status), { batchMs: 0, maxAttempts: 3, retryDelayMs: 1 });
+      const pending: Array<Promise<unknown>> = [];
+      reporter.report(event(1), (p) => pending.push(p));
+      await Promise.all(pending);
+      expect([status, statuses.length, reporter.dropped]).toEqual([status, posts, 1]);
+    }
+  });
+
+  it('counts the items a 207 names as rejected, and does not resend them', async () => {
+    let posts = 0;
+    const client = new ApiClient({
+      baseUrl: new URL(API),
+      apiKey: 'k',
+      fetch: async () => (posts++, Response.json({ accepted: 1, duplicates: 0, rejected: [{ index: 1, field: 'properties.path', message: 'x' }] }, { status: 207 })),
+    });
+    const reporter = new EventReporter(client, { batchMs: 5, retryDelayMs: 1 });
+    const pending: Array<Promise<unknown>> = [];
+    for (let i = 0; i < 2; i++) reporter.report(event(i), (p) => pending.push(p));
+    await Promise.all(pending);
+    expect([posts, reporter.rejected, reporter.dropped]).toEqual([1, 1, 0]);
   });
 });

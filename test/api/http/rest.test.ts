@@ -45,8 +45,8 @@ describeEachDatabase('http', (suite) => {
     const batch = { events: [view('e1', 'vid-a', '/pricing'), view('e2', 'vid-a', '/pricing/enterprise'), view('e3', 'vid-b', '/')] };
     const first = await post(batch);
     expect(first.status).toBe(202);
-    expect(await first.json()).toEqual({ accepted: 3, duplicates: 0, erased: 0, erasedEventIds: [] });
-    expect(await (await post(batch)).json()).toEqual({ accepted: 0, duplicates: 3, erased: 0, erasedEventIds: [] });
+    expect(await first.json()).toEqual({ accepted: 3, duplicates: 0, erased: 0, erasedEventIds: [], rejected: [] });
+    expect(await (await post(batch)).json()).toEqual({ accepted: 0, duplicates: 3, erased: 0, erasedEventIds: [], rejected: [] });
     const visitors = await suite.db.select().from(profileVisitors).where(eq(profileVisitors.workspaceId, ws.workspaceId));
     expect(visitors.map((v) => v.visitorId).sort()).toEqual(['vid-a', 'vid-b']);
     const anon = await suite.db.select().from(profiles).where(eq(profiles.id, visitors.find((v) => v.visitorId === 'vid-a')!.profileId));
@@ -60,21 +60,21 @@ describeEachDatabase('http', (suite) => {
     const { profile } = dataOf(await api.gql('{ profile(externalId: "cust-1") { visitorIds events { edges { node { name } } } } }', {}, ws.keys.viewer));
     expect(profile.visitorIds).toEqual(['vid-a']);
     expect(profile.events.edges).toHaveLength(2);
-    expect(await (await post({ events: [view('e4', 'vid-c', '/checkout', { profileExternalId: 'cust-1' })] })).json()).toEqual({ accepted: 1, duplicates: 0, erased: 0, erasedEventIds: [] });
+    expect(await (await post({ events: [view('e4', 'vid-c', '/checkout', { profileExternalId: 'cust-1' })] })).json()).toEqual({ accepted: 1, duplicates: 0, erased: 0, erasedEventIds: [], rejected: [] });
     const again = dataOf(await api.gql('{ profile(externalId: "cust-1") { visitorIds events { edges { node { name } } } } }', {}, ws.keys.viewer));
     expect(again.profile.visitorIds.sort()).toEqual(['vid-a', 'vid-c']);
     expect(again.profile.events.edges).toHaveLength(3);
   });
 
-  it('rejects a malformed edge batch with paths and writes nothing', async () => {
+  it('stores the valid items of an edge batch and names the invalid ones by index (207)', async () => {
     const response = await post({ events: [view('ok', 'vid-z', '/'), { ...view('bad', 'vid-z', '/'), occurredAt: 'soon' }] });
-    expect(response.status).toBe(400);
-    const body = (await response.json()) as any;
-    expect(body.error.code).toBe('BAD_USER_INPUT');
-    expect(body.error.message).toMatch(/^events\[1\]\.occurredAt/);
-    expect((await post('{"events": [')).status).toBe(400);
-    const written = await suite.db.select().from(events).where(eq(events.eventId, 'edge:ok'));
-    expect(written).toHaveLength(0);
+    expect(response.status).toBe(207);
+    expect(await response.json()).toEqual({ accepted: 1, duplicates: 0, erased: 0, erasedEventIds: [], rejected: [{ index: 1, field: 'occurredAt', message: 'must be an ISO 8601 date-time' }] });
+    const malformed = await post('{"events": [');
+    expect(malformed.status).toBe(400);
+    expect(((await malformed.json()) as any).error.field).toBe('body');
+    expect(await suite.db.select().from(events).where(eq(events.eventId, 'edge:ok'))).toHaveLength(1);
+    expect(await suite.db.select().from(events).where(eq(events.eventId, 'edge:bad'))).toHaveLength(0);
   });
 
   it('serves the memberships of an identified visitor (published profile-scoped segments only)', async () => {
@@ -89,7 +89,9 @@ describeEachDatabase('http', (suite) => {
     await suite.db.insert(segmentMembers).values(made.map((s) => ({ segmentId: s.id, profileId: person!.id, workspaceId: ws.workspaceId })));
     const response = await api.fetch('/v1/profiles/cust-1/memberships', { key: ws.keys.edge });
     expect(await response.json()).toEqual({ profileId: person!.id, segments: ['vip'] });
-    expect((await api.fetch('/v1/profiles/nobody/memberships', { key: ws.keys.edge })).status).toBe(404);
+    const gone = await api.fetch('/v1/profiles/nobody/memberships', { key: ws.keys.edge });
+    expect(gone.status).toBe(404);
+    expect(((await gone.json()) as any).error).toMatchObject({ code: 'NOT_FOUND', reason: 'PROFILE_GONE' });
   });
 
   it('serves the ruleset with an ETag and answers 304 to a matching If-None-Match', async () => {

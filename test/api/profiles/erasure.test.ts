@@ -95,7 +95,7 @@ describeEachDatabase('erasure', (suite) => {
   it('edge page views and trackEvents for the erased externalId are refused per item and create nothing', async () => {
     const edge = await postEdge([pageView('pv-1', 'v-ex', EX), pageView('pv-2', 'v-other')]);
     expect(edge.status).toBe(202);
-    expect(await edge.json()).toEqual({ accepted: 1, duplicates: 0, erased: 1, erasedEventIds: ['pv-1'] });
+    expect(await edge.json()).toEqual({ accepted: 1, duplicates: 0, erased: 1, erasedEventIds: ['pv-1'], rejected: [] });
     const events = [
       { eventId: 'o-2', externalId: EX, name: 'purchase', properties: { revenue: 9 }, timestamp: '2026-05-30T10:00:00Z' },
       { eventId: 'o-3', externalId: 'keep-1', name: 'purchase', properties: { revenue: 3 }, timestamp: '2026-05-30T10:00:00Z' },
