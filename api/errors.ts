@@ -123,7 +123,8 @@ export function formatGraphQLError(formatted: GraphQLFormattedError, error: unkn
   const code = formatted.extensions?.code;
   // Errors graphql-js raised itself (syntax, validation, variable coercion) carry no originalError.
   const fromGraphql = original instanceof GraphQLError && !original.originalError;
-  const message = options.hideSuggestions && fromGraphql ? withoutSuggestions(formatted.message) : formatted.message;
+  // Not a domain error: graphql-js's own (of either build, so not judged by instanceof) or Apollo's.
+  const message = options.hideSuggestions ? withoutSuggestions(formatted.message) : formatted.message;
   if (typeof code === 'string' && REQUEST_CODES.has(code) && (fromGraphql || !(error instanceof GraphQLError && error.path))) {
     return { message, locations: formatted.locations, path: formatted.path, extensions: { code } };
   }
