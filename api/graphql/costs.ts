@@ -9,13 +9,13 @@
  *    transaction, often with a membership refresh), of any other type 0 (read with its parent's row);
  * 3. a field with a `first` argument (a page) adds, for each of its `first` rows (the page-size cap
  *    when `first` is a variable), 1 plus the cost of what is selected under it.
- * Aliases count separately: 50 aliases of `previewSegment` cost 50 x 200.
+ * Aliases count separately: 20 aliases of `previewSegment` cost 20 x 500, the whole budget.
  */
 
 /** Per-field costs, keyed by `Type.field`, for fields that count or scan (or start such work). */
 export const FIELD_COSTS: Readonly<Record<string, number>> = {
   // A live count of a rule over the workspace's profiles (and their events), plus the profile total.
-  'Query.previewSegment': 200,
+  'Query.previewSegment': 500,
   // Pairwise intersections of 2 to 20 segments' members.
   'Query.segmentOverlap': 500,
   'Query.validateRule': 2,

@@ -22,7 +22,7 @@ import { MAX_PAGE_SIZE } from './connection.js';
 import { fieldCost } from './costs.js';
 
 export const MAX_QUERY_DEPTH = 12;
-/** The most one request may cost (50 `previewSegment`s; a page of 100 profiles with 97 events each). */
+/** The most one request may cost (20 `previewSegment`s; a page of 100 profiles with 97 events each). */
 export const MAX_QUERY_COMPLEXITY = 10_000;
 
 type Fragments = Record<string, FragmentDefinitionNode>;

@@ -16,8 +16,11 @@ export interface KeyLimits {
   concurrency: number;
 }
 
-/** PostgreSQL: 4 of the pool's 10 connections per key at most. PGlite (one connection) gets 1. */
-export const DEFAULT_KEY_LIMITS: KeyLimits = { costPerSecond: 2_000, burst: MAX_QUERY_COMPLEXITY, concurrency: 4 };
+/**
+ * A key may spend one full budget at once, then 1,000 units a second (2 previews a second), with
+ * 4 requests at once at most (4 of the pool's 10 PostgreSQL connections). PGlite (one connection) gets 1.
+ */
+export const DEFAULT_KEY_LIMITS: KeyLimits = { costPerSecond: 1_000, burst: MAX_QUERY_COMPLEXITY, concurrency: 4 };
 export const PGLITE_KEY_LIMITS: KeyLimits = { ...DEFAULT_KEY_LIMITS, concurrency: 1 };
 export const NO_KEY_LIMITS: KeyLimits = { costPerSecond: 0, burst: MAX_QUERY_COMPLEXITY, concurrency: 0 };
 
