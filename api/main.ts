@@ -13,6 +13,8 @@ import { seedDemo, type SeedResult } from './seed/seed.js';
 import { ensureDevKeys } from './dev-keys.js';
 import { startRefreshScheduler } from './segments/refresh-scheduler.js';
 import { startExportRecovery } from './exports/exports.service.js';
+import { DEFAULT_KEY_LIMITS, keyLimitsFromEnv, PGLITE_KEY_LIMITS } from './http/key-limiter.js';
+import { statementTimeoutFromEnv } from './graphql/request-transaction.js';
 
 const port = Number(process.env.PORT ?? 4000);
 const host = process.env.HOST ?? '127.0.0.1';
@@ -38,7 +40,10 @@ const scheduler = refreshMinutes > 0 ? startRefreshScheduler(db, refreshMinutes 
 // Export builds that died with an earlier process are restarted; missing export identifiers are filled in.
 const exportRecovery = startExportRecovery(db);
 
-const server = serve({ fetch: createApiApp({ db }).fetch, port, hostname: host }, (info) => {
+// PGlite has one connection and no working statement timeout: one request per key at a time.
+const limits = keyLimitsFromEnv(opened.kind === 'pglite' ? PGLITE_KEY_LIMITS : DEFAULT_KEY_LIMITS);
+const app = createApiApp({ db, limits, statementTimeoutMs: statementTimeoutFromEnv() });
+const server = serve({ fetch: app.fetch, port, hostname: host }, (info) => {
   console.log(`Audience Edge API on http://${host}:${info.port}/graphql (${opened.kind}); health: /healthz`);
 });
 

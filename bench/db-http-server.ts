@@ -29,18 +29,21 @@ async function helloApp(): Promise<Hono<ApiEnv>> {
   return app;
 }
 
+/** The bench measures one key's throughput: per-key limits as high as they go (still charged, so their overhead counts). */
+const BENCH_LIMITS = { costPerSecond: 1_000_000_000, burst: 1_000_000_000, concurrency: 100_000 };
+
 async function apiApp(): Promise<Hono<ApiEnv>> {
   if (process.env.DATABASE_DRIVER === 'pglite') {
     const { db } = await openDatabase({ driver: 'pglite', dataDir: 'memory://' });
     const { adminKey } = await seedGraphqlWorkspace(db, Number(process.env.BENCH_SEED ?? 20261124));
     console.log(`key ${adminKey}`);
-    return createApiApp({ db });
+    return createApiApp({ db, limits: BENCH_LIMITS });
   }
   const url = process.env.DATABASE_URL;
   if (!url) throw new Error('DATABASE_URL is required');
   // The bench process applied the migrations when it created the database.
   const { db } = await openDatabase({ driver: 'postgres', url, migrate: false });
-  return createApiApp({ db });
+  return createApiApp({ db, limits: BENCH_LIMITS });
 }
 
 const app = mode === 'api' ? await apiApp() : mode === 'hello' ? await helloApp() : null;

@@ -19,6 +19,7 @@ import { audienceExportRows, audienceExports, segments, type AudienceExportRow }
 import { memberSql, removalLineSql, VISITORS_JOIN } from './build-sql.js';
 import { fillExportIdentifiers } from './identifiers.js';
 import { carryErasures, dropErasedMembers, purgeCarriedErasures } from './erasure.js';
+import { logError, publicMessageOf } from '../log.js';
 
 export const BUILD_CHUNK = 20_000;
 
@@ -210,13 +211,14 @@ export async function buildExport(db: Database, exportId: string): Promise<void>
       .set({ status: 'done', rowsDone: Math.max(rowsDone, rowsTotal), rowsTotal: Math.max(rowsDone, rowsTotal), rowCount, skippedInvalid: skipped, finishedAt: sql`now()`, ...heartbeat })
       .where(and(eq(audienceExports.id, job.id), eq(audienceExports.status, 'running')));
   } catch (error) {
-    await failExport(db, exportId, error).catch((again: unknown) => console.error('export failure not recorded:', again));
+    await failExport(db, exportId, error).catch((again: unknown) => logError('export failure not recorded', again));
   }
 }
 
 async function failExport(db: Database, exportId: string, error: unknown): Promise<void> {
-  if (!(error instanceof DomainError)) console.error(`export ${exportId} failed:`, error);
-  const reason = error instanceof Error ? error.message : String(error);
+  if (!(error instanceof DomainError)) logError(`export ${exportId} failed`, error);
+  // Stored and shown to readers of the export: no SQL parameters, no personal data.
+  const reason = publicMessageOf(error);
   await db.delete(audienceExportRows).where(eq(audienceExportRows.exportId, exportId));
   await db
     .update(audienceExports)

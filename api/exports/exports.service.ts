@@ -11,6 +11,7 @@ import { audienceExportRows, audienceExports, segments, type AudienceExportRow }
 import type { Destination, ExportMode } from './formats.js';
 import { startExportBuild } from './build.js';
 import { backfillExportIdentifiers } from './identifiers.js';
+import { logError } from '../log.js';
 
 export type ExportFormat = 'CSV' | 'JSONL';
 
@@ -46,9 +47,9 @@ export async function resumeStaleExports(db: Database): Promise<string[]> {
  * background, fills in the export identifiers of profiles that have none. Failures are logged, never thrown.
  */
 export function startExportRecovery(db: Database, intervalMs = 60_000): { stop(): void } {
-  const resume = () => void resumeStaleExports(db).catch((error: unknown) => console.error('resuming exports failed:', error));
+  const resume = () => void resumeStaleExports(db).catch((error: unknown) => logError('resuming exports failed', error));
   resume();
-  void backfillExportIdentifiers(db).catch((error: unknown) => console.error('export identifier backfill failed:', error));
+  void backfillExportIdentifiers(db).catch((error: unknown) => logError('export identifier backfill failed', error));
   const timer = setInterval(resume, intervalMs);
   timer.unref();
   return { stop: () => clearInterval(timer) };

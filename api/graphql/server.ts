@@ -1,20 +1,72 @@
-/** The Apollo server: one error mapping, depth and complexity limits, introspection on, no CDN landing page, no cache-control plugin. */
-import { ApolloServer } from '@apollo/server';
+/**
+ * The Apollo server: one error mapping, the per-request budget (depth and cost), the per-key cost
+ * rate, request queries in a transaction with a statement timeout, no CDN landing page, no
+ * cache-control plugin. In production: no introspection and no "Did you mean" hints.
+ */
+import { ApolloServer, HeaderMap, type ApolloServerPlugin } from '@apollo/server';
 import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import type { RequestContext } from '../context.js';
-import { formatGraphQLError } from '../errors.js';
-import { queryLimits } from './limits.js';
+import { formatGraphQLError, RateLimitedError } from '../errors.js';
+import type { KeyLimiter } from '../http/key-limiter.js';
+import { GraphQLError } from './graphql-js.js';
+import { measureOperation, queryLimits } from './limits.js';
+import { openRequestTransaction, type RequestTransaction } from './request-transaction.js';
 import { buildApiSchema } from './schema.js';
 
-export function createApolloServer(): ApolloServer<RequestContext> {
+export interface ApolloOptions {
+  /** Production: introspection off, graphql-js suggestions stripped from messages. */
+  production?: boolean;
+  /** Charges each operation's cost to its key (none: no rate limit). */
+  limiter?: KeyLimiter;
+  /** Statement timeout of query operations in ms (0: none). */
+  statementTimeoutMs?: number;
+}
+
+/** RATE_LIMITED as a request error: HTTP 429 with Retry-After. */
+function rateLimited(error: RateLimitedError): GraphQLError {
+  const headers = new HeaderMap([['retry-after', String(error.retryAfter)]]);
+  return new GraphQLError(error.message, { originalError: error, extensions: { code: error.code, retryAfter: error.retryAfter, http: { status: 429, headers } } });
+}
+
+function requestLimits(options: ApolloOptions): ApolloServerPlugin<RequestContext> {
+  const transactions = new WeakMap<RequestContext, RequestTransaction>();
+  return {
+    async requestDidStart() {
+      return {
+        async didResolveOperation({ contextValue, document, operation, schema }) {
+          const caller = contextValue.caller;
+          if (!caller || !operation) return;
+          if (options.limiter) {
+            try {
+              options.limiter.charge(caller.keyId, measureOperation(schema, document, operation).cost);
+            } catch (error) {
+              throw error instanceof RateLimitedError ? rateLimited(error) : error;
+            }
+          }
+          if (operation.operation === 'query') {
+            const transaction = await openRequestTransaction(contextValue.db, options.statementTimeoutMs ?? 0);
+            transactions.set(contextValue, transaction);
+            contextValue.db = transaction.db;
+          }
+        },
+        async willSendResponse({ contextValue }) {
+          await transactions.get(contextValue)?.finish();
+        },
+      };
+    },
+  };
+}
+
+export function createApolloServer(options: ApolloOptions = {}): ApolloServer<RequestContext> {
+  const production = options.production ?? false;
   return new ApolloServer<RequestContext>({
     schema: buildApiSchema(),
-    formatError: formatGraphQLError,
-    introspection: true,
+    formatError: (formatted, error) => formatGraphQLError(formatted, error, { hideSuggestions: production }),
+    introspection: !production,
     validationRules: [queryLimits()],
     // No cache hints are used (responses are per key): the cache-control plugin would only add a
     // hook around every field resolution.
-    plugins: [ApolloServerPluginLandingPageDisabled(), ApolloServerPluginCacheControlDisabled()],
+    plugins: [ApolloServerPluginLandingPageDisabled(), ApolloServerPluginCacheControlDisabled(), requestLimits(options)],
     includeStacktraceInErrorResponses: false,
   });
 }

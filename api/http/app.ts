@@ -1,12 +1,17 @@
 /**
- * The API's HTTP surface (Hono): GET /healthz, POST|GET /graphql (GET in a browser: the IDE),
- * the edge REST endpoints under /v1, a body size limit, bearer-key authentication and JSON errors
- * from the one error mapping (toHttpError).
+ * The API's HTTP surface (Hono): GET /healthz, POST|GET /graphql (GET in a browser: the IDE, not in
+ * production), the edge REST endpoints under /v1, a request id on every response, a body size
+ * limit, bearer-key authentication, per-key limits and JSON errors from the one error mapping (toHttpError).
  */
 import { Hono, type MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import type { Database } from '../db/index.js';
-import { toHttpError } from '../errors.js';
+import { RateLimitedError, toHttpError } from '../errors.js';
+import { isProduction } from '../environment.js';
+import { CHART_COSTS } from '../graphql/costs.js';
+import { DEFAULT_STATEMENT_TIMEOUT_MS } from '../graphql/request-transaction.js';
+import { newRequestId, runWithRequestId } from '../log.js';
+import { DEFAULT_KEY_LIMITS, KeyLimiter, type KeyLimits } from './key-limiter.js';
 import { authenticate } from '../auth/auth.service.js';
 import { createApolloServer } from '../graphql/server.js';
 import { apolloHandler } from './apollo.js';
@@ -44,22 +49,56 @@ export interface ApiAppOptions {
   db: Database;
   /** The clock (tests pin it); one instant per request. */
   now?: () => Date;
+  /** Production mode (default: from AE_ENV / NODE_ENV, see api/environment.ts). */
+  production?: boolean;
+  /** Per-key limits of this process (default DEFAULT_KEY_LIMITS; main.ts reads the environment). */
+  limits?: KeyLimits;
+  /** Statement timeout of GraphQL query operations in ms (default 15 s; 0: none). */
+  statementTimeoutMs?: number;
+}
+
+/** Per-key limits on a route: a concurrent slot for the request, and `cost` units charged when given. */
+function limitKey(limiter: KeyLimiter, cost = 0): MiddlewareHandler<ApiEnv> {
+  return async (c, next) => {
+    const caller = c.get('caller');
+    if (!caller) return next();
+    const leave = limiter.enter(caller.keyId);
+    try {
+      limiter.charge(caller.keyId, cost);
+      await next();
+    } finally {
+      leave();
+    }
+  };
 }
 
 export function createApiApp(options: ApiAppOptions): Hono<ApiEnv> {
-  const apollo = createApolloServer();
+  const production = options.production ?? isProduction();
+  const limiter = new KeyLimiter(options.limits ?? DEFAULT_KEY_LIMITS);
+  const apollo = createApolloServer({ production, limiter, statementTimeoutMs: options.statementTimeoutMs ?? DEFAULT_STATEMENT_TIMEOUT_MS });
   apollo.startInBackgroundHandlingStartupErrorsByLoggingAndFailingAllRequests();
   const graphql = apolloHandler(apollo);
   const app = new Hono<ApiEnv>();
 
   app.onError((error, c) => {
     const { status, body } = toHttpError(error);
+    if (error instanceof RateLimitedError) c.header('retry-after', String(error.retryAfter));
+    // GraphQL clients read `errors`; the REST shape is `{ error }`.
+    if (c.req.path === '/graphql' && error instanceof RateLimitedError) {
+      return c.json({ errors: [{ message: body.error.message, extensions: { code: body.error.code, retryAfter: error.retryAfter } }] }, status);
+    }
     return c.json(body, status);
   });
   app.notFound((c) => c.json({ error: { code: 'NOT_FOUND', message: `No route ${c.req.method} ${c.req.path}` } }, 404));
 
+  // Every response carries its request id; logs of the request name it (api/log.ts).
+  app.use('*', async (c, next) => {
+    const requestId = newRequestId();
+    await runWithRequestId(requestId, next);
+    c.header('x-request-id', requestId);
+  });
   app.get('/healthz', (c) => c.json({ ok: true }));
-  app.get('/graphql/static/*', (c) => serveIdeAsset(c));
+  if (!production) app.get('/graphql/static/*', (c) => serveIdeAsset(c));
 
   app.use('*', limitBody(MAX_BODY_BYTES));
   app.use('*', async (c, next) => {
@@ -70,7 +109,10 @@ export function createApiApp(options: ApiAppOptions): Hono<ApiEnv> {
     await next();
   });
 
-  app.get('/graphql', (c) => (wantsIde(c) ? c.html(ideHtml()) : graphql(c)));
+  app.use('/graphql', limitKey(limiter));
+  app.use('/v1/segments/:id/charts/*', limitKey(limiter, CHART_COSTS.sizeHistory));
+  app.use('/v1/analytics/overlap.svg', limitKey(limiter, CHART_COSTS.overlap));
+  app.get('/graphql', (c) => (!production && wantsIde(c) ? c.html(ideHtml()) : graphql(c)));
   app.post('/graphql', graphql);
   app.route('/v1', restRoutes);
   app.route('/v1', exportRoutes);

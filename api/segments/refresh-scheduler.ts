@@ -6,6 +6,7 @@
 import type { Database } from '../db/index.js';
 import { workspaces } from '../../drizzle/index.js';
 import { refreshWorkspace } from './membership.service.js';
+import { describeForLog } from '../log.js';
 
 export interface RefreshScheduler {
   /** Runs one pass now (also what the timer runs); resolves when it is done. */
@@ -26,7 +27,7 @@ export function startRefreshScheduler(db: Database, intervalMs = 15 * 60_000, lo
       try {
         await refreshWorkspace(db, id);
       } catch (error) {
-        log(`membership refresh of workspace ${id} failed: ${error instanceof Error ? error.message : String(error)}`);
+        log(`membership refresh of workspace ${id} failed: ${describeForLog(error)}`);
       }
     }
   };

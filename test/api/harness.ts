@@ -6,7 +6,8 @@ import 'reflect-metadata';
 import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
 import type { Database } from '../../api/db/index.js';
-import { createApiApp } from '../../api/http/app.js';
+import { createApiApp, type ApiAppOptions } from '../../api/http/app.js';
+import { NO_KEY_LIMITS } from '../../api/http/key-limiter.js';
 import { createApiKey, createWorkspace } from '../../api/auth/auth.service.js';
 import type { ApiRole } from '../../drizzle/index.js';
 
@@ -26,8 +27,12 @@ export interface TestApi {
   close(): Promise<void>;
 }
 
-export async function startTestApi(db: Database, now?: () => Date): Promise<TestApi> {
-  const app = createApiApp({ db, now });
+/**
+ * A test server over `db`. Per-key limits are off unless `options.limits` sets them (test/api/graphql/
+ * limits*.test.ts do): the other suites send many costly operations with one key in a burst.
+ */
+export async function startTestApi(db: Database, now?: () => Date, options: Omit<ApiAppOptions, 'db' | 'now'> = {}): Promise<TestApi> {
+  const app = createApiApp({ db, now, limits: NO_KEY_LIMITS, ...options });
   const server = await new Promise<ReturnType<typeof serve>>((resolve) => {
     const s = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, () => resolve(s));
   });

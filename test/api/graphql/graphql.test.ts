@@ -18,10 +18,28 @@ describe('query limits', () => {
     expect(problems('{ __schema { types { fields { type { ofType { ofType { ofType { name } } } } } } } }', 2, 1e9)).toEqual([]);
   });
 
+  const over = (cost: number, limit: number) => [`The query's cost is ${cost}; the limit is ${limit}: ask for fewer counts (aliases, sizes, previews) or smaller pages`];
+
   it('multiplies by page sizes, and by the cap when the size is a variable', () => {
     expect(problems('{ profiles(first: 10) { edges { node { id } } } }', 99, 1e9)).toEqual([]);
-    expect(problems('{ profiles(first: 10) { edges { node { id } } } }', 99, 30)).toEqual(['The query\'s complexity is 31; the limit is 30: ask for smaller pages']);
-    expect(problems('query($n: Int) { profiles(first: $n) { edges { node { id } } } }', 99, 300)).toEqual(['The query\'s complexity is 301; the limit is 300: ask for smaller pages']);
+    expect(problems('{ profiles(first: 10) { edges { node { id } } } }', 99, 10)).toEqual(over(11, 10));
+    expect(problems('query($n: Int) { profiles(first: $n) { edges { node { id } } } }', 99, 100)).toEqual(over(101, 100));
+    // Nested pages multiply: 1 + 10 x (1 + 1 + 10 x 1).
+    expect(problems('{ profiles(first: 10) { edges { node { events(first: 10) { edges { node { id } } } } } } }', 99, 100)).toEqual(over(121, 100));
+  });
+
+  it('charges counts and scans by field (api/graphql/costs.ts), every alias separately', () => {
+    const previews = (n: number) => `{ ${Array.from({ length: n }, (_, i) => `p${i}: previewSegment(rule: {all: []}) { size }`).join(' ')} }`;
+    expect(problems(previews(1), 99, 500)).toEqual([]);
+    expect(problems(previews(2), 99, 999)).toEqual(over(1000, 999));
+    // The issue's 4,900 aliases: 2,450,000, 245 times the default budget.
+    expect(validate(schema, parse(previews(4900)), [queryLimits()]).map((e) => e.message)).toEqual(over(2_450_000, 10_000));
+    // Sizes, reachability, health and KPIs of every segment of a page; through a fragment too.
+    const page = 'fragment S on Segment { size reachability { email } health { verdict } kpis(from: "2026-01-01T00:00:00Z", to: "2026-02-01T00:00:00Z") { revenue } }';
+    expect(problems(`${page} { segments(first: 20) { edges { node { ...S } } } }`, 99, 1e9)).toEqual([]);
+    expect(problems(`${page} { segments(first: 20) { edges { node { ...S } } } }`, 99, 3800)).toEqual(over(1 + 20 * (1 + 20 + 20 + 100 + 50), 3800));
+    expect(problems('{ segmentOverlap(segmentIds: ["a", "b"]) { pairs { jaccard } } }', 99, 499)).toEqual(over(500, 499));
+    expect(problems('mutation { publishSegment(id: "x") { id size } }', 99, 519)).toEqual(over(520, 519));
   });
 });
 
@@ -61,10 +79,10 @@ describeEachDatabase('graphql endpoint', (suite) => {
     expect(result.data).toEqual({ __schema: { queryType: { name: 'Query' } } });
   });
 
-  it('refuses queries beyond the complexity limit', async () => {
+  it('refuses queries beyond the cost budget', async () => {
     const costly = await api.gql('{ profiles(first: 100) { edges { node { events(first: 100) { edges { node { id name } } } } } } }', {}, ws.keys.viewer);
     expect(codeOf(costly)).toBe('GRAPHQL_VALIDATION_FAILED');
-    expect(costly.errors![0]!.message).toMatch(/complexity is \d+; the limit is 10000/);
+    expect(costly.errors![0]!.message).toMatch(/cost is \d+; the limit is 10000/);
     const viaVariable = await api.gql('query($n: Int) { profiles(first: $n) { edges { node { events(first: $n) { edges { node { id } } } } } } }', { n: 5 }, ws.keys.viewer);
     expect(codeOf(viaVariable)).toBe('GRAPHQL_VALIDATION_FAILED');
     expect(codeOf(await api.gql('{ profiles(first: 100) { edges { node { id traits events(first: 5) { edges { node { id } } } } } } }', {}, ws.keys.viewer))).toBeUndefined();
