@@ -8,8 +8,9 @@ import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import { unwrapResolverError } from '@apollo/server/errors';
 import { ArgumentValidationError, AuthenticationError, AuthorizationError } from 'type-graphql';
 import type { RuleProblem } from '../schema/validate-problems.js';
+import { isConnectionLoss } from './db/failures.js';
 
-export type ErrorCode = 'BAD_USER_INPUT' | 'UNAUTHENTICATED' | 'FORBIDDEN' | 'NOT_FOUND' | 'CONFLICT';
+export type ErrorCode = 'BAD_USER_INPUT' | 'UNAUTHENTICATED' | 'FORBIDDEN' | 'NOT_FOUND' | 'CONFLICT' | 'UNAVAILABLE';
 
 const STATUS: Record<ErrorCode, number> = {
   BAD_USER_INPUT: 400,
@@ -17,6 +18,7 @@ const STATUS: Record<ErrorCode, number> = {
   FORBIDDEN: 403,
   NOT_FOUND: 404,
   CONFLICT: 409,
+  UNAVAILABLE: 503,
 };
 
 export abstract class DomainError extends Error {
@@ -61,6 +63,17 @@ export class ConflictError extends DomainError {
   readonly code = 'CONFLICT';
 }
 
+/**
+ * The database connection was lost during the request (server restart, failover, terminated
+ * backend): nothing of it was committed unless it said so; sending the same request again is safe.
+ */
+export class UnavailableError extends DomainError {
+  readonly code = 'UNAVAILABLE';
+  constructor(message = 'The database connection was lost before this request completed: send it again') {
+    super(message, { retryable: true });
+  }
+}
+
 /** An invalid rule: every problem, with its JSON path, in `extensions.problems`. */
 export class RuleInvalidError extends DomainError {
   readonly code = 'BAD_USER_INPUT';
@@ -79,6 +92,11 @@ export class RuleInvalidError extends DomainError {
 /** A known error as a plain code + message + details, or null for an internal error. */
 export function describeError(error: unknown): { code: ErrorCode; message: string; details: Record<string, unknown> } | null {
   if (error instanceof DomainError) return { code: error.code, message: error.message, details: error.details };
+  if (isConnectionLoss(error)) {
+    console.error('database connection lost during a request:', error instanceof Error ? (error.cause instanceof Error ? error.cause.message : error.message) : String(error));
+    const unavailable = new UnavailableError();
+    return { code: unavailable.code, message: unavailable.message, details: unavailable.details };
+  }
   if (error instanceof AuthenticationError) return { code: 'UNAUTHENTICATED', message: new UnauthenticatedError().message, details: {} };
   if (error instanceof AuthorizationError) return { code: 'FORBIDDEN', message: new ForbiddenError().message, details: {} };
   if (error instanceof ArgumentValidationError) {
@@ -127,11 +145,11 @@ export function formatGraphQLError(formatted: GraphQLFormattedError, error: unkn
 }
 
 /** REST: status and JSON body for any error. */
-export function toHttpError(error: unknown): { status: 400 | 401 | 403 | 404 | 409 | 500; body: { error: { code: string; message: string } & Record<string, unknown> } } {
+export function toHttpError(error: unknown): { status: 400 | 401 | 403 | 404 | 409 | 500 | 503; body: { error: { code: string; message: string } & Record<string, unknown> } } {
   const known = describeError(error);
   if (known) {
     return {
-      status: STATUS[known.code] as 400 | 401 | 403 | 404 | 409,
+      status: STATUS[known.code] as 400 | 401 | 403 | 404 | 409 | 503,
       body: { error: { ...known.details, code: known.code, message: known.message } },
     };
   }
