@@ -8,7 +8,7 @@ import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import { unwrapResolverError } from '@apollo/server/errors';
 import { ArgumentValidationError, AuthenticationError, AuthorizationError } from 'type-graphql';
 import type { RuleProblem } from '../schema/validate-problems.js';
-import { isConnectionLoss } from './db/failures.js';
+import { isConnectionLoss, isTransactionConflict } from './db/failures.js';
 
 export type ErrorCode = 'BAD_USER_INPUT' | 'UNAUTHENTICATED' | 'FORBIDDEN' | 'NOT_FOUND' | 'CONFLICT' | 'UNAVAILABLE';
 
@@ -92,9 +92,10 @@ export class RuleInvalidError extends DomainError {
 /** A known error as a plain code + message + details, or null for an internal error. */
 export function describeError(error: unknown): { code: ErrorCode; message: string; details: Record<string, unknown> } | null {
   if (error instanceof DomainError) return { code: error.code, message: error.message, details: error.details };
-  if (isConnectionLoss(error)) {
-    console.error('database connection lost during a request:', error instanceof Error ? (error.cause instanceof Error ? error.cause.message : error.message) : String(error));
-    const unavailable = new UnavailableError();
+  if (isConnectionLoss(error) || isTransactionConflict(error)) {
+    // A lost connection, or a deadlock / serialization failure still losing after its retries (db/transaction.ts).
+    console.error('database unavailable during a request:', error instanceof Error ? (error.cause instanceof Error ? error.cause.message : error.message) : String(error));
+    const unavailable = isConnectionLoss(error) ? new UnavailableError() : new UnavailableError('Too many concurrent writes of the same data: send the request again');
     return { code: unavailable.code, message: unavailable.message, details: unavailable.details };
   }
   if (error instanceof AuthenticationError) return { code: 'UNAUTHENTICATED', message: new UnauthenticatedError().message, details: {} };

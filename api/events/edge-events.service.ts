@@ -8,6 +8,7 @@
  */
 import { and, eq, inArray } from 'drizzle-orm';
 import type { Database } from '../db/index.js';
+import { inTransaction } from '../db/transaction.js';
 import { profiles, profileVisitors } from '../../drizzle/index.js';
 import { PAGE_VIEW_EVENT } from '../../schema/attributes.js';
 import { parseIsoDate } from '../../schema/dates.js';
@@ -92,7 +93,7 @@ export async function recordEdgeEvents(db: Database, workspaceId: string, body: 
   const { events, problems } = checkEdgeBody(body, now);
   if (problems.length > 0) throwProblems(problems);
   if (events.length === 0) return { accepted: 0, duplicates: 0 };
-  return db.transaction(async (tx) => {
+  return inTransaction(db, async (tx) => {
     const identified = events.filter((e) => e.externalId !== null);
     const byExternal = await profilesByExternalId(tx, workspaceId, identified.map((e) => e.externalId!), now);
     await attachVisitors(tx, workspaceId, identified.map((e) => ({ visitorId: e.visitorId, profileId: byExternal.get(e.externalId!)! })), now);

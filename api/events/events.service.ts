@@ -1,14 +1,15 @@
 /**
  * trackEvents: a batch of up to 1,000 events, all checked first (nothing written on any problem),
- * then written in one transaction. Replayed event ids are ignored and counted as duplicates.
+ * then written in one transaction (its profiles locked first, retried on a deadlock). Replayed event ids are ignored and counted as duplicates.
  * An unknown externalId creates a profile with that externalId (events often arrive before the
  * profile does); an unknown profileId is NOT_FOUND. Purchase columns are recomputed for the
  * profiles that got purchase events, then the touched profiles are re-evaluated.
  */
-import { and, eq, inArray } from 'drizzle-orm';
 import type { Database } from '../db/index.js';
+import { inTransaction } from '../db/transaction.js';
 import { NotFoundError } from '../errors.js';
-import { events, profiles } from '../../drizzle/index.js';
+import { events } from '../../drizzle/index.js';
+import { lockProfiles } from '../profiles/profile-locks.js';
 import { refreshProfiles } from '../segments/membership.service.js';
 import { throwProblems } from '../profiles/upsert.service.js';
 import { checkEvents, type CheckedEvent, type TrackEventData } from './event-input.js';
@@ -21,26 +22,13 @@ export interface TrackResult {
   duplicates: number;
 }
 
-/** Profile ids by externalId, creating the missing profiles. */
-export async function profilesByExternalId(db: Database, workspaceId: string, externalIds: readonly string[], now: Date): Promise<Map<string, string>> {
-  const wanted = [...new Set(externalIds)];
-  const found = new Map<string, string>();
-  if (wanted.length === 0) return found;
-  const select = () =>
-    db
-      .select({ id: profiles.id, externalId: profiles.externalId })
-      .from(profiles)
-      .where(and(eq(profiles.workspaceId, workspaceId), inArray(profiles.externalId, wanted)));
-  for (const r of await select()) found.set(r.externalId!, r.id);
-  const missing = wanted.filter((id) => !found.has(id));
-  if (missing.length > 0) {
-    await db
-      .insert(profiles)
-      .values(missing.map((externalId) => ({ workspaceId, externalId, createdAt: now, updatedAt: now })))
-      .onConflictDoNothing();
-    for (const r of await select()) found.set(r.externalId!, r.id);
-  }
-  return found;
+/**
+ * Profile ids by externalId, creating the missing profiles; all of them locked until the end of
+ * the transaction `tx`, in the one order of profile-locks.ts.
+ */
+export async function profilesByExternalId(tx: Database, workspaceId: string, externalIds: readonly string[], now: Date): Promise<Map<string, string>> {
+  const { rows } = await lockProfiles(tx, workspaceId, { externalIds }, now);
+  return new Map(rows.map((r) => [r.externalId!, r.id]));
 }
 
 /** Writes checked events (profile ids resolved); returns the number actually inserted. */
@@ -48,7 +36,8 @@ export async function insertEvents(db: Database, workspaceId: string, rows: Read
   if (rows.length === 0) return 0;
   const inserted = await db
     .insert(events)
-    .values(rows.map((e) => ({ workspaceId, eventId: e.eventId, profileId: e.profileId, name: e.name, properties: e.properties, occurredAt: e.occurredAt, receivedAt: now })))
+    // In event id order, so that concurrent batches replaying the same ids never wait on each other in a cycle.
+    .values([...rows].sort((x, y) => (x.eventId < y.eventId ? -1 : x.eventId > y.eventId ? 1 : 0)).map((e) => ({ workspaceId, eventId: e.eventId, profileId: e.profileId, name: e.name, properties: e.properties, occurredAt: e.occurredAt, receivedAt: now })))
     .onConflictDoNothing({ target: [events.workspaceId, events.eventId] })
     .returning({ profileId: events.profileId, name: events.name });
   const purchasers = inserted.filter((e) => e.name === PURCHASE_EVENT).map((e) => e.profileId);
@@ -62,18 +51,15 @@ export async function trackEvents(db: Database, workspaceId: string, inputs: rea
   if (problems.length > 0) throwProblems(problems);
   if (checked.length === 0) return { accepted: 0, duplicates: 0 };
 
-  return db.transaction(async (tx) => {
-    const byExternal = await profilesByExternalId(tx, workspaceId, checked.flatMap((e) => (e.externalId ? [e.externalId] : [])), now);
-    const givenIds = [...new Set(checked.flatMap((e) => (e.profileId ? [e.profileId] : [])))];
-    if (givenIds.length > 0) {
-      const known = await tx
-        .select({ id: profiles.id })
-        .from(profiles)
-        .where(and(eq(profiles.workspaceId, workspaceId), inArray(profiles.id, givenIds)));
-      const knownIds = new Set(known.map((r) => r.id));
-      const index = checked.findIndex((e) => e.profileId !== null && !knownIds.has(e.profileId));
-      if (index >= 0) throw new NotFoundError(`events[${index}].profileId: no profile with id ${checked[index]!.profileId}`);
-    }
+  return inTransaction(db, async (tx) => {
+    // Every profile of the batch, known or created now, locked first (profile-locks.ts).
+    const externalIds = checked.flatMap((e) => (e.externalId ? [e.externalId] : []));
+    const givenIds = checked.flatMap((e) => (e.profileId ? [e.profileId] : []));
+    const { rows: locked } = await lockProfiles(tx, workspaceId, { externalIds, ids: givenIds }, now);
+    const byExternal = new Map(locked.flatMap((r) => (r.externalId === null ? [] : [[r.externalId, r.id] as const])));
+    const knownIds = new Set(locked.map((r) => r.id));
+    const index = checked.findIndex((e) => e.profileId !== null && !knownIds.has(e.profileId));
+    if (index >= 0) throw new NotFoundError(`events[${index}].profileId: no profile with id ${checked[index]!.profileId}`);
     // One event id once: the first occurrence in the batch wins, later ones are duplicates.
     const seen = new Set<string>();
     const rows = checked

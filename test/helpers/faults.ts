@@ -132,6 +132,55 @@ export async function runMixedLoad(gql: Gql, options: { clients: number; duratio
   return figures;
 }
 
+function shuffled<T>(values: readonly T[]): T[] {
+  const out = [...values];
+  for (let i = out.length - 1; i > 0; i--) {
+    const j = Math.floor(Math.random() * (i + 1));
+    [out[i], out[j]] = [out[j]!, out[i]!];
+  }
+  return out;
+}
+
+/**
+ * `clients` concurrent writers for `durationMs` over the same `profiles` externalIds, each batch in
+ * a random order: trackEvents batches of purchases (one or two a profile) and upsertProfiles
+ * batches. `acceptedEvents` sums what trackEvents reported as written.
+ */
+export async function runConcurrentWriters(
+  gql: Gql,
+  options: { clients: number; durationMs: number; profiles: number; tag: string },
+  figures = emptyFigures(),
+): Promise<LoadFigures & { acceptedEvents: number }> {
+  const until = Date.now() + options.durationMs;
+  const ids = Array.from({ length: options.profiles }, (_, i) => `${options.tag}-${i}`);
+  let acceptedEvents = 0;
+  const client = async (c: number) => {
+    for (let i = 0; Date.now() < until; i++) {
+      const some = shuffled(ids).slice(0, Math.max(2, Math.ceil(ids.length / 2)));
+      const started = performance.now();
+      figures.requests += 1;
+      const timestamp = new Date().toISOString();
+      const track = i % 2 === 0;
+      const result = track
+        ? await gql(TRACK, {
+            events: some.flatMap((externalId, k) =>
+              Array.from({ length: 1 + (k % 2) }, (_, n) => ({ eventId: `${options.tag}-${c}-${i}-${k}-${n}`, externalId, name: 'purchase', properties: { revenue: 1 + n }, timestamp })),
+            ),
+          })
+        : await gql(UPSERTS, { inputs: some.map((externalId, k) => ({ externalId, firstName: `c${c}`, city: k % 2 ? 'Hanoi' : 'Hue' })) });
+      figures.latenciesMs.push(performance.now() - started);
+      const op = track ? 'trackEvents' : 'upsertProfiles';
+      if (result.errors?.length || !result.data) countError(figures, result.errors?.[0]);
+      else {
+        figures.ok[op] = (figures.ok[op] ?? 0) + 1;
+        if (track) acceptedEvents += (result.data as { trackEvents: { accepted: number } }).trackEvents.accepted;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: options.clients }, (_, c) => client(c)));
+  return { ...figures, acceptedEvents };
+}
+
 /** Acknowledged writes missing from the database at `url` (must be none). */
 export async function lostWrites(url: string, figures: LoadFigures): Promise<{ events: number; profiles: number }> {
   const client = new pg.Client({ connectionString: url });
