@@ -11,6 +11,7 @@ import { createTestWorkspace, dataOf, startTestApi, type TestApi, type TestWorks
 import { gqlClient, lostWrites, runMixedLoad, startTerminator, PREVIEW } from '../../helpers/faults.js';
 import { describeError, toHttpError } from '../../../api/errors.js';
 import { startRefreshScheduler } from '../../../api/segments/refresh-scheduler.js';
+import { settleExportBuilds } from '../../../api/exports/build.js';
 
 function urlOf(database: string): string {
   const url = new URL(TEST_DATABASE_URL);
@@ -26,6 +27,15 @@ async function terminate(pid: number): Promise<void> {
   } finally {
     await admin.end();
   }
+}
+
+/** `promise`, or a failure naming `what` after `ms` (a pool whose slots leaked waits forever). */
+function within<T>(ms: number, promise: Promise<T>, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} did not finish within ${ms} ms: connections leaked?`)), ms);
+  });
+  return Promise.race([promise, late]).finally(() => clearTimeout(timer));
 }
 
 describeEachDatabase(
@@ -77,7 +87,7 @@ describeEachDatabase(
     it('under load with every backend terminated every 250 ms: the server lives, failures are UNAVAILABLE, acknowledged writes are all stored', async () => {
       const gql = gqlClient(api.url, ws.keys.admin);
       const terminator = await startTerminator(TEST_DATABASE_URL, database, 250);
-      const figures = await runMixedLoad(gql, { clients: 6, durationMs: 3000, tag: `t${suite.kind}` }).finally(() => undefined);
+      const figures = await runMixedLoad(gql, { clients: 6, durationMs: 3000, tag: `t${suite.kind}` });
       const killed = await terminator.stop();
       expect(killed).toBeGreaterThan(0);
       expect(Object.keys(figures.errors).filter((code) => code !== 'UNAVAILABLE')).toEqual([]);
@@ -88,6 +98,7 @@ describeEachDatabase(
       expect(dataOf(await gql(PREVIEW, { rule: { all: [{ attr: 'purchases.count', op: 'gte', value: 1 }] } }) as never)).toBeTruthy();
       await runMixedLoad(gql, { clients: 1, durationMs: 1, tag: `after${suite.kind}` }).then((after) => expect(after.errors).toEqual({}));
       expect(await lostWrites(urlOf(database), figures)).toEqual({ events: 0, profiles: 0 });
+      expect((await within(5_000, suite.db.execute(sql`select 1 as one`), 'a query after the load')).rows).toEqual([{ one: 1 }]);
     });
 
     it('the refresh scheduler logs a terminated connection and keeps going', async () => {
@@ -96,10 +107,26 @@ describeEachDatabase(
       const terminator = await startTerminator(TEST_DATABASE_URL, database, 50);
       await new Promise((resolve) => setTimeout(resolve, 1500));
       await terminator.stop();
-      await scheduler.runOnce();
       scheduler.stop();
+      await within(15_000, scheduler.runOnce(), 'a refresh pass after the terminations');
       expect(logged.length).toBeGreaterThan(0);
-      await expect(scheduler.runOnce()).resolves.toBeUndefined();
+      await expect(within(15_000, scheduler.runOnce(), 'another refresh pass')).resolves.toBeUndefined();
+      expect((await within(5_000, suite.db.execute(sql`select 1 as one`), 'a query')).rows).toEqual([{ one: 1 }]);
+    });
+
+    it('an export built while backends are terminated ends (done or failed, never stuck) and the next one is done', async () => {
+      const { segment } = dataOf(await api.gql('{ segment(slug: "buyers") { id } }', {}, ws.keys.admin));
+      const create = 'mutation($id: ID!) { createAudienceExport(segmentId: $id, destination: META, format: CSV, mode: FULL) { id } }';
+      const status = async (id: string) => dataOf(await api.gql('query($id: ID!) { audienceExport(id: $id) { status } }', { id }, ws.keys.admin)).audienceExport.status as string;
+      const terminator = await startTerminator(TEST_DATABASE_URL, database, 20);
+      const first = await api.gql(create, { id: segment.id }, ws.keys.admin);
+      await within(15_000, settleExportBuilds(), 'the export build');
+      await terminator.stop();
+      if (first.data) expect(['DONE', 'FAILED']).toContain(await status(first.data.createAudienceExport.id));
+      else expect(first.errors?.[0]?.extensions).toMatchObject({ code: 'UNAVAILABLE', retryable: true });
+      const next = dataOf(await api.gql(create, { id: segment.id }, ws.keys.admin));
+      await within(15_000, settleExportBuilds(), 'the next export build');
+      expect(await status(next.createAudienceExport.id)).toBe('DONE');
     });
   },
   ['postgres', 'neon'],
