@@ -54,6 +54,11 @@ export function createApiApp(options: ApiAppOptions): Hono<ApiEnv> {
 
   app.onError((error, c) => {
     const { status, body } = toHttpError(error);
+    // Before Apollo (authentication: e.g. the database is unreachable), a GraphQL client still gets `errors`.
+    if (c.req.path === '/graphql') {
+      const { code, message, ...details } = body.error;
+      return c.json({ errors: [{ message, extensions: { ...details, code } }] }, status);
+    }
     return c.json(body, status);
   });
   app.notFound((c) => c.json({ error: { code: 'NOT_FOUND', message: `No route ${c.req.method} ${c.req.path}` } }, 404));

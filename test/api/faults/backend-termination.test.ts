@@ -10,6 +10,7 @@ import { describeEachDatabase, TEST_DATABASE_URL } from '../../helpers/db.js';
 import { createTestWorkspace, dataOf, startTestApi, type TestApi, type TestWorkspace } from '../harness.js';
 import { gqlClient, lostWrites, runMixedLoad, startTerminator, PREVIEW } from '../../helpers/faults.js';
 import { describeError, toHttpError } from '../../../api/errors.js';
+import { openDatabase } from '../../../api/db/index.js';
 import { startRefreshScheduler } from '../../../api/segments/refresh-scheduler.js';
 import { settleExportBuilds } from '../../../api/exports/build.js';
 
@@ -37,6 +38,26 @@ function within<T>(ms: number, promise: Promise<T>, what: string): Promise<T> {
   });
   return Promise.race([promise, late]).finally(() => clearTimeout(timer));
 }
+
+/** A well-formed key no cache knows: authenticating it needs the database. */
+const UNKNOWN_KEY = `ae_${'x'.repeat(43)}`;
+
+it('with the database unreachable, GraphQL and REST answer 503 UNAVAILABLE (retryable) and the server stays up', async () => {
+  const down = await openDatabase({ driver: 'postgres', url: 'postgres://postgres@127.0.0.1:1/none', migrate: false });
+  const api = await startTestApi(down.db);
+  try {
+    const graphql = await api.gql('{ segments(first: 1) { edges { node { id } } } }', {}, UNKNOWN_KEY);
+    expect(graphql.status).toBe(503);
+    expect(graphql.errors?.[0]?.extensions).toEqual({ code: 'UNAVAILABLE', retryable: true });
+    const rest = await api.fetch('/v1/rulesets/current', { key: UNKNOWN_KEY });
+    expect(rest.status).toBe(503);
+    expect(await rest.json()).toMatchObject({ error: { code: 'UNAVAILABLE', retryable: true } });
+    expect((await api.fetch('/healthz')).status).toBe(200);
+  } finally {
+    await api.close();
+    await down.close();
+  }
+});
 
 describeEachDatabase(
   'backend termination',
