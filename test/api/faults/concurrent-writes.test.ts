@@ -7,6 +7,7 @@ import { sql } from 'drizzle-orm';
 import { describeEachDatabase } from '../../helpers/db.js';
 import { createTestWorkspace, dataOf, startTestApi, type TestApi, type TestWorkspace } from '../harness.js';
 import { runConcurrentWriters, UPSERT, UPSERTS } from '../../helpers/faults.js';
+import { inTransaction } from '../../../api/db/transaction.js';
 
 describeEachDatabase(
   'concurrent writes',
@@ -56,6 +57,26 @@ describeEachDatabase(
       const updated = results.reduce((n, r) => n + (r.data as { upsertProfiles: { updated: number } }).upsertProfiles.updated, 0);
       expect(created).toBe(touched.size);
       expect(updated).toBe(batches.flat().length - touched.size);
+    });
+
+    it('a transaction that loses a deadlock is run again, whole: both of two crossing transactions succeed', async () => {
+      let attempts = 0;
+      let arrived = 0;
+      let bothLocked: () => void = () => undefined;
+      const barrier = new Promise<void>((resolve) => (bothLocked = resolve));
+      const crossing = (first: number, second: number) =>
+        inTransaction(suite.db, async (tx) => {
+          attempts += 1;
+          await tx.execute(sql`select pg_advisory_xact_lock(${first})`);
+          if (attempts <= 2) {
+            if (++arrived === 2) bothLocked();
+            await barrier;
+          }
+          await tx.execute(sql`select pg_advisory_xact_lock(${second})`);
+          return first;
+        });
+      expect(await Promise.all([crossing(91, 92), crossing(92, 91)])).toEqual([91, 92]);
+      expect(attempts).toBe(3);
     });
 
     it('trackEvents and upsert batches over overlapping profiles in different orders: no error, purchase columns exact', async () => {
