@@ -9,8 +9,9 @@ import { unwrapResolverError } from '@apollo/server/errors';
 import { ArgumentValidationError, AuthenticationError, AuthorizationError } from 'type-graphql';
 import type { RuleProblem } from '../schema/validate-problems.js';
 import { currentRequestId, logError, markRequestTimedOut, requestTimedOut } from './log.js';
+import { isConnectionLoss, isTransactionConflict } from './db/failures.js';
 
-export type ErrorCode = 'BAD_USER_INPUT' | 'UNAUTHENTICATED' | 'FORBIDDEN' | 'NOT_FOUND' | 'CONFLICT' | LimitErrorCode;
+export type ErrorCode = 'BAD_USER_INPUT' | 'UNAUTHENTICATED' | 'FORBIDDEN' | 'NOT_FOUND' | 'CONFLICT' | 'UNAVAILABLE' | LimitErrorCode;
 
 const STATUS: Record<ErrorCode, number> = {
   BAD_USER_INPUT: 400,
@@ -19,6 +20,7 @@ const STATUS: Record<ErrorCode, number> = {
   NOT_FOUND: 404,
   CONFLICT: 409,
   ...LIMIT_STATUS(),
+  UNAVAILABLE: 503,
 };
 
 export abstract class DomainError extends Error {
@@ -63,6 +65,17 @@ export class ConflictError extends DomainError {
   readonly code = 'CONFLICT';
 }
 
+/**
+ * The database connection was lost during the request (server restart, failover, terminated
+ * backend): nothing of it was committed unless it said so; sending the same request again is safe.
+ */
+export class UnavailableError extends DomainError {
+  readonly code = 'UNAVAILABLE';
+  constructor(message = 'The database connection was lost before this request completed: send it again') {
+    super(message, { retryable: true });
+  }
+}
+
 /** An invalid rule: every problem, with its JSON path, in `extensions.problems`. */
 export class RuleInvalidError extends DomainError {
   readonly code = 'BAD_USER_INPUT';
@@ -86,6 +99,12 @@ export function describeError(error: unknown): { code: ErrorCode; message: strin
   if (error instanceof DomainError) return { code: error.code, message: error.message, details: error.details };
   const timeout = asTimeout(error);
   if (timeout) return { code: timeout.code, message: timeout.message, details: timeout.details };
+  if (isConnectionLoss(error) || isTransactionConflict(error)) {
+    // A lost connection, or a deadlock / serialization failure still losing after its retries (db/transaction.ts).
+    logError('database unavailable during a request', error);
+    const unavailable = isConnectionLoss(error) ? new UnavailableError() : new UnavailableError('Too many concurrent writes of the same data: send the request again');
+    return { code: unavailable.code, message: unavailable.message, details: unavailable.details };
+  }
   if (error instanceof AuthenticationError) return { code: 'UNAUTHENTICATED', message: new UnauthenticatedError().message, details: {} };
   if (error instanceof AuthorizationError) return { code: 'FORBIDDEN', message: new ForbiddenError().message, details: {} };
   if (error instanceof ArgumentValidationError) {

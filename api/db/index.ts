@@ -7,6 +7,7 @@ import { mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import * as schema from '../../drizzle/index.js';
 import type { Database, DatabaseKind, DatabaseOptions, OpenedDatabase } from './types.js';
+import { guardConnections } from './connections.js';
 
 export type { Database, DatabaseKind, DatabaseOptions, OpenedDatabase, DbQueryResultHKT } from './types.js';
 
@@ -71,8 +72,7 @@ async function openNodePostgres(url: string, max: number, migrate: boolean): Pro
   const { default: pg } = await import('pg');
   const { drizzle } = await import('drizzle-orm/node-postgres');
   const pool = new pg.Pool({ connectionString: url, max });
-  // An idle client losing its connection must not crash the process; the next query reconnects.
-  pool.on('error', (error) => console.error('postgres pool error:', error.message));
+  guardConnections(pool, 'postgres');
   const db = drizzle({ client: pool, schema });
   try {
     if (migrate) {
@@ -94,7 +94,7 @@ async function openNeon(url: string, max: number, migrate: boolean): Promise<Ope
     neonConfig.webSocketConstructor = WebSocket;
   }
   const pool = new Pool({ connectionString: url, max });
-  pool.on('error', (error: Error) => console.error('neon pool error:', error.message));
+  guardConnections(pool, 'neon');
   const db = drizzle({ client: pool, schema });
   try {
     if (migrate) {

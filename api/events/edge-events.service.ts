@@ -12,6 +12,7 @@
  */
 import { and, eq, inArray } from 'drizzle-orm';
 import type { Database } from '../db/index.js';
+import { inTransaction } from '../db/transaction.js';
 import { profiles, profileVisitors } from '../../drizzle/index.js';
 import { PAGE_VIEW_EVENT } from '../../schema/attributes.js';
 import { parseIsoDate } from '../../schema/dates.js';
@@ -144,7 +145,7 @@ export async function recordEdgeEvents(db: Database, workspaceId: string, body: 
   const { events, rejected } = checkEdgeBody(body, now);
   if (events.length === 0) return { accepted: 0, duplicates: 0, erased: 0, erasedEventIds: [], rejected };
   const hash = await tombstoneHash(db);
-  return db.transaction(async (tx) => {
+  return inTransaction(db, async (tx) => {
     const { found: byExternal, erased } = await profilesByExternalId(tx, workspaceId, events.flatMap((e) => (e.externalId === null ? [] : [e.externalId])), now, hash);
     // A person erased since the edge identified them: their page view is refused, never attached to anyone.
     const refused = events.filter((e) => e.externalId !== null && erased.has(e.externalId));

@@ -1,15 +1,17 @@
 /**
  * trackEvents: a batch of up to 1,000 events, all checked first (nothing written on any problem),
- * then written in one transaction. Replayed event ids are ignored and counted as duplicates.
+ * then written in one transaction (its profiles locked first, retried on a deadlock). Replayed event ids are ignored and counted as duplicates.
  * An unknown externalId creates a profile with that externalId (events often arrive before the
  * profile does), unless it was erased: its events are refused one by one (counted and named as
  * erased, the rest of the batch is written) and nothing is created. An unknown profileId is NOT_FOUND. Purchase columns are recomputed for the
  * profiles that got purchase events, then the touched profiles are re-evaluated.
  */
-import { and, eq, inArray } from 'drizzle-orm';
 import type { Database } from '../db/index.js';
+import { inTransaction } from '../db/transaction.js';
 import { NotFoundError } from '../errors.js';
-import { events, profiles } from '../../drizzle/index.js';
+import { and, eq, inArray } from 'drizzle-orm';
+import { events, profiles, type ProfileRow } from '../../drizzle/index.js';
+import { lockProfiles } from '../profiles/profile-locks.js';
 import { refreshProfiles } from '../segments/membership.service.js';
 import { throwProblems } from '../profiles/upsert.service.js';
 import { checkEvents, type CheckedEvent, type TrackEventData } from './event-input.js';
@@ -27,34 +29,43 @@ export interface TrackResult {
   erasedEventIds: string[];
 }
 
-/** Profile ids by externalId, creating the missing profiles except the erased ones (returned apart). */
+/**
+ * Creates the missing profiles of `wanted.externalIds` except the erased ones (tombstoned, returned
+ * apart), then locks them and the profiles `wanted.ids` until the end of the transaction `tx`, in
+ * the one order of profile-locks.ts.
+ */
+export async function lockLivingProfiles(
+  tx: Database,
+  workspaceId: string,
+  wanted: { externalIds: readonly string[]; ids?: readonly string[] },
+  now: Date,
+  hash: TombstoneHash,
+): Promise<{ rows: ProfileRow[]; erased: Set<string> }> {
+  const externalIds = [...new Set(wanted.externalIds)];
+  let erased = new Set<string>();
+  if (externalIds.length > 0) {
+    const existing = await tx
+      .select({ externalId: profiles.externalId })
+      .from(profiles)
+      .where(and(eq(profiles.workspaceId, workspaceId), inArray(profiles.externalId, externalIds)));
+    const known = new Set(existing.map((r) => r.externalId));
+    erased = await tombstoned(tx, workspaceId, hash, externalIds.filter((id) => !known.has(id)));
+  }
+  const living = externalIds.filter((id) => !erased.has(id));
+  const { rows } = await lockProfiles(tx, workspaceId, { externalIds: living, ids: wanted.ids }, now);
+  return { rows, erased };
+}
+
+/** Profile ids by externalId (created and locked as lockLivingProfiles does), and the erased externalIds. */
 export async function profilesByExternalId(
-  db: Database,
+  tx: Database,
   workspaceId: string,
   externalIds: readonly string[],
   now: Date,
   hash: TombstoneHash,
 ): Promise<{ found: Map<string, string>; erased: Set<string> }> {
-  const wanted = [...new Set(externalIds)];
-  const found = new Map<string, string>();
-  if (wanted.length === 0) return { found, erased: new Set() };
-  const select = () =>
-    db
-      .select({ id: profiles.id, externalId: profiles.externalId })
-      .from(profiles)
-      .where(and(eq(profiles.workspaceId, workspaceId), inArray(profiles.externalId, wanted)));
-  for (const r of await select()) found.set(r.externalId!, r.id);
-  const unknown = wanted.filter((id) => !found.has(id));
-  const erased = await tombstoned(db, workspaceId, hash, unknown);
-  const missing = unknown.filter((id) => !erased.has(id));
-  if (missing.length > 0) {
-    await db
-      .insert(profiles)
-      .values(missing.map((externalId) => ({ workspaceId, externalId, createdAt: now, updatedAt: now })))
-      .onConflictDoNothing();
-    for (const r of await select()) found.set(r.externalId!, r.id);
-  }
-  return { found, erased };
+  const { rows, erased } = await lockLivingProfiles(tx, workspaceId, { externalIds }, now, hash);
+  return { found: new Map(rows.flatMap((r) => (r.externalId === null ? [] : [[r.externalId, r.id] as const]))), erased };
 }
 
 /** Writes checked events (profile ids resolved); returns the number actually inserted. */
@@ -62,7 +73,8 @@ export async function insertEvents(db: Database, workspaceId: string, rows: Read
   if (rows.length === 0) return 0;
   const inserted = await db
     .insert(events)
-    .values(rows.map((e) => ({ workspaceId, eventId: e.eventId, profileId: e.profileId, name: e.name, properties: e.properties, occurredAt: e.occurredAt, receivedAt: now })))
+    // In event id order, so that concurrent batches replaying the same ids never wait on each other in a cycle.
+    .values([...rows].sort((x, y) => (x.eventId < y.eventId ? -1 : x.eventId > y.eventId ? 1 : 0)).map((e) => ({ workspaceId, eventId: e.eventId, profileId: e.profileId, name: e.name, properties: e.properties, occurredAt: e.occurredAt, receivedAt: now })))
     .onConflictDoNothing({ target: [events.workspaceId, events.eventId] })
     .returning({ profileId: events.profileId, name: events.name });
   const purchasers = inserted.filter((e) => e.name === PURCHASE_EVENT).map((e) => e.profileId);
@@ -77,24 +89,20 @@ export async function trackEvents(db: Database, workspaceId: string, inputs: rea
   if (checked.length === 0) return { accepted: 0, duplicates: 0, erased: 0, erasedEventIds: [] };
   const hash = await tombstoneHash(db);
 
-  return db.transaction(async (tx) => {
-    const ofExternal = await profilesByExternalId(tx, workspaceId, checked.flatMap((e) => (e.externalId ? [e.externalId] : [])), now, hash);
-    const byExternal = ofExternal.found;
-    const refused = checked.filter((e) => e.externalId !== null && ofExternal.erased.has(e.externalId));
-    const givenIds = [...new Set(checked.flatMap((e) => (e.profileId ? [e.profileId] : [])))];
-    if (givenIds.length > 0) {
-      const known = await tx
-        .select({ id: profiles.id })
-        .from(profiles)
-        .where(and(eq(profiles.workspaceId, workspaceId), inArray(profiles.id, givenIds)));
-      const knownIds = new Set(known.map((r) => r.id));
-      const index = checked.findIndex((e) => e.profileId !== null && !knownIds.has(e.profileId));
-      if (index >= 0) throw new NotFoundError(`events[${index}].profileId: no profile with id ${checked[index]!.profileId}`);
-    }
+  return inTransaction(db, async (tx) => {
+    // Every profile of the batch, known or created now (never an erased one), locked first (profile-locks.ts).
+    const externalIds = checked.flatMap((e) => (e.externalId ? [e.externalId] : []));
+    const givenIds = checked.flatMap((e) => (e.profileId ? [e.profileId] : []));
+    const { rows: locked, erased } = await lockLivingProfiles(tx, workspaceId, { externalIds, ids: givenIds }, now, hash);
+    const byExternal = new Map(locked.flatMap((r) => (r.externalId === null ? [] : [[r.externalId, r.id] as const])));
+    const refused = checked.filter((e) => e.externalId !== null && erased.has(e.externalId));
+    const knownIds = new Set(locked.map((r) => r.id));
+    const index = checked.findIndex((e) => e.profileId !== null && !knownIds.has(e.profileId));
+    if (index >= 0) throw new NotFoundError(`events[${index}].profileId: no profile with id ${checked[index]!.profileId}`);
     // One event id once: the first occurrence in the batch wins, later ones are duplicates.
     const seen = new Set<string>();
     const rows = checked
-      .filter((e) => e.externalId === null || !ofExternal.erased.has(e.externalId))
+      .filter((e) => e.externalId === null || !erased.has(e.externalId))
       .filter((e) => (seen.has(e.eventId) ? false : (seen.add(e.eventId), true)))
       .map((e) => ({ ...e, profileId: e.profileId ?? byExternal.get(e.externalId!)! }));
     const accepted = await insertEvents(tx, workspaceId, rows, now);

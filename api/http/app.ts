@@ -83,9 +83,10 @@ export function createApiApp(options: ApiAppOptions): Hono<ApiEnv> {
   app.onError((error, c) => {
     const { status, body } = toHttpError(error);
     if (error instanceof RateLimitedError) c.header('retry-after', String(error.retryAfter));
-    // GraphQL clients read `errors`; the REST shape is `{ error }`.
-    if (c.req.path === '/graphql' && error instanceof RateLimitedError) {
-      return c.json({ errors: [{ message: body.error.message, extensions: { code: body.error.code, retryAfter: error.retryAfter } }] }, status);
+    // Before Apollo (authentication: e.g. the database is unreachable), a GraphQL client still gets `errors`.
+    if (c.req.path === '/graphql') {
+      const { code, message, ...details } = body.error;
+      return c.json({ errors: [{ message, extensions: { ...details, code } }] }, status);
     }
     return c.json(body, status);
   });

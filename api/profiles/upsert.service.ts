@@ -1,18 +1,21 @@
 /**
  * upsertProfiles: idempotent by externalId. Fields that are sent replace the stored ones, traits
- * are merged (null removes one), visitor ids are attached. One transaction per batch, then the
+ * are merged (null removes one), visitor ids are attached. One transaction per batch (retried on a
+ * deadlock or serialization failure), its profiles locked first (profile-locks.ts), then the
  * changed profiles are re-evaluated against the published dynamic segments. Each profile's export
  * identifiers (normalised and hashed per ad platform) are written alongside. Creating a profile
  * whose externalId was erased removes its tombstone (tombstones.ts).
  */
-import { and, eq, inArray, sql } from 'drizzle-orm';
+import { sql } from 'drizzle-orm';
 import type { Database } from '../db/index.js';
+import { inTransaction } from '../db/transaction.js';
 import { BadInputError } from '../errors.js';
 import { profiles, type ProfileRow } from '../../drizzle/index.js';
 import { traitTypes } from '../traits/traits.service.js';
 import { refreshProfiles } from '../segments/membership.service.js';
 import { cleanText, phoneToE164, profileProblems, TEXT_FIELDS, type ProfileData, type Problem } from './profile-input.js';
 import { attachVisitors } from './visitors.js';
+import { lockProfiles } from './profile-locks.js';
 import { storeExportIdentifiers } from '../exports/identifiers.js';
 import { liftTombstones, tombstoneHash } from './tombstones.js';
 
@@ -46,13 +49,14 @@ function duplicateProblems(inputs: readonly ProfileData[], path: string): Proble
 
 type Values = typeof profiles.$inferInsert;
 
-function merge(workspaceId: string, input: ProfileData, existing: ProfileRow | undefined, now: Date): Values {
-  const row: Values = existing ? { ...existing } : { workspaceId, externalId: input.externalId, createdAt: now };
+/** The locked row `existing` with the fields `input` sends (and only those) replaced. */
+function merge(input: ProfileData, existing: ProfileRow, now: Date): Values {
+  const row: Values = { ...existing };
   for (const field of TEXT_FIELDS) {
     const value = cleanText(input[field]);
     if (value !== undefined) row[field] = field === 'country' && value ? value.toUpperCase() : value;
   }
-  const traits: Record<string, unknown> = { ...(existing?.traits ?? {}) };
+  const traits: Record<string, unknown> = { ...(existing.traits ?? {}) };
   for (const [name, value] of Object.entries(input.traits ?? {})) {
     if (value === null) delete traits[name];
     else traits[name] = JSON.parse(JSON.stringify(value)) as unknown;
@@ -87,17 +91,14 @@ export async function upsertProfiles(
   if (problems.length > 0) throwProblems(problems);
   const hash = await tombstoneHash(db);
 
-  return db.transaction(async (tx) => {
-    const ids = inputs.map((i) => i.externalId);
-    const existing = await tx
-      .select()
-      .from(profiles)
-      .where(and(eq(profiles.workspaceId, workspaceId), inArray(profiles.externalId, ids)))
-      .for('update');
-    const byExternal = new Map(existing.map((r) => [r.externalId, r]));
+  return inTransaction(db, async (tx) => {
+    // Every profile exists and is locked from here on (see profile-locks.ts): each input is merged
+    // into the row as the last writer committed it, so a field not sent is never overwritten.
+    const { rows: locked, created } = await lockProfiles(tx, workspaceId, { externalIds: inputs.map((i) => i.externalId) }, now);
+    const byExternal = new Map(locked.map((r) => [r.externalId, r]));
     // Only an explicit upsert creates an erased person again: their tombstone goes.
-    await liftTombstones(tx, workspaceId, hash, ids.filter((id) => !byExternal.has(id)));
-    const values = inputs.map((input) => merge(workspaceId, input, byExternal.get(input.externalId), now));
+    await liftTombstones(tx, workspaceId, hash, [...created]);
+    const values = inputs.map((input) => merge(input, byExternal.get(input.externalId)!, now));
     const set = Object.fromEntries(UPDATED_COLUMNS.map((c) => [c, sql.raw(`excluded.${profiles[c].name}`)]));
     const rows = await tx
       .insert(profiles)
@@ -111,6 +112,6 @@ export async function upsertProfiles(
     const visitorLinks = inputs.flatMap((input, i) => (input.visitorIds ?? []).map((visitorId) => ({ visitorId, profileId: ordered[i]!.id })));
     await attachVisitors(tx, workspaceId, visitorLinks, now);
     await refreshProfiles(tx, workspaceId, ordered.map((r) => r.id), now.getTime());
-    return { profiles: ordered, created: inputs.length - existing.length, updated: existing.length };
+    return { profiles: ordered, created: created.size, updated: inputs.length - created.size };
   });
 }

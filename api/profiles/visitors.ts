@@ -11,7 +11,8 @@ import { recomputePurchases } from '../events/purchases.js';
 
 export async function attachVisitors(db: Database, workspaceId: string, links: ReadonlyArray<{ visitorId: string; profileId: string }>, now: Date): Promise<void> {
   if (links.length === 0) return;
-  const unique = [...new Map(links.map((l) => [l.visitorId, l])).values()];
+  // In visitor id order, so that concurrent writers of the same visitors never wait in a cycle.
+  const unique = [...new Map(links.map((l) => [l.visitorId, l])).values()].sort((a, b) => (a.visitorId < b.visitorId ? -1 : a.visitorId > b.visitorId ? 1 : 0));
   const current = await db
     .select({ visitorId: profileVisitors.visitorId, profileId: profileVisitors.profileId, externalId: profiles.externalId })
     .from(profileVisitors)

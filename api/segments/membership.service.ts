@@ -8,6 +8,7 @@
 import { is, sql } from 'drizzle-orm';
 import { PgTransaction } from 'drizzle-orm/pg-core';
 import type { Database } from '../db/index.js';
+import { inTransaction } from '../db/transaction.js';
 import { executePrepared, placeholder as p, prepareSql, textArrayLiteral } from '../db/prepared.js';
 import { profiles, segmentMembers, segmentSizeHistory } from '../../drizzle/index.js';
 import { compileRuleSql } from './rule-sql.js';
@@ -32,7 +33,7 @@ export async function refreshSegment(
   const target = defs.byId.get(segmentId);
   if (!target) return countMembers(db, segmentId);
   if (target.type === 'static') {
-    return db.transaction(async (tx) => {
+    return inTransaction(db, async (tx) => {
       await lockSizes(tx, [segmentId]);
       const size = await countMembers(tx, segmentId);
       await recordSize(tx, workspaceId, segmentId, size, now);
@@ -41,7 +42,7 @@ export async function refreshSegment(
   }
   const predicate = compileRuleSql(target.rule, { now, segment: (slug) => defs.bySlug.get(slug) });
   const joinedAt = new Date(now).toISOString();
-  return db.transaction(async (tx) => {
+  return inTransaction(db, async (tx) => {
     await disableJit(tx);
     // The comparison below hashes or sorts the members twice (a million rows at most, ~50 MB): in
     // memory, not in batches spilled to disk at the default 4 MB.
@@ -105,7 +106,7 @@ export async function refreshWithDependents(db: Database, workspaceId: string, s
     }
   }
   const ids = [segment.id, ...[...affected].map((slug) => (definitions.bySlug.get(slug) as PublishedDefinition).id)];
-  await db.transaction(async (tx) => {
+  await inTransaction(db, async (tx) => {
     // The size locks of all of them at once, in one order (see lockSizes).
     await lockSizes(tx, ids);
     await refreshSegment(tx, workspaceId, segment.id, now, definitions);
@@ -186,7 +187,7 @@ export async function refreshProfiles(
     }
     return { added, removed };
   };
-  return is(db, PgTransaction) ? apply(db) : db.transaction(apply);
+  return is(db, PgTransaction) ? apply(db) : inTransaction(db, apply);
 }
 
 /**

@@ -15,14 +15,21 @@ export interface RefreshScheduler {
 }
 
 /**
- * Starts a periodic refresh (default every 15 minutes). Passes never overlap; a failing
- * workspace is logged and the others still refresh.
+ * Starts a periodic refresh (default every 15 minutes). Passes never overlap and never throw: a
+ * failing workspace is logged and the others still refresh; a pass that cannot start is logged.
  * @example const scheduler = startRefreshScheduler(db); process.on('SIGTERM', () => scheduler.stop());
  */
 export function startRefreshScheduler(db: Database, intervalMs = 15 * 60_000, log: (message: string) => void = console.error): RefreshScheduler {
   let running: Promise<void> | null = null;
   const pass = async (): Promise<void> => {
-    const all = await db.select({ id: workspaces.id }).from(workspaces);
+    let all: Array<{ id: string }>;
+    try {
+      all = await db.select({ id: workspaces.id }).from(workspaces);
+    } catch (error) {
+      // A lost connection (or any failure) skips this pass; the timer tries again.
+      log(`membership refresh skipped: ${describeForLog(error)}`);
+      return;
+    }
     for (const { id } of all) {
       try {
         await refreshWorkspace(db, id);

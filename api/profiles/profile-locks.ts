@@ -1,0 +1,56 @@
+/**
+ * Every writer of profiles (upserts, tracked events, edge events) first creates the profiles it
+ * needs that do not exist and then locks all the profiles it will touch, in one order for
+ * everyone: new externalIds inserted in externalId order, then every row locked (FOR UPDATE) in
+ * id order. Two writers of overlapping profiles then wait for each other instead of deadlocking
+ * (each waits only for locks "after" the ones it holds), and a writer merges its input into the
+ * row as the previous writer committed it, so no field is lost.
+ */
+import { and, eq, inArray, or, type SQL } from 'drizzle-orm';
+import type { Database } from '../db/index.js';
+import { profiles, type ProfileRow } from '../../drizzle/index.js';
+
+export interface LockedProfiles {
+  /** The locked rows, in id order. */
+  rows: ProfileRow[];
+  /** The externalIds whose profiles this transaction created. */
+  created: Set<string>;
+}
+
+/**
+ * Creates the missing profiles of `externalIds`, then locks those and the profiles `ids` until the
+ * end of the transaction `tx`. Ids of other workspaces are simply not among the rows.
+ */
+export async function lockProfiles(tx: Database, workspaceId: string, wanted: { externalIds?: readonly string[]; ids?: readonly string[] }, now: Date): Promise<LockedProfiles> {
+  const externalIds = [...new Set(wanted.externalIds ?? [])].sort();
+  const ids = [...new Set(wanted.ids ?? [])];
+  const created = new Set<string>();
+  if (externalIds.length > 0) {
+    const existing = await tx
+      .select({ externalId: profiles.externalId })
+      .from(profiles)
+      .where(and(eq(profiles.workspaceId, workspaceId), inArray(profiles.externalId, externalIds)));
+    const known = new Set(existing.map((r) => r.externalId));
+    const missing = externalIds.filter((id) => !known.has(id));
+    if (missing.length > 0) {
+      // Inserted in externalId order: a concurrent creator of the same new ids waits here, in that order.
+      const inserted = await tx
+        .insert(profiles)
+        .values(missing.map((externalId) => ({ workspaceId, externalId, createdAt: now, updatedAt: now })))
+        .onConflictDoNothing({ target: [profiles.workspaceId, profiles.externalId] })
+        .returning({ externalId: profiles.externalId });
+      for (const r of inserted) created.add(r.externalId!);
+    }
+  }
+  const which: SQL[] = [];
+  if (externalIds.length > 0) which.push(inArray(profiles.externalId, externalIds));
+  if (ids.length > 0) which.push(inArray(profiles.id, ids));
+  if (which.length === 0) return { rows: [], created };
+  const rows = await tx
+    .select()
+    .from(profiles)
+    .where(and(eq(profiles.workspaceId, workspaceId), or(...which)))
+    .orderBy(profiles.id)
+    .for('update');
+  return { rows, created };
+}
