@@ -7,6 +7,7 @@
 import 'reflect-metadata';
 import { serve } from '@hono/node-server';
 import { databaseOptionsFromEnv, openDatabase } from './db/index.js';
+import { DataDirLockedError } from './db/data-dir-lock.js';
 import { workspaces } from '../drizzle/index.js';
 import { createApiApp } from './http/app.js';
 import { seedDemo, type SeedResult } from './seed/seed.js';
@@ -18,7 +19,12 @@ import { statementTimeoutFromEnv } from './graphql/request-transaction.js';
 
 const port = Number(process.env.PORT ?? 4000);
 const host = process.env.HOST ?? '127.0.0.1';
-const opened = await openDatabase(databaseOptionsFromEnv());
+const opened = await openDatabase(databaseOptionsFromEnv()).catch((error: unknown) => {
+  // Another API holds the PGlite folder: say so plainly, without a stack, and leave the folder alone.
+  if (!(error instanceof DataDirLockedError)) throw error;
+  console.error(error.message);
+  process.exit(1);
+});
 const db = opened.db;
 
 const [existing] = await db.select({ id: workspaces.id }).from(workspaces).limit(1);

@@ -37,7 +37,7 @@ export const audienceExports = pgTable(
     /** Why it failed, in plain words; null unless failed. */
     error: text('error'),
     createdAt: timestamptz('created_at').notNull().defaultNow(),
-    /** Heartbeat: touched after every batch, so a build that died with its process is recognisable. */
+    /** Heartbeat: touched by the build every HEARTBEAT_MS (api/exports/build.ts), so a build that died with its process is recognisable. */
     updatedAt: timestamptz('updated_at').notNull().defaultNow(),
     startedAt: timestamptz('started_at'),
     finishedAt: timestamptz('finished_at'),

@@ -6,6 +6,7 @@
 import { mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import * as schema from '../../drizzle/index.js';
+import { lockPgliteDataDir } from './data-dir-lock.js';
 import type { Database, DatabaseKind, DatabaseOptions, OpenedDatabase } from './types.js';
 import { guardConnections } from './connections.js';
 
@@ -53,19 +54,23 @@ function once(fn: () => Promise<void>): () => Promise<void> {
 async function openPglite(dataDir: string, migrate: boolean): Promise<OpenedDatabase> {
   const { PGlite } = await import('@electric-sql/pglite');
   const { drizzle } = await import('drizzle-orm/pglite');
+  // One process per folder on disk (data-dir-lock.ts), locked before PGlite reads it.
+  const lock = lockPgliteDataDir(dataDir);
   if (!dataDir.includes('://')) mkdirSync(dataDir, { recursive: true });
   const client = new PGlite(dataDir);
+  const close = once(() => client.close().finally(() => lock?.release()));
   const db = drizzle({ client, schema });
   try {
+    await client.waitReady;
     if (migrate) {
       const { migrate: run } = await import('drizzle-orm/pglite/migrator');
       await run(db, { migrationsFolder: MIGRATIONS_FOLDER });
     }
   } catch (error) {
-    await client.close();
+    await close().catch(() => lock?.release());
     throw error;
   }
-  return { db: db as unknown as Database, kind: 'pglite', close: once(() => client.close()) };
+  return { db: db as unknown as Database, kind: 'pglite', close };
 }
 
 async function openNodePostgres(url: string, max: number, migrate: boolean): Promise<OpenedDatabase> {

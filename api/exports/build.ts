@@ -11,8 +11,14 @@
  * previous export sent, and the removals erasures left pending are added (erasure.ts: an erased
  * person's rows are gone from every export, only a hashed removal is kept for the next DELTA).
  * The file is visible only once status is 'done'; a failure deletes what was written.
+ *
+ * Ownership: a build claims its queued export (status 'running', `started_at` its own instant) and
+ * beats every HEARTBEAT_MS on a timer, whatever the chunk is doing; every write of its state is
+ * conditional on that claim. A build taken for dead and restarted elsewhere (exports.service.ts)
+ * finds its claim gone at its next beat or progress update and stops without touching the export.
  */
 import { and, eq, sql, type SQL } from 'drizzle-orm';
+import type { PgUpdateSetSource } from 'drizzle-orm/pg-core';
 import type { Database } from '../db/index.js';
 import { DomainError } from '../errors.js';
 import { audienceExportRows, audienceExports, segments, type AudienceExportRow } from '../../drizzle/index.js';
@@ -22,19 +28,32 @@ import { carryErasures, dropErasedMembers, purgeCarriedErasures } from './erasur
 import { logError, publicMessageOf } from '../log.js';
 
 export const BUILD_CHUNK = 20_000;
+/** How often a running build touches its export's `updated_at` (its heartbeat). */
+export const HEARTBEAT_MS = 5_000;
 
-const inFlight = new Set<Promise<void>>();
+const inFlight = new Map<string, Promise<void>>();
 
-/** Starts building an export without waiting for it. */
-export function startExportBuild(db: Database, exportId: string): void {
-  const build = buildExport(db, exportId).finally(() => inFlight.delete(build));
-  inFlight.add(build);
+/** Starts building an export without waiting for it (once per export in this process). */
+export function startExportBuild(db: Database, exportId: string, heartbeatMs = HEARTBEAT_MS): void {
+  if (inFlight.has(exportId)) return;
+  const build = buildExport(db, exportId, heartbeatMs).finally(() => inFlight.delete(exportId));
+  inFlight.set(exportId, build);
+}
+
+/** The exports this process is building: alive, whatever their heartbeat says (a long PGlite statement holds the timers). */
+export function exportBuildsInProgress(): string[] {
+  return [...inFlight.keys()];
 }
 
 /** Resolves when every build started in this process has settled (graceful shutdown, benches). */
 export async function settleExportBuilds(): Promise<void> {
-  while (inFlight.size > 0) await Promise.allSettled([...inFlight]);
+  while (inFlight.size > 0) await Promise.allSettled([...inFlight.values()]);
 }
+
+type Changes = PgUpdateSetSource<typeof audienceExports>;
+
+/** The build no longer owns its export: it was taken for dead and restarted, or removed. */
+class ClaimLost extends Error {}
 
 /** The members of one step: a key range of the chunk, or (second round) ids whose identifiers were just filled in. */
 export type Scope = { after: string; end: string | null } | { ids: readonly string[] };
@@ -166,62 +185,89 @@ async function removeDeparted(db: Database, job: AudienceExportRow, previousId: 
 const ZERO_UUID = '00000000-0000-0000-0000-000000000000';
 
 /** Builds one export to the end; never throws (a failure is recorded on the export). */
-export async function buildExport(db: Database, exportId: string): Promise<void> {
-  const heartbeat = { updatedAt: sql`now()` };
+export async function buildExport(db: Database, exportId: string, heartbeatMs = HEARTBEAT_MS): Promise<void> {
+  let job: AudienceExportRow | undefined;
   try {
-    const [job] = await db.select().from(audienceExports).where(eq(audienceExports.id, exportId));
-    if (!job || job.status !== 'queued') return;
-    const [segment] = await db.select({ slug: segments.slug }).from(segments).where(eq(segments.id, job.segmentId));
-    const slug = segment?.slug ?? '';
-    const rowsTotal = await countMembers(db, job);
-    await db.update(audienceExports).set({ status: 'running', startedAt: sql`now()`, rowsTotal, ...heartbeat }).where(eq(audienceExports.id, job.id));
-
-    const skipped: Record<string, number> = {};
-    const count = (reason: string, n: number) => n > 0 && (skipped[reason] = (skipped[reason] ?? 0) + n);
-    let rowsDone = 0;
-    let rowCount = 0;
-    for (let after = ZERO_UUID, last = false; !last; ) {
-      // Let requests in between chunks (PGlite answers without ever yielding to the event loop).
-      await new Promise((resolve) => setImmediate(resolve));
-      const end = await chunkEnd(db, job, after);
-      last = end === null;
-      let scope: Scope = { after, end };
-      for (;;) {
-        const chunk = await writeStep(db, job, slug, scope);
-        rowsDone += chunk.seen;
-        rowCount += chunk.sent;
-        count('no-identifier', chunk.unmatched);
-        for (const [column, n] of Object.entries(chunk.invalid)) count(`invalid:${column}`, n);
-        if (chunk.missing.length === 0) break;
-        await fillExportIdentifiers(db, chunk.missing);
-        scope = { ids: chunk.missing };
-      }
-      if (end !== null) after = end;
-      await db.update(audienceExports).set({ rowsDone, rowCount, skippedInvalid: { ...skipped }, ...heartbeat }).where(eq(audienceExports.id, job.id));
-    }
-    // Rows of people erased while the chunks ran (their snapshots still showed them) go before the file is visible.
-    rowCount -= await dropErasedMembers(db, job);
-    if (job.previousExportId !== null) rowCount += await removeDeparted(db, job, job.previousExportId);
-    if (job.mode === 'DELTA') rowCount += await carryErasures(db, job);
-    await purgeCarriedErasures(db, job);
-    // Fresh statistics after a bulk write, so the download's keyset batches are planned as index range scans.
-    await db.execute(sql`analyze audience_export_rows`);
-    await db
+    // The claim: only a queued export is built, by one build (of any process).
+    [job] = await db
       .update(audienceExports)
-      .set({ status: 'done', rowsDone: Math.max(rowsDone, rowsTotal), rowsTotal: Math.max(rowsDone, rowsTotal), rowCount, skippedInvalid: skipped, finishedAt: sql`now()`, ...heartbeat })
-      .where(and(eq(audienceExports.id, job.id), eq(audienceExports.status, 'running')));
+      .set({ status: 'running', startedAt: sql`clock_timestamp()`, updatedAt: sql`now()` })
+      .where(and(eq(audienceExports.id, exportId), eq(audienceExports.status, 'queued')))
+      .returning();
   } catch (error) {
-    await failExport(db, exportId, error).catch((again: unknown) => logError('export failure not recorded', again));
+    // Still queued: the recovery sweep takes it up again once its heartbeat is old.
+    logError(`export ${exportId} could not be started`, error);
+    return;
+  }
+  if (!job) return;
+  const owned = and(eq(audienceExports.id, job.id), eq(audienceExports.status, 'running'), eq(audienceExports.startedAt, job.startedAt!));
+  let lost = false;
+  const touch = async (values: Changes = {}) => {
+    const kept = await db.update(audienceExports).set({ ...values, updatedAt: sql`now()` }).where(owned).returning({ id: audienceExports.id });
+    if (kept.length === 0) lost = true;
+    if (lost) throw new ClaimLost(`export ${job!.id} was taken over by another build`);
+  };
+  const heartbeat = setInterval(() => void touch().catch((error: unknown) => error instanceof ClaimLost || logError('export heartbeat failed', error)), heartbeatMs);
+  heartbeat.unref();
+  try {
+    await runBuild(db, job, touch);
+  } catch (error) {
+    if (error instanceof ClaimLost) console.error(`${error.message}: this one stops`);
+    else await failExport(db, job.id, owned, error).catch((again: unknown) => logError('export failure not recorded', again));
+  } finally {
+    clearInterval(heartbeat);
   }
 }
 
-async function failExport(db: Database, exportId: string, error: unknown): Promise<void> {
+async function runBuild(db: Database, job: AudienceExportRow, touch: (values?: Changes) => Promise<void>): Promise<void> {
+  const [segment] = await db.select({ slug: segments.slug }).from(segments).where(eq(segments.id, job.segmentId));
+  const slug = segment?.slug ?? '';
+  const rowsTotal = await countMembers(db, job);
+  await touch({ rowsTotal });
+
+  const skipped: Record<string, number> = {};
+  const count = (reason: string, n: number) => n > 0 && (skipped[reason] = (skipped[reason] ?? 0) + n);
+  let rowsDone = 0;
+  let rowCount = 0;
+  for (let after = ZERO_UUID, last = false; !last; ) {
+    // Let requests in between chunks (PGlite answers without ever yielding to the event loop).
+    await new Promise((resolve) => setImmediate(resolve));
+    const end = await chunkEnd(db, job, after);
+    last = end === null;
+    let scope: Scope = { after, end };
+    for (;;) {
+      const chunk = await writeStep(db, job, slug, scope);
+      rowsDone += chunk.seen;
+      rowCount += chunk.sent;
+      count('no-identifier', chunk.unmatched);
+      for (const [column, n] of Object.entries(chunk.invalid)) count(`invalid:${column}`, n);
+      if (chunk.missing.length === 0) break;
+      await fillExportIdentifiers(db, chunk.missing);
+      scope = { ids: chunk.missing };
+    }
+    if (end !== null) after = end;
+    await touch({ rowsDone, rowCount, skippedInvalid: { ...skipped } });
+  }
+  // Rows of people erased while the chunks ran (their snapshots still showed them) go before the file is visible.
+  rowCount -= await dropErasedMembers(db, job);
+  if (job.previousExportId !== null) rowCount += await removeDeparted(db, job, job.previousExportId);
+  if (job.mode === 'DELTA') rowCount += await carryErasures(db, job);
+  await purgeCarriedErasures(db, job);
+  // Fresh statistics after a bulk write, so the download's keyset batches are planned as index range scans.
+  await db.execute(sql`analyze audience_export_rows`);
+  const total = Math.max(rowsDone, rowsTotal);
+  await touch({ status: 'done', rowsDone: total, rowsTotal: total, rowCount, skippedInvalid: skipped, finishedAt: sql`now()` });
+}
+
+/** Records a failure and deletes what was written, if the export is still this build's. */
+async function failExport(db: Database, exportId: string, owned: SQL | undefined, error: unknown): Promise<void> {
   if (!(error instanceof DomainError)) logError(`export ${exportId} failed`, error);
   // Stored and shown to readers of the export: no SQL parameters, no personal data.
   const reason = publicMessageOf(error);
-  await db.delete(audienceExportRows).where(eq(audienceExportRows.exportId, exportId));
-  await db
+  const [failed] = await db
     .update(audienceExports)
     .set({ status: 'failed', error: `The export could not be built: ${reason.slice(0, 300)}`, finishedAt: sql`now()`, updatedAt: sql`now()` })
-    .where(eq(audienceExports.id, exportId));
+    .where(owned)
+    .returning({ id: audienceExports.id });
+  if (failed) await db.delete(audienceExportRows).where(eq(audienceExportRows.exportId, exportId));
 }

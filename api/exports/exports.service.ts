@@ -3,54 +3,69 @@
  * destination), reading one, and the shape the API shows. The file is built by build.ts in the
  * background and streamed by download.ts.
  */
-import { and, desc, eq, inArray, sql } from 'drizzle-orm';
+import { and, desc, eq, inArray, notInArray, sql } from 'drizzle-orm';
 import type { Database } from '../db/index.js';
 import { ConflictError, NotFoundError } from '../errors.js';
 import { asUuid } from '../graphql/ids.js';
 import { audienceExportRows, audienceExports, segments, type AudienceExportRow } from '../../drizzle/index.js';
 import type { Destination, ExportMode } from './formats.js';
-import { startExportBuild } from './build.js';
+import { exportBuildsInProgress, HEARTBEAT_MS, startExportBuild } from './build.js';
 import { backfillExportIdentifiers } from './identifiers.js';
 import { logError } from '../log.js';
 
 export type ExportFormat = 'CSV' | 'JSONL';
 
-/** A build that has not touched its export for this long died with its process. */
-export const STALE_BUILD_MS = 5 * 60_000;
+/**
+ * When a build counts as dead and how soon that is noticed: a build beats every `heartbeatMs`; one
+ * whose last beat is older than `deadAfterMs` died with its process; the sweep looks every
+ * `sweepMs`. A dead build is restarted at most deadAfterMs + sweepMs (30 s) after its last beat.
+ */
+export interface ExportRecoveryTiming {
+  heartbeatMs: number;
+  deadAfterMs: number;
+  sweepMs: number;
+}
 
-/** Queued or running, with a heartbeat older than STALE_BUILD_MS: its build died with its process. */
-const staleBuild = and(
-  inArray(audienceExports.status, ['queued', 'running']),
-  sql`${audienceExports.updatedAt} < now() - make_interval(secs => ${STALE_BUILD_MS / 1000})`,
-);
+export const EXPORT_RECOVERY: ExportRecoveryTiming = { heartbeatMs: HEARTBEAT_MS, deadAfterMs: 20_000, sweepMs: 10_000 };
+
+/** Queued or running, not built by this process, with a heartbeat older than deadAfterMs: its build died with its process. */
+function deadBuild(deadAfterMs: number) {
+  const mine = exportBuildsInProgress();
+  return and(
+    inArray(audienceExports.status, ['queued', 'running']),
+    sql`${audienceExports.updatedAt} < now() - make_interval(secs => ${deadAfterMs / 1000})`,
+    mine.length > 0 ? notInArray(audienceExports.id, mine) : undefined,
+  );
+}
 
 /**
  * Restarts every build that died with its process: what it wrote is deleted and it is built again
  * from the start (its request, previous export and id unchanged). The claim is one conditional
- * update, so of several API processes only one restarts a given export. Returns the ids restarted.
+ * update (PostgreSQL re-checks the condition on a row another process has just claimed, and finds it
+ * beating), so of several API processes only one restarts a given export. Returns the ids restarted.
  */
-export async function resumeStaleExports(db: Database): Promise<string[]> {
+export async function resumeStaleExports(db: Database, timing: ExportRecoveryTiming = EXPORT_RECOVERY): Promise<string[]> {
   const claimed = await db
     .update(audienceExports)
     .set({ status: 'queued', rowsDone: 0, rowCount: 0, skippedInvalid: {}, error: null, startedAt: null, updatedAt: sql`now()` })
-    .where(staleBuild)
+    .where(deadBuild(timing.deadAfterMs))
     .returning({ id: audienceExports.id });
   for (const { id } of claimed) {
     await db.delete(audienceExportRows).where(eq(audienceExportRows.exportId, id));
-    startExportBuild(db, id);
+    startExportBuild(db, id, timing.heartbeatMs);
   }
   return claimed.map((c) => c.id);
 }
 
 /**
- * At API start and then every `intervalMs`: restarts dead builds (resumeStaleExports); once, in the
- * background, fills in the export identifiers of profiles that have none. Failures are logged, never thrown.
+ * At API start and then every `timing.sweepMs`: restarts dead builds (resumeStaleExports); once, in
+ * the background, fills in the export identifiers of profiles that have none. Failures are logged, never thrown.
  */
-export function startExportRecovery(db: Database, intervalMs = 60_000): { stop(): void } {
-  const resume = () => void resumeStaleExports(db).catch((error: unknown) => logError('resuming exports failed', error));
+export function startExportRecovery(db: Database, timing: ExportRecoveryTiming = EXPORT_RECOVERY): { stop(): void } {
+  const resume = () => void resumeStaleExports(db, timing).catch((error: unknown) => logError('resuming exports failed', error));
   resume();
   void backfillExportIdentifiers(db).catch((error: unknown) => logError('export identifier backfill failed', error));
-  const timer = setInterval(resume, intervalMs);
+  const timer = setInterval(resume, timing.sweepMs);
   timer.unref();
   return { stop: () => clearInterval(timer) };
 }
@@ -92,7 +107,7 @@ export async function createAudienceExport(
   const dead = await db
     .update(audienceExports)
     .set({ status: 'failed', error: 'The build stopped without finishing (the server restarted?): request a new export', finishedAt: sql`now()` })
-    .where(and(eq(audienceExports.segmentId, segment.id), eq(audienceExports.destination, input.destination), staleBuild))
+    .where(and(eq(audienceExports.segmentId, segment.id), eq(audienceExports.destination, input.destination), deadBuild(EXPORT_RECOVERY.deadAfterMs)))
     .returning({ id: audienceExports.id });
   // What a dead build half-wrote goes, so nothing partial is ever read (a failed export has no file).
   if (dead.length > 0) await db.delete(audienceExportRows).where(inArray(audienceExportRows.exportId, dead.map((d) => d.id)));

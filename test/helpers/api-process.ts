@@ -1,0 +1,73 @@
+/**
+ * The real API (api/main.ts) as a child process, one node process (tsx as a loader, so its pid is
+ * the process holding the database and kill -9 hits it), on a port of its own choosing.
+ */
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+
+export interface ApiProcess {
+  pid: number;
+  url: string;
+  /** What it printed so far (stdout and stderr). */
+  output(): string;
+  /** Settles when the process has exited. */
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  kill(signal?: NodeJS.Signals): Promise<void>;
+}
+
+/** Starts the API; resolves once it listens, rejects (with its output) if it exits or takes longer than `timeoutMs`. */
+export function startApiProcess(env: Record<string, string>, timeoutMs = 60_000): Promise<ApiProcess> {
+  const started = spawnApi(env);
+  return new Promise<ApiProcess>((resolve, reject) => {
+    const timer = setTimeout(() => fail(`did not start within ${timeoutMs} ms`), timeoutMs);
+    const fail = (why: string) => {
+      clearTimeout(timer);
+      started.child.kill('SIGKILL');
+      reject(new Error(`API process ${why}:\n${started.output()}`));
+    };
+    started.child.stdout.on('data', () => {
+      const match = /Audience Edge API on (http:\/\/[\d.]+:\d+)\/graphql/.exec(started.output());
+      if (!match) return;
+      clearTimeout(timer);
+      resolve({ ...started.api, url: match[1]! });
+    });
+    void started.api.exited.then(({ code, signal }) => fail(`exited (code ${code}, signal ${signal})`));
+  });
+}
+
+/** Runs the API and waits for it to exit by itself (a refused start). */
+export async function runApiProcessToExit(env: Record<string, string>, timeoutMs = 60_000) {
+  const { child, api } = spawnApi(env);
+  const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+  const result = await api.exited;
+  clearTimeout(timer);
+  return { ...result, pid: api.pid, output: api.output() };
+}
+
+function spawnApi(env: Record<string, string>) {
+  const base = { ...process.env };
+  for (const name of ['DATABASE_URL', 'DATABASE_DRIVER', 'DEV_KEYS_FILE']) delete base[name];
+  const child = spawn(process.execPath, ['--import', 'tsx', 'api/main.ts'], {
+    cwd: ROOT,
+    env: { ...base, PORT: '0', HOST: '127.0.0.1', REFRESH_INTERVAL_MINUTES: '0', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let text = '';
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => (text += chunk));
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (text += chunk));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.on('exit', (code, signal) => resolve({ code, signal })),
+  );
+  const api = {
+    pid: child.pid!,
+    output: () => text,
+    exited,
+    async kill(signal: NodeJS.Signals = 'SIGKILL') {
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+      await exited;
+    },
+  };
+  return { child, api, output: api.output };
+}
