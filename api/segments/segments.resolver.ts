@@ -60,7 +60,7 @@ export class SegmentResolver {
     return service(ctx, ROLES.writeSegments).create(input);
   }
 
-  @Mutation(() => SegmentType, { description: 'Edits a segment; a new rule is a new draft version. expectedVersion guards against lost updates.' })
+  @Mutation(() => SegmentType, { description: 'Edits a segment: every edit is a new version (a new rule a new draft; a name, description or category alone keeps the rule and its published state). expectedVersion guards every edit against lost updates: of concurrent edits of one version exactly one wins, the others get CONFLICT.' })
   async updateSegment(@Arg('input', () => UpdateSegmentInput) input: UpdateSegmentInput, @Ctx() ctx: RequestContext): Promise<SegmentRow> {
     return service(ctx, ROLES.writeSegments).update(input);
   }
