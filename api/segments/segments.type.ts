@@ -47,7 +47,7 @@ export class RuleValidation {
 export class SegmentVersionType {
   @Field(() => Int)
   version!: number;
-  @Field(() => GraphQLJSON)
+  @Field(() => GraphQLJSON, { nullable: true, description: 'The rule tree (null for a static segment, a list).' })
   rule!: unknown;
   @Field(() => RuleScopeEnum)
   scope!: RuleScopeEnum;
