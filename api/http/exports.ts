@@ -4,6 +4,7 @@ import { Hono } from 'hono';
 import { requireRole, ROLES } from '../context.js';
 import { segments } from '../../drizzle/index.js';
 import { openExportFile } from '../exports/download.js';
+import { checkInput } from '../input-policy.js';
 import type { ApiEnv } from './env.js';
 
 export const exportRoutes = new Hono<ApiEnv>();
@@ -11,6 +12,7 @@ export const exportRoutes = new Hono<ApiEnv>();
 exportRoutes.get('/exports/:id', async (c) => {
   const db = c.get('db');
   const caller = requireRole({ db, caller: c.get('caller'), now: c.get('now'), memo: new Map() }, ROLES.personalData);
+  checkInput(c.req.param('id'), 'id');
   const file = await openExportFile(db, caller.workspaceId, c.req.param('id'), async (segmentId) => {
     const [row] = await db.select({ slug: segments.slug }).from(segments).where(and(eq(segments.id, segmentId), eq(segments.workspaceId, caller.workspaceId)));
     return row?.slug ?? 'segment';

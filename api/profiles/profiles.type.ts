@@ -1,6 +1,7 @@
 import { Authorized, Field, Float, ID, Int, ObjectType } from 'type-graphql';
 import { ROLES } from '../context.js';
-import { GraphQLDateTime, GraphQLJSON } from 'graphql-scalars';
+import { GraphQLDateTime } from 'graphql-scalars';
+import { JSONScalar } from '../graphql/json-scalar.js';
 import { ConnectionOf } from '../graphql/connection.js';
 
 @ObjectType({ description: 'What the person agreed to be contacted by.' })
@@ -39,7 +40,7 @@ export class EventType {
   eventId!: string;
   @Field(() => String)
   name!: string;
-  @Field(() => GraphQLJSON)
+  @Field(() => JSONScalar)
   properties!: Record<string, unknown>;
   @Field(() => GraphQLDateTime, { description: 'When it happened.' })
   occurredAt!: Date;
@@ -90,7 +91,7 @@ export class ProfileType {
   @Field(() => String, { nullable: true, description: 'Mobile advertising id.' })
   madid!: string | null;
   @Authorized(...ROLES.profileData)
-  @Field(() => GraphQLJSON, { description: 'Declared traits by name.' })
+  @Field(() => JSONScalar, { description: 'Declared traits by name.' })
   traits!: Record<string, unknown>;
   @Field(() => GraphQLDateTime)
   createdAt!: Date;
