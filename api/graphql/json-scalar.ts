@@ -1,9 +1,9 @@
 /**
  * The JSON scalar (rules, traits, event properties). graphql-scalars' GraphQLJSON reads an inline
  * literal (`rule: { all: [...] }` written in the query, not passed as a variable) into objects
- * without a prototype (`Object.create(null)`), which the rest of the API does not expect (drizzle's
- * jsonb encoding reads `value.constructor`, so `createSegment` with an inline rule was an internal
- * error). This one builds plain objects and arrays, iteratively. Values are checked by the input
+ * without a prototype (`Object.create(null)`), which the rest of the API does not expect: on the way
+ * to storage something reads `value.constructor` ("Cannot read properties of null (reading
+ * 'constructor')"), so `createSegment` with an inline rule was an internal error. This one builds plain objects and arrays, iteratively. Values are checked by the input
  * policy (api/graphql/input-policy.plugin.ts) before any resolver sees them.
  */
 import { GraphQLJSON } from 'graphql-scalars';
