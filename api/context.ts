@@ -41,11 +41,23 @@ export function memoized<T>(ctx: RequestContext, key: string, make: () => T): T 
   return ctx.memo.get(key) as T;
 }
 
-/** Role sets used across features. */
+/**
+ * The role table (README "Roles"): who may run what, and which fields of a profile each role sees.
+ * Operations check it with requireRole; fields with `@Authorized(...ROLES.x)` (api/auth/authorization.ts).
+ */
 export const ROLES = {
+  /** Workspace, declared traits: everyone who works with the workspace's data. */
+  any: ['admin', 'editor', 'viewer', 'ingest', 'edge'],
+  /** Segments, categories, analytics, profiles (pseudonymously), export status. */
   read: ['admin', 'editor', 'viewer'],
+  /** Segments, categories, traits, splits, exports. */
   writeSegments: ['admin', 'editor'],
+  /** upsertProfile(s), trackEvents. */
   writeProfiles: ['admin', 'editor', 'ingest'],
+  /** Contact data, names, address and advertising id of a profile; export files; identify tokens; erasure. */
+  personalData: ['admin', 'editor'],
+  /** Traits, computed purchases, events, consent, country, visitor ids and segments of a profile. */
+  profileData: ['admin', 'editor', 'viewer'],
   admin: ['admin'],
   edge: ['edge'],
 } as const satisfies Record<string, readonly ApiRole[]>;

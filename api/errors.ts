@@ -134,7 +134,10 @@ export interface FormatOptions {
 
 /** Apollo `formatError`: the single mapping of errors to `extensions.code` for GraphQL. */
 export function formatGraphQLError(formatted: GraphQLFormattedError, error: unknown, options: FormatOptions = {}): GraphQLFormattedError {
-  const original = unwrapResolverError(error);
+  const unwrapped = unwrapResolverError(error);
+  // A domain error thrown before execution (the input policy) arrives wrapped, without a path.
+  const wrapped = (unwrapped as { originalError?: unknown } | null)?.originalError;
+  const original = wrapped instanceof DomainError ? wrapped : unwrapped;
   const known = describeError(original);
   if (known) {
     return { message: known.message, locations: formatted.locations, path: formatted.path, extensions: { ...known.details, code: known.code } };

@@ -5,13 +5,11 @@ import { ConnectionArgs, pageRequest, type Connection } from '../graphql/connect
 import { ApiKeyConnection, ApiKeyType, ApiRoleEnum, CreatedApiKey, WorkspaceType } from './auth.type.js';
 import { createApiKey, getWorkspace, listApiKeys, revokeApiKey } from './auth.service.js';
 
-const ANY_ROLE = ['admin', 'editor', 'viewer', 'ingest', 'edge'] as const;
-
 @Resolver()
 export class AuthResolver {
   @Query(() => WorkspaceType, { description: "The caller's workspace (any role)." })
   async workspace(@Ctx() ctx: RequestContext): Promise<WorkspaceType> {
-    const caller = requireRole(ctx, ANY_ROLE);
+    const caller = requireRole(ctx, ROLES.any);
     return getWorkspace(ctx.db, caller.workspaceId);
   }
 

@@ -11,7 +11,7 @@ export enum ApiRoleEnum {
 }
 registerEnumType(ApiRoleEnum, {
   name: 'ApiRole',
-  description: 'ADMIN manages keys; EDITOR writes segments and profiles; VIEWER reads; INGEST writes profiles and events; EDGE reads the ruleset and reports page views.',
+  description: 'ADMIN: everything, API keys included. EDITOR: segments, traits, exports, profiles with their personal data, erasure, identify tokens. VIEWER: reads segments and analytics, profiles without contact data. INGEST: writes profiles and events and gets back only their ids. EDGE: the ruleset feed, page view reports and memberships of identified visitors (REST).',
 });
 
 @ObjectType({ description: 'A workspace: everything in it is invisible to other workspaces.' })

@@ -1,5 +1,5 @@
 import { Field, ID, InputType, Int, ObjectType } from 'type-graphql';
-import { GraphQLJSON } from 'graphql-scalars';
+import { JSONScalar } from '../graphql/json-scalar.js';
 
 @InputType({ description: 'One event. Give externalId (an unknown one creates the profile) or profileId.' })
 export class TrackEventInput {
@@ -11,7 +11,7 @@ export class TrackEventInput {
   profileId?: string | null;
   @Field(() => String, { description: "e.g. 'purchase' (property revenue: number), 'demo_request'." })
   name!: string;
-  @Field(() => GraphQLJSON, { nullable: true })
+  @Field(() => JSONScalar, { nullable: true })
   properties?: Record<string, unknown> | null;
   @Field(() => String, { description: "ISO 8601 date-time, e.g. '2026-01-31T09:30:00Z'; at most a day in the future." })
   timestamp!: string;

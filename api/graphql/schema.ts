@@ -5,11 +5,12 @@ import { fileURLToPath } from 'node:url';
 import { printSchema, lexicographicSortSchema, type GraphQLSchema } from './graphql-js.js';
 import { buildSchemaSync } from 'type-graphql';
 import { resolvers } from './resolvers.js';
+import { authChecker } from '../auth/authorization.js';
 
 let built: GraphQLSchema | undefined;
 
 export function buildApiSchema(): GraphQLSchema {
-  built ??= buildSchemaSync({ resolvers: [...resolvers] as [Function, ...Function[]], validate: false });
+  built ??= buildSchemaSync({ resolvers: [...resolvers] as [Function, ...Function[]], validate: false, authChecker });
   return built;
 }
 

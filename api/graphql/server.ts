@@ -1,6 +1,6 @@
 /**
  * The Apollo server: one error mapping, the per-request budget (depth and cost), the per-key cost
- * rate, request queries in a transaction with a statement timeout, no CDN landing page, no
+ * rate, the input policy, request queries in a transaction with a statement timeout, no CDN landing page, no
  * cache-control plugin. In production: no introspection and no "Did you mean" hints.
  */
 import { ApolloServer, HeaderMap, type ApolloServerPlugin } from '@apollo/server';
@@ -11,6 +11,7 @@ import type { KeyLimiter } from '../http/key-limiter.js';
 import { GraphQLError } from './graphql-js.js';
 import { measureOperation, queryLimits } from './limits.js';
 import { openRequestTransaction, type RequestTransaction } from './request-transaction.js';
+import { inputPolicyPlugin } from './input-policy.plugin.js';
 import { buildApiSchema } from './schema.js';
 
 export interface ApolloOptions {
@@ -66,7 +67,7 @@ export function createApolloServer(options: ApolloOptions = {}): ApolloServer<Re
     validationRules: [queryLimits()],
     // No cache hints are used (responses are per key): the cache-control plugin would only add a
     // hook around every field resolution.
-    plugins: [ApolloServerPluginLandingPageDisabled(), ApolloServerPluginCacheControlDisabled(), requestLimits(options)],
+    plugins: [ApolloServerPluginLandingPageDisabled(), ApolloServerPluginCacheControlDisabled(), inputPolicyPlugin<RequestContext>(), requestLimits(options)],
     includeStacktraceInErrorResponses: false,
   });
 }

@@ -7,6 +7,7 @@ import { and, asc, eq } from 'drizzle-orm';
 import { Hono } from 'hono';
 import { requireRole, ROLES } from '../context.js';
 import { BadInputError, NotFoundError } from '../errors.js';
+import { checkInput } from '../input-policy.js';
 import { profiles, segmentMembers, segments } from '../../drizzle/index.js';
 import { recordEdgeEvents } from '../events/edge-events.service.js';
 import { currentRuleset } from '../segments/ruleset.service.js';
@@ -37,6 +38,7 @@ restRoutes.get('/profiles/:externalId/memberships', async (c) => {
   const caller = callerOf(c);
   const db = c.get('db');
   const externalId = c.req.param('externalId');
+  checkInput(externalId, 'externalId');
   const [profile] = await db
     .select({ id: profiles.id })
     .from(profiles)

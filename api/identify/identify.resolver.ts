@@ -15,14 +15,14 @@ export class IdentifyToken {
 @Resolver()
 export class IdentifyResolver {
   @Mutation(() => IdentifyToken, {
-    description: `Issues an identify token for a profile of this workspace (by externalId), valid ttlSeconds (${IDENTIFY_TTL.min} to ${IDENTIFY_TTL.max}). Needs IDENTIFY_SECRET in the API's environment (BAD_USER_INPUT naming it otherwise).`,
+    description: `Issues an identify token for a profile of this workspace (by externalId), valid ttlSeconds (${IDENTIFY_TTL.min} to ${IDENTIFY_TTL.max}). A token makes the edge tag its bearer with that person's segments, so only admin and editor keys may issue one. Needs IDENTIFY_SECRET in the API's environment (BAD_USER_INPUT naming it otherwise).`,
   })
   issueIdentifyToken(
     @Arg('externalId', () => String) externalId: string,
     @Arg('ttlSeconds', () => Int, { nullable: true, defaultValue: IDENTIFY_TTL.default }) ttlSeconds: number | null,
     @Ctx() ctx: RequestContext,
   ): Promise<IssuedToken> {
-    const caller = requireRole(ctx, ROLES.writeProfiles);
+    const caller = requireRole(ctx, ROLES.personalData);
     const input = { externalId, ttlSeconds: ttlSeconds ?? IDENTIFY_TTL.default };
     return issueIdentifyToken(ctx.db, caller.workspaceId, input, ctx.now, process.env.IDENTIFY_SECRET);
   }

@@ -1,5 +1,5 @@
-import { Arg, Args, Ctx, FieldResolver, Resolver, Root } from 'type-graphql';
-import type { RequestContext } from '../context.js';
+import { Arg, Args, Authorized, Ctx, FieldResolver, Resolver, Root } from 'type-graphql';
+import { ROLES, type RequestContext } from '../context.js';
 import { ConnectionArgs, pageRequest, type Connection } from '../graphql/connection.js';
 import type { EventRow, ProfileRow, SegmentRow } from '../../drizzle/index.js';
 import { SegmentType } from '../segments/segments.type.js';
@@ -9,11 +9,13 @@ import { eventsOfProfile, segmentsOfProfile, visitorIdsOfProfile } from './profi
 
 @Resolver(() => ProfileType)
 export class ProfileFieldResolver {
+  @Authorized(...ROLES.profileData)
   @FieldResolver(() => ConsentType)
   consent(@Root() profile: ProfileRow): ConsentType {
     return { email: profile.consentEmail, sms: profile.consentSms, ads: profile.consentAds };
   }
 
+  @Authorized(...ROLES.profileData)
   @FieldResolver(() => ProfileComputedType, { description: 'Purchase attributes at the time of the request.' })
   computed(@Root() p: ProfileRow, @Ctx() ctx: RequestContext): ProfileComputedType {
     const attributes = profileAttributes(
@@ -47,16 +49,19 @@ export class ProfileFieldResolver {
     };
   }
 
+  @Authorized(...ROLES.profileData)
   @FieldResolver(() => [String], { description: 'Edge visitor ids (ae_vid) attached to this profile.' })
   visitorIds(@Root() profile: ProfileRow, @Ctx() ctx: RequestContext): Promise<string[]> {
     return visitorIdsOfProfile(ctx).load(profile.id);
   }
 
+  @Authorized(...ROLES.profileData)
   @FieldResolver(() => [SegmentType], { description: 'The published segments this profile is a member of.' })
   segments(@Root() profile: ProfileRow, @Ctx() ctx: RequestContext): Promise<SegmentRow[]> {
     return segmentsOfProfile(ctx).load(profile.id);
   }
 
+  @Authorized(...ROLES.profileData)
   @FieldResolver(() => EventConnection, { description: 'Tracked events, newest first.' })
   events(
     @Root() profile: ProfileRow,

@@ -1,5 +1,5 @@
 import { Field, InputType } from 'type-graphql';
-import { GraphQLJSON } from 'graphql-scalars';
+import { JSONScalar } from '../graphql/json-scalar.js';
 
 @InputType()
 export class ConsentInput {
@@ -33,7 +33,7 @@ export class ProfileInput {
   country?: string | null;
   @Field(() => String, { nullable: true })
   madid?: string | null;
-  @Field(() => GraphQLJSON, { nullable: true, description: 'Merged into the stored traits (declared traits only); a null value removes a trait.' })
+  @Field(() => JSONScalar, { nullable: true, description: 'Merged into the stored traits (declared traits only); a null value removes a trait.' })
   traits?: Record<string, unknown> | null;
   @Field(() => ConsentInput, { nullable: true })
   consent?: ConsentInput | null;

@@ -38,13 +38,13 @@ export class ProfileResolver {
     return upsertProfiles(ctx.db, caller.workspaceId, inputs, ctx.now, 'inputs') as Promise<UpsertProfilesResult>;
   }
 
-  @Mutation(() => DeletedProfile, { description: 'Erases a profile with its events and memberships; a tombstone keeps only a hash of its externalId.' })
+  @Mutation(() => DeletedProfile, { description: 'Erases a profile with its events and memberships; a tombstone keeps only a hash of its externalId (admin, editor).' })
   async deleteProfile(
     @Arg('id', () => ID, { nullable: true }) id: string | null | undefined,
     @Arg('externalId', () => String, { nullable: true }) externalId: string | null | undefined,
     @Ctx() ctx: RequestContext,
   ): Promise<DeletedProfile> {
-    const caller = requireRole(ctx, ROLES.writeProfiles);
+    const caller = requireRole(ctx, ROLES.personalData);
     return deleteProfile(ctx.db, caller.workspaceId, { id, externalId }, ctx.now);
   }
 }

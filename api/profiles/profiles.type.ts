@@ -1,5 +1,7 @@
-import { Field, Float, ID, Int, ObjectType } from 'type-graphql';
-import { GraphQLDateTime, GraphQLJSON } from 'graphql-scalars';
+import { Authorized, Field, Float, ID, Int, ObjectType } from 'type-graphql';
+import { ROLES } from '../context.js';
+import { GraphQLDateTime } from 'graphql-scalars';
+import { JSONScalar } from '../graphql/json-scalar.js';
 import { ConnectionOf } from '../graphql/connection.js';
 
 @ObjectType({ description: 'What the person agreed to be contacted by.' })
@@ -38,7 +40,7 @@ export class EventType {
   eventId!: string;
   @Field(() => String)
   name!: string;
-  @Field(() => GraphQLJSON)
+  @Field(() => JSONScalar)
   properties!: Record<string, unknown>;
   @Field(() => GraphQLDateTime, { description: 'When it happened.' })
   occurredAt!: Date;
@@ -48,33 +50,48 @@ export class EventType {
 
 export const EventConnection = ConnectionOf('Event', EventType);
 
+/**
+ * Ingest keys get id, externalId and the dates of the profiles they write; viewers also the
+ * pseudonymous fields (ROLES.profileData); contact, address and device ids need ROLES.personalData.
+ */
 @ObjectType({ description: 'A person (or an anonymous edge visitor, with no externalId).' })
 export class ProfileType {
   @Field(() => ID)
   id!: string;
   @Field(() => String, { nullable: true, description: "The person's id in your systems; null for an anonymous visitor." })
   externalId!: string | null;
+  @Authorized(...ROLES.personalData)
   @Field(() => String, { nullable: true })
   email!: string | null;
+  @Authorized(...ROLES.personalData)
   @Field(() => String, { nullable: true, description: 'As given.' })
   phone!: string | null;
+  @Authorized(...ROLES.personalData)
   @Field(() => String, { nullable: true, description: 'E.164, when the number could be read (country is the default region).' })
   phoneE164!: string | null;
+  @Authorized(...ROLES.personalData)
   @Field(() => String, { nullable: true })
   firstName!: string | null;
+  @Authorized(...ROLES.personalData)
   @Field(() => String, { nullable: true })
   lastName!: string | null;
+  @Authorized(...ROLES.personalData)
   @Field(() => String, { nullable: true })
   city!: string | null;
+  @Authorized(...ROLES.personalData)
   @Field(() => String, { nullable: true })
   region!: string | null;
+  @Authorized(...ROLES.personalData)
   @Field(() => String, { nullable: true })
   postalCode!: string | null;
+  @Authorized(...ROLES.profileData)
   @Field(() => String, { nullable: true, description: 'ISO 3166-1 alpha-2.' })
   country!: string | null;
+  @Authorized(...ROLES.personalData)
   @Field(() => String, { nullable: true, description: 'Mobile advertising id.' })
   madid!: string | null;
-  @Field(() => GraphQLJSON, { description: 'Declared traits by name.' })
+  @Authorized(...ROLES.profileData)
+  @Field(() => JSONScalar, { description: 'Declared traits by name.' })
   traits!: Record<string, unknown>;
   @Field(() => GraphQLDateTime)
   createdAt!: Date;

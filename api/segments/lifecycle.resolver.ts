@@ -1,5 +1,5 @@
 import { Arg, Ctx, Mutation, Resolver } from 'type-graphql';
-import { GraphQLJSON } from 'graphql-scalars';
+import { JSONScalar } from '../graphql/json-scalar.js';
 import { ROLES, requireRole, type RequestContext } from '../context.js';
 import type { SegmentRow } from '../../drizzle/index.js';
 import { createLifecycleSegments } from './lifecycle.service.js';
@@ -13,7 +13,7 @@ export class LifecycleResolver {
       'parameters overrides thresholds, e.g. {"newWithinDays": 60}; all or nothing.',
   })
   async createLifecycleSegments(
-    @Arg('parameters', () => GraphQLJSON, { nullable: true }) parameters: unknown,
+    @Arg('parameters', () => JSONScalar, { nullable: true }) parameters: unknown,
     @Arg('publish', () => Boolean, { defaultValue: true }) publish: boolean,
     @Ctx() ctx: RequestContext,
   ): Promise<SegmentRow[]> {

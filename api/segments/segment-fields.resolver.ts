@@ -1,7 +1,7 @@
 import DataLoader from 'dataloader';
 import { asc, inArray } from 'drizzle-orm';
 import { Args, Arg, Ctx, FieldResolver, Int, Resolver, Root } from 'type-graphql';
-import { GraphQLJSON } from 'graphql-scalars';
+import { JSONScalar } from '../graphql/json-scalar.js';
 import { memoized, ROLES, requireRole, type RequestContext } from '../context.js';
 import { BadInputError } from '../errors.js';
 import { ConnectionArgs, pageRequest, type Connection } from '../graphql/connection.js';
@@ -50,7 +50,7 @@ export class SegmentFieldResolver {
     return versionsOf(ctx).load(segment.id);
   }
 
-  @FieldResolver(() => GraphQLJSON, { nullable: true, description: 'The rule of the latest version (null for a static segment).' })
+  @FieldResolver(() => JSONScalar, { nullable: true, description: 'The rule of the latest version (null for a static segment).' })
   async rule(@Root() segment: SegmentRow, @Ctx() ctx: RequestContext): Promise<unknown> {
     requireRole(ctx, ROLES.read);
     const versions = await versionsOf(ctx).load(segment.id);

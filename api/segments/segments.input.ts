@@ -1,5 +1,5 @@
 import { Field, ID, InputType, Int } from 'type-graphql';
-import { GraphQLJSON } from 'graphql-scalars';
+import { JSONScalar } from '../graphql/json-scalar.js';
 import { SegmentTypeEnum } from './segments.type.js';
 
 @InputType()
@@ -14,7 +14,7 @@ export class CreateSegmentInput {
   categoryId?: string | null;
   @Field(() => SegmentTypeEnum, { defaultValue: SegmentTypeEnum.DYNAMIC })
   type!: SegmentTypeEnum;
-  @Field(() => GraphQLJSON, { nullable: true, description: 'The rule tree (required for dynamic segments).' })
+  @Field(() => JSONScalar, { nullable: true, description: 'The rule tree (required for dynamic segments).' })
   rule?: unknown;
 }
 
@@ -30,6 +30,6 @@ export class UpdateSegmentInput {
   description?: string | null;
   @Field(() => ID, { nullable: true })
   categoryId?: string | null;
-  @Field(() => GraphQLJSON, { nullable: true, description: 'A new rule creates a new draft version.' })
+  @Field(() => JSONScalar, { nullable: true, description: 'A new rule creates a new draft version.' })
   rule?: unknown;
 }

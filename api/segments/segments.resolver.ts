@@ -1,6 +1,6 @@
 import { Arg, Args, Ctx, ID, Info, Int, Mutation, Query, Resolver } from 'type-graphql';
 import type { GraphQLResolveInfo } from '../graphql/graphql-js.js';
-import { GraphQLJSON } from 'graphql-scalars';
+import { JSONScalar } from '../graphql/json-scalar.js';
 import { ROLES, requireRole, type RequestContext } from '../context.js';
 import { BadInputError, RuleInvalidError } from '../errors.js';
 import { ConnectionArgs, pageRequest, type Connection } from '../graphql/connection.js';
@@ -40,14 +40,14 @@ export class SegmentResolver {
   }
 
   @Query(() => RuleValidation, { description: 'Validates a rule in this workspace: every problem with its JSON path, its scope and references.' })
-  async validateRule(@Arg('rule', () => GraphQLJSON) rule: unknown, @Ctx() ctx: RequestContext): Promise<RuleValidation> {
+  async validateRule(@Arg('rule', () => JSONScalar) rule: unknown, @Ctx() ctx: RequestContext): Promise<RuleValidation> {
     const result = await service(ctx, [...ROLES.read]).validate(rule);
     if (!result.ok) return { valid: false, scope: null, references: [], errors: [...result.errors], warnings: [...result.warnings] };
     return { valid: true, scope: result.scope as RuleScopeEnum, references: [...result.references], errors: [], warnings: [...result.warnings] };
   }
 
   @Query(() => SegmentPreview, { description: 'How many profiles an unsaved rule matches now.' })
-  async previewSegment(@Arg('rule', () => GraphQLJSON) rule: unknown, @Ctx() ctx: RequestContext): Promise<SegmentPreview> {
+  async previewSegment(@Arg('rule', () => JSONScalar) rule: unknown, @Ctx() ctx: RequestContext): Promise<SegmentPreview> {
     const segments = service(ctx, ROLES.read);
     const result = await segments.validate(rule);
     if (!result.ok) throw new RuleInvalidError(result.errors);
@@ -60,7 +60,7 @@ export class SegmentResolver {
     return service(ctx, ROLES.writeSegments).create(input);
   }
 
-  @Mutation(() => SegmentType, { description: 'Edits a segment; a new rule is a new draft version. expectedVersion guards against lost updates.' })
+  @Mutation(() => SegmentType, { description: 'Edits a segment: every edit is a new version (a new rule a new draft; a name, description or category alone keeps the rule and its published state). expectedVersion guards every edit against lost updates: of concurrent edits of one version exactly one wins, the others get CONFLICT.' })
   async updateSegment(@Arg('input', () => UpdateSegmentInput) input: UpdateSegmentInput, @Ctx() ctx: RequestContext): Promise<SegmentRow> {
     return service(ctx, ROLES.writeSegments).update(input);
   }

@@ -1,6 +1,6 @@
 /**
- * Segment definitions: create, edit (each rule change is a new immutable draft version, guarded by
- * optimistic concurrency), publish (membership recomputed, edge ruleset rebuilt), archive, static lists.
+ * Segment definitions: create, edit (each edit is a new immutable version, guarded by optimistic
+ * concurrency), publish (membership recomputed, edge ruleset rebuilt), archive, static lists.
  */
 import { and, desc, eq, inArray, sql } from 'drizzle-orm';
 import type { Database } from '../db/index.js';
@@ -162,8 +162,12 @@ export class SegmentService {
     await this.checkCategory(input.categoryId);
     if (current.type === 'static' && input.rule != null) throw new BadInputError('A static segment has no rule');
     const checked = input.rule == null ? null : await this.checkRule(input.rule, current.slug);
+    // Every edit is a new version, so that expectedVersion guards names, descriptions and categories
+    // as well as rules: the conditional update below lets exactly one edit of a version win.
     return this.db.transaction(async (tx) => {
-      const nextVersion = checked ? current.currentVersion + 1 : current.currentVersion;
+      const nextVersion = current.currentVersion + 1;
+      // A metadata-only edit keeps the rule: the new version is a copy of the latest, and if that one
+      // was published, so is its copy (same rule, nothing to recompute or republish).
       const [row] = await tx
         .update(segments)
         .set({
@@ -171,6 +175,7 @@ export class SegmentService {
           description: input.description === undefined ? current.description : input.description,
           categoryId: input.categoryId === undefined ? current.categoryId : input.categoryId,
           currentVersion: nextVersion,
+          ...(checked ? {} : { publishedVersion: sql`case when ${segments.publishedVersion} = ${segments.currentVersion} then ${nextVersion}::int else ${segments.publishedVersion} end` }),
           updatedAt: this.clock(),
         })
         .where(and(eq(segments.id, current.id), eq(segments.currentVersion, input.expectedVersion)))
@@ -185,6 +190,12 @@ export class SegmentService {
           scope: checked.scope,
           references: checked.references,
         });
+      } else {
+        const keepsPublished = row.publishedVersion === nextVersion;
+        await tx.execute(sql`
+          insert into ${segmentVersions} (segment_id, workspace_id, version, rule, scope, "references", published_at)
+          select segment_id, workspace_id, ${nextVersion}, rule, scope, "references", ${keepsPublished ? sql`published_at` : sql`null`}
+          from ${segmentVersions} where segment_id = ${current.id} and version = ${current.currentVersion}`);
       }
       return row;
     });

@@ -1,6 +1,7 @@
 import { Field, Float, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { ConnectionOf } from '../graphql/connection.js';
-import { GraphQLDateTime, GraphQLJSON } from 'graphql-scalars';
+import { GraphQLDateTime } from 'graphql-scalars';
+import { JSONScalar } from '../graphql/json-scalar.js';
 
 export enum SegmentTypeEnum {
   DYNAMIC = 'dynamic',
@@ -47,7 +48,7 @@ export class RuleValidation {
 export class SegmentVersionType {
   @Field(() => Int)
   version!: number;
-  @Field(() => GraphQLJSON)
+  @Field(() => JSONScalar, { nullable: true, description: 'The rule tree (null for a static segment, a list).' })
   rule!: unknown;
   @Field(() => RuleScopeEnum)
   scope!: RuleScopeEnum;

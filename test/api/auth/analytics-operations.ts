@@ -33,6 +33,7 @@ export const analyticsOperations: AuthorizedOperation[] = [
   {
     name: 'defineSplit',
     roles: WRITE,
+    answers: false, // a split is immutable once defined
     call: (f) => gql(DEFINE, { s: f.ids.ownSegmentId, v: VARIANTS }),
     foreign: (f) => gql(DEFINE, { s: f.ids.otherSegmentId, v: VARIANTS }),
   },

@@ -4,11 +4,10 @@
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeEachDatabase } from '../../helpers/db.js';
-import { ALL_ROLES, createTestWorkspace, startTestApi, type TestApi } from '../harness.js';
+import { ALL_ROLES, startTestApi, type TestApi } from '../harness.js';
 import { createApiKey, revokeApiKey } from '../../../api/auth/auth.service.js';
-import { upsertProfiles } from '../../../api/profiles/upsert.service.js';
 import type { ApiRole } from '../../../drizzle/index.js';
-import { fixtureSteps, operations, type AuthFixtures, type OperationCall } from './operations.js';
+import { createAuthFixtures, operations, type AuthFixtures, type OperationCall } from './operations.js';
 
 /** The error code of a call's answer (GraphQL extensions.code or REST error.code), or null on success. */
 async function run(api: TestApi, call: OperationCall, key: string | null): Promise<string | null> {
@@ -36,21 +35,12 @@ describeEachDatabase('authorization', (suite) => {
   const revoked = {} as Record<ApiRole, string>;
 
   beforeAll(async () => {
-    const own = await createTestWorkspace(suite.db, 'Own');
-    const other = await createTestWorkspace(suite.db, 'Other');
-    f = { db: suite.db, own, other, ids: {} };
-    const [ownProfile] = (await upsertProfiles(suite.db, own.workspaceId, [{ externalId: 'auth-own' }])).profiles;
-    const [otherProfile] = (await upsertProfiles(suite.db, other.workspaceId, [{ externalId: 'auth-other' }])).profiles;
-    f.ids.ownProfileId = ownProfile!.id;
-    f.ids.otherProfileId = otherProfile!.id;
-    f.ids.spareKeyId = (await createApiKey(suite.db, own.workspaceId, 'spare', 'viewer')).apiKey.id;
-    f.ids.otherKeyId = (await createApiKey(suite.db, other.workspaceId, 'other spare', 'viewer')).apiKey.id;
+    f = await createAuthFixtures(suite.db);
     for (const role of ALL_ROLES) {
-      const { key, apiKey } = await createApiKey(suite.db, own.workspaceId, `revoked ${role}`, role);
-      await revokeApiKey(suite.db, own.workspaceId, apiKey.id);
+      const { key, apiKey } = await createApiKey(suite.db, f.own.workspaceId, `revoked ${role}`, role);
+      await revokeApiKey(suite.db, f.own.workspaceId, apiKey.id);
       revoked[role] = key;
     }
-    for (const step of fixtureSteps) await step(f);
     api = await startTestApi(suite.db);
   });
   afterAll(() => api?.close());

@@ -37,7 +37,7 @@ export const exportOperations: AuthorizedOperation[] = [
   },
   {
     name: 'GET /v1/exports/:id',
-    roles: READ,
+    roles: WRITE,
     call: (f) => ({ kind: 'rest', method: 'GET', path: `/v1/exports/${f.ids.ownExportId}` }),
     foreign: (f) => ({ kind: 'rest', method: 'GET', path: `/v1/exports/${f.ids.otherExportId}` }),
   },

@@ -12,7 +12,8 @@ const gql = (query: string, variables?: Record<string, unknown>): OperationCall 
 export const identifyOperations: AuthorizedOperation[] = [
   {
     name: 'issueIdentifyToken',
-    roles: ['admin', 'editor', 'ingest'],
+    roles: ['admin', 'editor'],
+    answers: false,
     call: () => gql(ISSUE, { e: 'auth-own' }),
     foreign: () => gql(ISSUE, { e: 'auth-other' }),
   },

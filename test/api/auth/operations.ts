@@ -5,7 +5,9 @@
  */
 import type { Database } from '../../../api/db/index.js';
 import type { ApiRole } from '../../../drizzle/index.js';
-import type { TestWorkspace } from '../harness.js';
+import { createApiKey } from '../../../api/auth/auth.service.js';
+import { upsertProfiles } from '../../../api/profiles/upsert.service.js';
+import { createTestWorkspace, type TestWorkspace } from '../harness.js';
 import { analyticsOperations } from './analytics-operations.js';
 import { segmentFixtures, segmentOperations } from './segment-operations.js';
 import { exportFixtures, exportOperations } from './export-operations.js';
@@ -30,10 +32,30 @@ export interface AuthorizedOperation {
   call(f: AuthFixtures): OperationCall;
   /** The same call aimed at another workspace's object: must be NOT_FOUND. */
   foreign?(f: AuthFixtures): OperationCall;
+  /**
+   * false when a repeated call may fail for reasons other than authorization (it is not idempotent,
+   * or needs a setting): the field-level suite then only checks that allowed fields are never refused.
+   */
+  answers?: false;
 }
 
 /** Steps that create what the operations refer to, run once in order before the suite. */
 export const fixtureSteps: Array<(f: AuthFixtures) => Promise<void>> = [segmentFixtures, exportFixtures];
+
+/** Two workspaces with a profile (with personal data) and a spare key each, and every fixture step. */
+export async function createAuthFixtures(db: Database): Promise<AuthFixtures> {
+  const own = await createTestWorkspace(db, 'Own');
+  const other = await createTestWorkspace(db, 'Other');
+  const f: AuthFixtures = { db, own, other, ids: {} };
+  const [ownProfile] = (await upsertProfiles(db, own.workspaceId, [{ externalId: 'auth-own', email: 'own@example.com', traits: {} }])).profiles;
+  const [otherProfile] = (await upsertProfiles(db, other.workspaceId, [{ externalId: 'auth-other' }])).profiles;
+  f.ids.ownProfileId = ownProfile!.id;
+  f.ids.otherProfileId = otherProfile!.id;
+  f.ids.spareKeyId = (await createApiKey(db, own.workspaceId, 'spare', 'viewer')).apiKey.id;
+  f.ids.otherKeyId = (await createApiKey(db, other.workspaceId, 'other spare', 'viewer')).apiKey.id;
+  for (const step of fixtureSteps) await step(f);
+  return f;
+}
 
 const READ: readonly ApiRole[] = ['admin', 'editor', 'viewer'];
 const WRITE_PROFILES: readonly ApiRole[] = ['admin', 'editor', 'ingest'];
@@ -63,7 +85,8 @@ export const operations: AuthorizedOperation[] = [
   { name: 'upsertProfiles', roles: WRITE_PROFILES, call: () => gql('mutation { upsertProfiles(inputs: [{ externalId: "auth-upsert-2" }]) { created } }') },
   {
     name: 'deleteProfile',
-    roles: WRITE_PROFILES,
+    roles: ['admin', 'editor'],
+    answers: false,
     call: () => gql('mutation { deleteProfile(externalId: "auth-upsert") { id } }'),
     foreign: (f) => gql('mutation($id: ID!) { deleteProfile(id: $id) { id } }', { id: f.ids.otherProfileId }),
   },

@@ -11,13 +11,18 @@ const READ: readonly ApiRole[] = ['admin', 'editor', 'viewer'];
 const WRITE: readonly ApiRole[] = ['admin', 'editor'];
 const gql = (query: string, variables?: Record<string, unknown>): OperationCall => ({ kind: 'graphql', query, variables });
 const RULE = { attr: 'purchases.count', op: 'gte', value: 1 };
+/** Makes names unique: calls are repeated (once per role, once per field). */
+let made = 0;
 
 export async function segmentFixtures(f: AuthFixtures): Promise<void> {
   for (const [side, workspaceId] of [['own', f.own.workspaceId], ['other', f.other.workspaceId]] as const) {
     const service = new SegmentService(f.db, workspaceId);
-    f.ids[`${side}SegmentId`] = (await service.create({ slug: 'buyers', name: 'Buyers', type: 'dynamic', rule: RULE })).id;
-    f.ids[`${side}ListId`] = (await service.create({ slug: 'list', name: 'List', type: 'static' })).id;
     f.ids[`${side}CategoryId`] = (await createCategory(f.db, workspaceId, 'Auth', null)).id;
+    // Everyone, published: its members are the workspace's profiles (the field-level suite reads them).
+    f.ids[`${side}SegmentId`] = (await service.create({ slug: 'buyers', name: 'Buyers', type: 'dynamic', rule: { all: [] }, categoryId: f.ids[`${side}CategoryId`] })).id;
+    await service.publish(f.ids[`${side}SegmentId`]!);
+    f.ids[`${side}ListId`] = (await service.create({ slug: 'list', name: 'List', type: 'static' })).id;
+    f.ids[`${side}ArchiveId`] = (await service.create({ slug: 'archive-me', name: 'Archive me', type: 'static' })).id;
   }
 }
 
@@ -33,16 +38,21 @@ export const segmentOperations: AuthorizedOperation[] = [
   { name: 'previewSegment', roles: READ, call: () => gql('query($r: JSON!) { previewSegment(rule: $r) { size } }', { r: RULE }) },
   { name: 'category', roles: READ, ...byId('query($id: ID!) { category(id: $id) { id } }', 'CategoryId') },
   { name: 'categories', roles: READ, call: () => gql('{ categories { edges { node { id } } } }') },
-  { name: 'createCategory', roles: WRITE, call: () => gql('mutation { createCategory(name: "auth-made") { id } }') },
-  { name: 'createSegment', roles: WRITE, call: () => gql('mutation($r: JSON!) { createSegment(input: { slug: "auth-made", name: "x", rule: $r }) { id } }', { r: RULE }) },
+  { name: 'createCategory', roles: WRITE, call: () => gql(`mutation { createCategory(name: "auth-made-${++made}") { id } }`) },
+  {
+    name: 'createSegment',
+    roles: WRITE,
+    call: () => gql(`mutation($r: JSON!) { createSegment(input: { slug: "auth-made-${++made}", name: "x", rule: $r }) { id } }`, { r: RULE }),
+  },
   {
     name: 'updateSegment',
     roles: WRITE,
+    answers: false, // every edit is a new version: a repeated expectedVersion is a CONFLICT
     call: (f) => gql('mutation($id: ID!) { updateSegment(input: { id: $id, expectedVersion: 1, name: "Renamed" }) { id } }', { id: f.ids.ownSegmentId }),
     foreign: (f) => gql('mutation($id: ID!) { updateSegment(input: { id: $id, expectedVersion: 1, name: "Renamed" }) { id } }', { id: f.ids.otherSegmentId }),
   },
   { name: 'publishSegment', roles: WRITE, ...byId('mutation($id: ID!) { publishSegment(id: $id) { id } }', 'SegmentId') },
-  { name: 'archiveSegment', roles: WRITE, ...byId('mutation($id: ID!) { archiveSegment(id: $id) { id } }', 'ListId') },
+  { name: 'archiveSegment', roles: WRITE, ...byId('mutation($id: ID!) { archiveSegment(id: $id) { id } }', 'ArchiveId') },
   {
     name: 'addToStaticSegment',
     roles: WRITE,
@@ -55,5 +65,5 @@ export const segmentOperations: AuthorizedOperation[] = [
     call: (f) => gql('mutation($s: ID!, $p: [ID!]!) { removeFromStaticSegment(segmentId: $s, profileIds: $p) { id } }', { s: f.ids.ownListId, p: [f.ids.ownProfileId] }),
     foreign: (f) => gql('mutation($s: ID!, $p: [ID!]!) { removeFromStaticSegment(segmentId: $s, profileIds: $p) { id } }', { s: f.ids.otherListId, p: [f.ids.ownProfileId] }),
   },
-  { name: 'createLifecycleSegments', roles: WRITE, call: () => gql('mutation { createLifecycleSegments(publish: false) { slug } }') },
+  { name: 'createLifecycleSegments', roles: WRITE, answers: false, call: () => gql('mutation { createLifecycleSegments(publish: false) { slug } }') },
 ];

@@ -84,19 +84,19 @@ describeEachDatabase('audience export streaming (100k members)', (suite) => {
   });
 
   it('streams every row in bounded memory; a disconnect mid-download leaves it downloadable, byte for byte', async () => {
-    const whole = await streamFile(api, ws.keys.viewer, done.downloadUrl);
+    const whole = await streamFile(api, ws.keys.editor, done.downloadUrl);
     expect(whole.lines).toBe(MEMBERS + 1);
     expect(whole.bytes).toBeGreaterThan(MEMBERS * 330);
     expect(whole.heapDelta).toBeLessThan(HEAP_BOUND);
 
     const aborted = new AbortController();
-    const partial = await api.fetch(done.downloadUrl, { key: ws.keys.viewer, signal: aborted.signal });
+    const partial = await api.fetch(done.downloadUrl, { key: ws.keys.editor, signal: aborted.signal });
     const reader = partial.body!.getReader();
     expect((await reader.read()).done).toBe(false);
     aborted.abort();
     await reader.read().catch(() => undefined);
 
-    const again = await streamFile(api, ws.keys.viewer, done.downloadUrl);
+    const again = await streamFile(api, ws.keys.editor, done.downloadUrl);
     expect(again).toMatchObject({ lines: whole.lines, bytes: whole.bytes, sha256: whole.sha256 });
   });
 });

@@ -173,7 +173,7 @@ describeEachDatabase('audience exports', (suite) => {
     const archived = await api.gql('mutation($s: ID!) { createAudienceExport(segmentId: $s, destination: META, format: CSV, mode: FULL) { id } }', { s: oldId }, ws.keys.admin);
     expect(codeOf(archived)).toBe('CONFLICT');
     expect(codeOf(await api.gql('{ audienceExport(id: "00000000-0000-4000-8000-000000000000") { id } }', {}, ws.keys.viewer))).toBe('NOT_FOUND');
-    expect((await api.fetch('/v1/exports/00000000-0000-4000-8000-000000000000', { key: ws.keys.viewer })).status).toBe(404);
+    expect((await api.fetch('/v1/exports/00000000-0000-4000-8000-000000000000', { key: ws.keys.editor })).status).toBe(404);
 
     // An export whose build died with its process: downloads say so; the next request replaces it.
     const stuckId = (await segments.create({ slug: 'stuck', name: 'Stuck', type: 'static' })).id;
@@ -181,14 +181,14 @@ describeEachDatabase('audience exports', (suite) => {
       insert into audience_exports (workspace_id, segment_id, destination, format, mode, status, rows_total, rows_done, updated_at)
       values (${ws.workspaceId}, ${stuckId}, 'META', 'CSV', 'FULL', 'running', 10, 5, now() - interval '1 hour') returning id`);
     const stuck = rows[0]!.id;
-    const early = await api.fetch(`/v1/exports/${stuck}`, { key: ws.keys.viewer });
+    const early = await api.fetch(`/v1/exports/${stuck}`, { key: ws.keys.editor });
     expect(early.status).toBe(409);
     expect(await early.json()).toMatchObject({ error: { code: 'CONFLICT', status: 'RUNNING' } });
     const fresh = await requestExport(api, ws.keys.editor, stuckId, 'META', 'CSV', 'FULL');
     expect(fresh.id).not.toBe(stuck);
     const dead = await readExport(api, ws.keys.viewer, stuck);
     expect(dead).toMatchObject({ status: 'FAILED', error: expect.stringMatching(/stopped without finishing/) });
-    const failed = await api.fetch(`/v1/exports/${stuck}`, { key: ws.keys.viewer });
+    const failed = await api.fetch(`/v1/exports/${stuck}`, { key: ws.keys.editor });
     expect(failed.status).toBe(409);
     expect(await failed.json()).toMatchObject({ error: { code: 'CONFLICT', status: 'FAILED' } });
     expect((await waitForExport(api, ws.keys.editor, fresh.id)).status).toBe('DONE');

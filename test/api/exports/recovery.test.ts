@@ -51,7 +51,7 @@ describeEachDatabase('audience exports left behind by a dead process', (suite) =
     await settleExportBuilds();
     const done = await readExport(api, ws.keys.viewer, running);
     expect(done).toMatchObject({ status: 'DONE', rowCount: 2, rowsDone: 2, rowsTotal: 2, error: null });
-    const response = await api.fetch(done.downloadUrl, { key: ws.keys.viewer });
+    const response = await api.fetch(done.downloadUrl, { key: ws.keys.editor });
     const rows = parseCsv(await response.text()).slice(1);
     expect(rows.map((r) => r[9]).sort()).toEqual(['R-1', 'R-2']);
     expect(await readExport(api, ws.keys.viewer, queued)).toMatchObject({ status: 'DONE', rowCount: 0 });

@@ -32,7 +32,7 @@ describeEachDatabase('issueIdentifyToken', (suite) => {
   let ws: TestWorkspace;
   let other: TestWorkspace;
   const issue = (externalId: string, ttl?: number | null, key?: string) =>
-    api.gql(ttl === undefined ? ISSUE_DEFAULT : ISSUE, ttl === undefined ? { e: externalId } : { e: externalId, t: ttl }, key ?? ws.keys.ingest);
+    api.gql(ttl === undefined ? ISSUE_DEFAULT : ISSUE, ttl === undefined ? { e: externalId } : { e: externalId, t: ttl }, key ?? ws.keys.editor);
 
   beforeAll(async () => {
     ws = await createTestWorkspace(suite.db, 'Identify');
@@ -46,7 +46,7 @@ describeEachDatabase('issueIdentifyToken', (suite) => {
 
   it('issues a token the Worker verifies, for ttlSeconds (3600 by default)', async () => {
     vi.stubEnv('IDENTIFY_SECRET', SECRET);
-    for (const [externalId, ttl, key] of [['cust-42', undefined, ws.keys.ingest], ['kh\u00e1ch 7', 60, ws.keys.admin], ['cust-42', 86_400, ws.keys.editor]] as const) {
+    for (const [externalId, ttl, key] of [['cust-42', undefined, ws.keys.editor], ['kh\u00e1ch 7', 60, ws.keys.admin], ['cust-42', 86_400, ws.keys.editor]] as const) {
       const issued = dataOf(await issue(externalId, ttl, key)).issueIdentifyToken;
       const exp = NOW.getTime() / 1000 + (ttl ?? 3600);
       expect(issued.expiresAt).toBe(new Date(exp * 1000).toISOString());
@@ -74,7 +74,7 @@ describeEachDatabase('issueIdentifyToken', (suite) => {
     vi.stubEnv('IDENTIFY_SECRET', SECRET);
     expect(codeOf(await issue('nobody'))).toBe('NOT_FOUND');
     expect(codeOf(await issue('theirs'))).toBe('NOT_FOUND');
-    expect(dataOf(await issue('theirs', undefined, other.keys.ingest)).issueIdentifyToken.token).toMatch(/^[\w-]+\.[\w-]{43}$/);
+    expect(dataOf(await issue('theirs', undefined, other.keys.editor)).issueIdentifyToken.token).toMatch(/^[\w-]+\.[\w-]{43}$/);
   });
 
   it('names the missing setting when IDENTIFY_SECRET is not set (or too short to be used by the Worker)', async () => {
@@ -87,8 +87,9 @@ describeEachDatabase('issueIdentifyToken', (suite) => {
     }
   });
 
-  it('is refused to viewer and edge keys', async () => {
+  it('is refused to viewer, ingest and edge keys (a token reveals the person\'s segments at the edge)', async () => {
     vi.stubEnv('IDENTIFY_SECRET', SECRET);
+    expect(codeOf(await issue('cust-42', undefined, ws.keys.ingest))).toBe('FORBIDDEN');
     expect(codeOf(await issue('cust-42', undefined, ws.keys.viewer))).toBe('FORBIDDEN');
     expect(codeOf(await issue('cust-42', undefined, ws.keys.edge))).toBe('FORBIDDEN');
   });

@@ -10,6 +10,7 @@ import { sha256Hex } from '../../../api/exports/normalise.js';
 const UPSERT = `mutation($input: ProfileInput!) { upsertProfile(input: $input) {
   id externalId email phone phoneE164 country traits consent { email sms ads } visitorIds createdAt updatedAt } }`;
 const UPSERT_MANY = `mutation($inputs: [ProfileInput!]!) { upsertProfiles(inputs: $inputs) { created updated profiles { externalId traits } } }`;
+const UPSERT_MANY_IDS = `mutation($inputs: [ProfileInput!]!) { upsertProfiles(inputs: $inputs) { created updated profiles { id externalId } } }`;
 
 describeEachDatabase('profiles', (suite) => {
   let api: TestApi;
@@ -76,10 +77,12 @@ describeEachDatabase('profiles', (suite) => {
 
   it('upserts a batch: counts created and updated, keeps the order', async () => {
     const inputs = Array.from({ length: 50 }, (_, i) => ({ externalId: `b-${i}`, traits: { score: i } }));
-    const first = dataOf(await api.gql(UPSERT_MANY, { inputs }, ws.keys.ingest)).upsertProfiles;
+    const first = dataOf(await api.gql(UPSERT_MANY_IDS, { inputs }, ws.keys.ingest)).upsertProfiles;
     expect([first.created, first.updated]).toEqual([50, 0]);
-    const again = dataOf(await api.gql(UPSERT_MANY, { inputs: [...inputs.slice(0, 10), { externalId: 'b-new' }] }, ws.keys.ingest)).upsertProfiles;
+    const again = dataOf(await api.gql(UPSERT_MANY_IDS, { inputs: [...inputs.slice(0, 10), { externalId: 'b-new' }] }, ws.keys.ingest)).upsertProfiles;
     expect([again.created, again.updated]).toEqual([1, 10]);
+    // An ingest key gets ids back, not what it (or anyone) stored.
+    expect(codeOf(await api.gql(UPSERT_MANY, { inputs: inputs.slice(0, 1) }, ws.keys.ingest))).toBe('FORBIDDEN');
     expect(again.profiles.map((p: { externalId: string }) => p.externalId).slice(0, 2)).toEqual(['b-0', 'b-1']);
   });
 
