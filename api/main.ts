@@ -6,6 +6,7 @@
  */
 import 'reflect-metadata';
 import { serve } from '@hono/node-server';
+import { tuneKeepAlive } from './http/keep-alive.js';
 import { databaseOptionsFromEnv, openDatabase } from './db/index.js';
 import { DataDirLockedError } from './db/data-dir-lock.js';
 import { workspaces } from '../drizzle/index.js';
@@ -52,6 +53,7 @@ const app = createApiApp({ db, limits, statementTimeoutMs: statementTimeoutFromE
 const server = serve({ fetch: app.fetch, port, hostname: host }, (info) => {
   console.log(`Audience Edge API on http://${host}:${info.port}/graphql (${opened.kind}); health: /healthz`);
 });
+tuneKeepAlive(server);
 
 function shutdown(): void {
   scheduler?.stop();

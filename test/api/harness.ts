@@ -6,6 +6,7 @@ import 'reflect-metadata';
 import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
 import type { Database } from '../../api/db/index.js';
+import { tuneKeepAlive } from '../../api/http/keep-alive.js';
 import { createApiApp, type ApiAppOptions } from '../../api/http/app.js';
 import { NO_KEY_LIMITS } from '../../api/http/key-limiter.js';
 import { createApiKey, createWorkspace } from '../../api/auth/auth.service.js';
@@ -36,6 +37,7 @@ export async function startTestApi(db: Database, now?: () => Date, options: Omit
   const server = await new Promise<ReturnType<typeof serve>>((resolve) => {
     const s = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, () => resolve(s));
   });
+  tuneKeepAlive(server);
   const { port } = server.address() as AddressInfo;
   const url = `http://127.0.0.1:${port}`;
   const call = (path: string, init: RequestInit & { key?: string | null } = {}) => {
