@@ -9,8 +9,7 @@
 import type { Database } from '../db/index.js';
 import { inTransaction } from '../db/transaction.js';
 import { NotFoundError } from '../errors.js';
-import { and, eq, inArray } from 'drizzle-orm';
-import { events, profiles, type ProfileRow } from '../../drizzle/index.js';
+import { events, type ProfileRow } from '../../drizzle/index.js';
 import { lockProfiles } from '../profiles/profile-locks.js';
 import { refreshProfiles } from '../segments/membership.service.js';
 import { throwProblems } from '../profiles/upsert.service.js';
@@ -41,19 +40,9 @@ export async function lockLivingProfiles(
   now: Date,
   hash: TombstoneHash,
 ): Promise<{ rows: ProfileRow[]; erased: Set<string> }> {
-  const externalIds = [...new Set(wanted.externalIds)];
-  let erased = new Set<string>();
-  if (externalIds.length > 0) {
-    const existing = await tx
-      .select({ externalId: profiles.externalId })
-      .from(profiles)
-      .where(and(eq(profiles.workspaceId, workspaceId), inArray(profiles.externalId, externalIds)));
-    const known = new Set(existing.map((r) => r.externalId));
-    erased = await tombstoned(tx, workspaceId, hash, externalIds.filter((id) => !known.has(id)));
-  }
-  const living = externalIds.filter((id) => !erased.has(id));
-  const { rows } = await lockProfiles(tx, workspaceId, { externalIds: living, ids: wanted.ids }, now);
-  return { rows, erased };
+  const refuse = (unknown: string[]) => tombstoned(tx, workspaceId, hash, unknown);
+  const { rows, refused } = await lockProfiles(tx, workspaceId, { externalIds: wanted.externalIds, ids: wanted.ids }, now, refuse);
+  return { rows, erased: refused };
 }
 
 /** Profile ids by externalId (created and locked as lockLivingProfiles does), and the erased externalIds. */

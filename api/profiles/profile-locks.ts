@@ -15,23 +15,35 @@ export interface LockedProfiles {
   rows: ProfileRow[];
   /** The externalIds whose profiles this transaction created. */
   created: Set<string>;
+  /** The missing externalIds that `refuseNew` kept from being created (they have no row). */
+  refused: Set<string>;
 }
 
 /**
- * Creates the missing profiles of `externalIds`, then locks those and the profiles `ids` until the
- * end of the transaction `tx`. Ids of other workspaces are simply not among the rows.
+ * Creates the missing profiles of `externalIds` (but those `refuseNew` names: erased people), then
+ * locks those and the profiles `ids` until the end of the transaction `tx`. Ids of other workspaces
+ * are simply not among the rows.
  */
-export async function lockProfiles(tx: Database, workspaceId: string, wanted: { externalIds?: readonly string[]; ids?: readonly string[] }, now: Date): Promise<LockedProfiles> {
+export async function lockProfiles(
+  tx: Database,
+  workspaceId: string,
+  wanted: { externalIds?: readonly string[]; ids?: readonly string[] },
+  now: Date,
+  refuseNew?: (missing: string[]) => Promise<Set<string>>,
+): Promise<LockedProfiles> {
   const externalIds = [...new Set(wanted.externalIds ?? [])].sort();
   const ids = [...new Set(wanted.ids ?? [])];
   const created = new Set<string>();
+  let refused = new Set<string>();
   if (externalIds.length > 0) {
     const existing = await tx
       .select({ externalId: profiles.externalId })
       .from(profiles)
       .where(and(eq(profiles.workspaceId, workspaceId), inArray(profiles.externalId, externalIds)));
     const known = new Set(existing.map((r) => r.externalId));
-    const missing = externalIds.filter((id) => !known.has(id));
+    const unknown = externalIds.filter((id) => !known.has(id));
+    if (refuseNew && unknown.length > 0) refused = await refuseNew(unknown);
+    const missing = unknown.filter((id) => !refused.has(id));
     if (missing.length > 0) {
       // Inserted in externalId order: a concurrent creator of the same new ids waits here, in that order.
       const inserted = await tx
@@ -45,12 +57,12 @@ export async function lockProfiles(tx: Database, workspaceId: string, wanted: { 
   const which: SQL[] = [];
   if (externalIds.length > 0) which.push(inArray(profiles.externalId, externalIds));
   if (ids.length > 0) which.push(inArray(profiles.id, ids));
-  if (which.length === 0) return { rows: [], created };
+  if (which.length === 0) return { rows: [], created, refused };
   const rows = await tx
     .select()
     .from(profiles)
     .where(and(eq(profiles.workspaceId, workspaceId), or(...which)))
     .orderBy(profiles.id)
     .for('update');
-  return { rows, created };
+  return { rows, created, refused };
 }
