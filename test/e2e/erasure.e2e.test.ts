@@ -172,6 +172,9 @@ describe('erasure through wrangler dev, the real API and the exports', () => {
   it(`after deleteProfile the Worker drops the segment within MEMBERSHIP_TTL_SECONDS (${MEMBERSHIP_TTL_S} s)`, async () => {
     expect(dataOf(await api.gql(`mutation($x: String!) { deleteProfile(externalId: $x) { id externalIdHash } }`, { x: EX }, ws.keys.admin)).deleteProfile).toMatchObject({ id: exId, externalIdHash: expect.stringMatching(HEX) });
     const erased = performance.now();
+    // Nothing of them is left: their page views (the one before identification included) and profile.
+    expect(await count(sql`select count(*)::int as n from events where workspace_id = ${ws.workspaceId}`)).toBe(0);
+    expect(await count(sql`select count(*)::int as n from profiles where workspace_id = ${ws.workspaceId} and external_id is null`)).toBe(0);
     const tags = await waitFor('the erased segment gone from the tags', async () => {
       const answer = await visitor.tag('/pricing');
       return answer.tags.includes(GOLD) ? undefined : answer.tags;
