@@ -19,7 +19,9 @@ function* causes(error: unknown): Generator<{ code?: unknown; message?: unknown 
   let current: unknown = error;
   for (let depth = 0; depth < 8 && current !== null && typeof current === 'object'; depth++) {
     yield current as { code?: unknown; message?: unknown };
-    current = (current as { cause?: unknown }).cause;
+    // Drizzle wraps in `cause`; graphql-js (an error raised in an Apollo plugin hook) in `originalError`.
+    const wrapper = current as { cause?: unknown; originalError?: unknown };
+    current = wrapper.cause ?? wrapper.originalError;
   }
 }
 

@@ -63,7 +63,7 @@ const profilesNamedEx = () => count(sql`select count(*)::int as n from profiles 
 
 /** An identify token for `externalId` issued by the API, as the site's backend would get it. */
 async function issueToken(externalId: string): Promise<string> {
-  return dataOf(await api.gql(`mutation($x: String!) { issueIdentifyToken(externalId: $x, ttlSeconds: 600) { token } }`, { x: externalId }, ws.keys.ingest)).issueIdentifyToken.token;
+  return dataOf(await api.gql(`mutation($x: String!) { issueIdentifyToken(externalId: $x, ttlSeconds: 600) { token } }`, { x: externalId }, ws.keys.editor)).issueIdentifyToken.token;
 }
 
 /** A visitor of the Worker: keeps the `ae_vid` cookie the Worker sets, like a browser. */
@@ -208,7 +208,7 @@ describe('erasure through wrangler dev, the real API and the exports', () => {
   });
 
   it('an identify token issued before the erasure brings nobody back', async () => {
-    expect(codeOf(await api.gql(`mutation { issueIdentifyToken(externalId: "${EX}") { token } }`, {}, ws.keys.ingest))).toBe('NOT_FOUND');
+    expect(codeOf(await api.gql(`mutation { issueIdentifyToken(externalId: "${EX}") { token } }`, {}, ws.keys.editor))).toBe('NOT_FOUND');
     // The Worker cannot tell erased from not created yet: it identifies, with no segment ...
     expect(await visitor.identify(oldToken)).toMatchObject({ identified: true, segments: [] });
     expect((await visitor.tag('/token-1')).tags).toEqual([]);

@@ -60,7 +60,7 @@ export async function startTerminator(adminUrl: string, database: string, interv
 }
 
 export const TRACK = 'mutation($events: [TrackEventInput!]!) { trackEvents(events: $events) { accepted duplicates } }';
-export const UPSERT = 'mutation($input: ProfileInput!) { upsertProfile(input: $input) { id externalId email phone } }';
+export const UPSERT = 'mutation($input: ProfileInput!) { upsertProfile(input: $input) { id externalId } }';
 export const UPSERTS = 'mutation($inputs: [ProfileInput!]!) { upsertProfiles(inputs: $inputs) { created updated } }';
 export const PREVIEW = 'query($rule: JSON!) { previewSegment(rule: $rule) { size totalProfiles } }';
 
