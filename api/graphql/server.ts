@@ -30,7 +30,10 @@ function rateLimited(error: RateLimitedError): GraphQLError {
 }
 
 function requestLimits(options: ApolloOptions): ApolloServerPlugin<RequestContext> {
-  const transactions = new WeakMap<RequestContext, RequestTransaction>();
+  // The opening promise is kept at once: when another plugin's didResolveOperation throws (the input
+  // policy), Apollo answers without waiting for this hook, and willSendResponse must still close the
+  // transaction once it has begun (on PGlite a transaction left open holds the only connection).
+  const transactions = new WeakMap<RequestContext, Promise<RequestTransaction>>();
   return {
     async requestDidStart() {
       return {
@@ -45,13 +48,14 @@ function requestLimits(options: ApolloOptions): ApolloServerPlugin<RequestContex
             }
           }
           if (operation.operation === 'query') {
-            const transaction = await openRequestTransaction(contextValue.db, options.statementTimeoutMs ?? 0);
-            transactions.set(contextValue, transaction);
-            contextValue.db = transaction.db;
+            const opening = openRequestTransaction(contextValue.db, options.statementTimeoutMs ?? 0);
+            transactions.set(contextValue, opening);
+            contextValue.db = (await opening).db;
           }
         },
         async willSendResponse({ contextValue }) {
-          await transactions.get(contextValue)?.finish();
+          const opening = transactions.get(contextValue);
+          if (opening) await opening.then((transaction) => transaction.finish(), () => undefined);
         },
       };
     },

@@ -29,7 +29,7 @@ describeEachDatabase('input policy', (suite) => {
 
   /** Row counts of every table the API writes: equal before and after a refused request. */
   async function written(): Promise<string> {
-    const tables = ['profiles', 'events', 'profile_visitors', 'profile_erasures', 'segments', 'segment_versions', 'segment_splits', 'categories', 'trait_definitions', 'api_keys', 'audience_exports'];
+    const tables = ['profiles', 'events', 'profile_visitors', 'profile_tombstones', 'segments', 'segment_versions', 'segment_splits', 'categories', 'trait_definitions', 'api_keys', 'audience_exports'];
     const result = await suite.db.execute(sql.raw(`select ${tables.map((t) => `(select count(*) from ${t})::int as ${t}`).join(', ')}`));
     return JSON.stringify((result as unknown as { rows: unknown[] }).rows ?? result);
   }
