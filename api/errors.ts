@@ -93,7 +93,8 @@ export class RuleInvalidError extends DomainError {
 
 /** A known error as a plain code + message + details, or null for an internal error. */
 export function describeError(error: unknown): { code: ErrorCode; message: string; details: Record<string, unknown> } | null {
-  // A domain error raised by a plugin arrives wrapped in a GraphQLError (of either graphql-js build).
+  // A domain error raised by a plugin (input policy, rate limit) arrives wrapped in a GraphQLError
+  // (of either graphql-js build), so it is recognised by its `originalError`, not by instanceof.
   const wrapped = error instanceof Error ? (error as { originalError?: unknown }).originalError : undefined;
   if (wrapped instanceof DomainError) error = wrapped;
   if (error instanceof DomainError) return { code: error.code, message: error.message, details: error.details };
@@ -134,10 +135,8 @@ export interface FormatOptions {
 
 /** Apollo `formatError`: the single mapping of errors to `extensions.code` for GraphQL. */
 export function formatGraphQLError(formatted: GraphQLFormattedError, error: unknown, options: FormatOptions = {}): GraphQLFormattedError {
-  const unwrapped = unwrapResolverError(error);
-  // A domain error thrown before execution (the input policy) arrives wrapped, without a path.
-  const wrapped = (unwrapped as { originalError?: unknown } | null)?.originalError;
-  const original = wrapped instanceof DomainError ? wrapped : unwrapped;
+  const original = unwrapResolverError(error);
+  // A domain error thrown before execution (the input policy) arrives wrapped: describeError unwraps it.
   const known = describeError(original);
   if (known) {
     return { message: known.message, locations: formatted.locations, path: formatted.path, extensions: { ...known.details, code: known.code } };
