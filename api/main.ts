@@ -15,7 +15,7 @@ import { seedDemo, type SeedResult } from './seed/seed.js';
 import { ensureDevKeys } from './dev-keys.js';
 import { startRefreshScheduler } from './segments/refresh-scheduler.js';
 import { startExportRecovery } from './exports/exports.service.js';
-import { DEFAULT_KEY_LIMITS, keyLimitsFromEnv, PGLITE_KEY_LIMITS } from './http/key-limiter.js';
+import { DEFAULT_KEY_LIMITS, keyLimitsFromEnv } from './http/key-limiter.js';
 import { statementTimeoutFromEnv } from './graphql/request-transaction.js';
 
 const port = Number(process.env.PORT ?? 4000);
@@ -48,7 +48,7 @@ const scheduler = refreshMinutes > 0 ? startRefreshScheduler(db, refreshMinutes 
 const exportRecovery = startExportRecovery(db);
 
 // PGlite has one connection and no working statement timeout: one request per key at a time.
-const limits = keyLimitsFromEnv(opened.kind === 'pglite' ? PGLITE_KEY_LIMITS : DEFAULT_KEY_LIMITS);
+const limits = keyLimitsFromEnv(DEFAULT_KEY_LIMITS);
 const app = createApiApp({ db, limits, statementTimeoutMs: statementTimeoutFromEnv() });
 const server = serve({ fetch: app.fetch, port, hostname: host }, (info) => {
   console.log(`Audience Edge API on http://${host}:${info.port}/graphql (${opened.kind}); health: /healthz`);

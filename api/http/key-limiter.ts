@@ -18,10 +18,11 @@ export interface KeyLimits {
 
 /**
  * A key may spend one full budget at once, then 1,000 units a second (2 previews a second), with
- * 4 requests at once at most (4 of the pool's 10 PostgreSQL connections). PGlite (one connection) gets 1.
+ * 4 requests at once at most (4 of the pool's 10 PostgreSQL connections). PGlite gets the same: its
+ * one connection serialises statements anyway, and a frontend's parallel queries of one key must not
+ * be refused on the embedded database (with 1, three writers of one key got RATE_LIMITED there).
  */
 export const DEFAULT_KEY_LIMITS: KeyLimits = { costPerSecond: 1_000, burst: MAX_QUERY_COMPLEXITY, concurrency: 4 };
-export const PGLITE_KEY_LIMITS: KeyLimits = { ...DEFAULT_KEY_LIMITS, concurrency: 1 };
 export const NO_KEY_LIMITS: KeyLimits = { costPerSecond: 0, burst: MAX_QUERY_COMPLEXITY, concurrency: 0 };
 
 /** Limits from RATE_LIMIT_COST_PER_SECOND, RATE_LIMIT_BURST and RATE_LIMIT_CONCURRENCY over `base`. */

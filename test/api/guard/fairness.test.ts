@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeEachDatabase } from '../../helpers/db.js';
 import { dataOf, startTestApi, type TestApi, type TestWorkspace } from '../harness.js';
-import { DEFAULT_KEY_LIMITS, PGLITE_KEY_LIMITS } from '../../../api/http/key-limiter.js';
+import { DEFAULT_KEY_LIMITS } from '../../../api/http/key-limiter.js';
 import { MAX_PREVIEWS, previews, seedProfiles } from './limits-helpers.js';
 
 const RULE = { attr: 'traits.plan', op: 'eq', value: 'pro' };
@@ -58,7 +58,7 @@ describeEachDatabase('a hostile key at its limits', (suite) => {
   let b: TestWorkspace;
 
   beforeAll(async () => {
-    api = await startTestApi(suite.db, undefined, { limits: suite.kind === 'pglite' ? PGLITE_KEY_LIMITS : DEFAULT_KEY_LIMITS });
+    api = await startTestApi(suite.db, undefined, { limits: DEFAULT_KEY_LIMITS });
     a = await seedProfiles(suite.db, api, suite.kind === 'pglite' ? 5_000 : 10_000, 'Hostile');
     b = await seedProfiles(suite.db, api, 50, 'Bystander');
   });
