@@ -47,7 +47,7 @@ const scheduler = refreshMinutes > 0 ? startRefreshScheduler(db, refreshMinutes 
 // Export builds that died with an earlier process are restarted; missing export identifiers are filled in.
 const exportRecovery = startExportRecovery(db);
 
-// PGlite has one connection and no working statement timeout: one request per key at a time.
+// Per-key rate and concurrency (api/http/key-limiter.ts), the same on PGlite and PostgreSQL.
 const limits = keyLimitsFromEnv(DEFAULT_KEY_LIMITS);
 const app = createApiApp({ db, limits, statementTimeoutMs: statementTimeoutFromEnv() });
 const server = serve({ fetch: app.fetch, port, hostname: host }, (info) => {

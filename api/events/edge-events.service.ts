@@ -16,7 +16,7 @@ import { inTransaction } from '../db/transaction.js';
 import { profiles, profileVisitors } from '../../drizzle/index.js';
 import { PAGE_VIEW_EVENT } from '../../schema/attributes.js';
 import { parseIsoDate } from '../../schema/dates.js';
-import { refreshProfiles } from '../segments/membership.service.js';
+import { profilesChanged } from '../segments/profile-changes.js';
 import { BadInputError } from '../errors.js';
 import { attachVisitors } from '../profiles/visitors.js';
 import { MAX_FUTURE_MS, type CheckedEvent } from './event-input.js';
@@ -158,7 +158,7 @@ export async function recordEdgeEvents(db: Database, workspaceId: string, body: 
       .filter((e) => (seen.has(e.eventId) ? false : (seen.add(e.eventId), true)))
       .map((e) => ({ ...e, profileId: byVisitor.get(e.visitorId)! }));
     const accepted = await insertEvents(tx, workspaceId, rows, now);
-    await refreshProfiles(tx, workspaceId, [...new Set(rows.map((r) => r.profileId))], now.getTime());
+    await profilesChanged(tx, workspaceId, rows.map((r) => r.profileId), now);
     return { accepted, duplicates: kept.length - accepted, erased: refused.length, erasedEventIds: refused.map((e) => e.eventId.slice('edge:'.length)), rejected };
   });
 }

@@ -11,7 +11,7 @@ import { inTransaction } from '../db/transaction.js';
 import { NotFoundError } from '../errors.js';
 import { events, type ProfileRow } from '../../drizzle/index.js';
 import { lockProfiles } from '../profiles/profile-locks.js';
-import { refreshProfiles } from '../segments/membership.service.js';
+import { profilesChanged } from '../segments/profile-changes.js';
 import { throwProblems } from '../profiles/upsert.service.js';
 import { checkEvents, type CheckedEvent, type TrackEventData } from './event-input.js';
 import { PURCHASE_EVENT, recomputePurchases } from './purchases.js';
@@ -95,7 +95,7 @@ export async function trackEvents(db: Database, workspaceId: string, inputs: rea
       .filter((e) => (seen.has(e.eventId) ? false : (seen.add(e.eventId), true)))
       .map((e) => ({ ...e, profileId: e.profileId ?? byExternal.get(e.externalId!)! }));
     const accepted = await insertEvents(tx, workspaceId, rows, now);
-    await refreshProfiles(tx, workspaceId, [...new Set(rows.map((r) => r.profileId))], now.getTime());
+    await profilesChanged(tx, workspaceId, rows.map((r) => r.profileId), now);
     return { accepted, duplicates: inputs.length - accepted - refused.length, erased: refused.length, erasedEventIds: refused.map((e) => e.eventId) };
   });
 }

@@ -12,7 +12,7 @@ import { inTransaction } from '../db/transaction.js';
 import { BadInputError } from '../errors.js';
 import { profiles, type ProfileRow } from '../../drizzle/index.js';
 import { traitTypes } from '../traits/traits.service.js';
-import { refreshProfiles } from '../segments/membership.service.js';
+import { profilesChanged } from '../segments/profile-changes.js';
 import { cleanText, phoneToE164, profileProblems, TEXT_FIELDS, type ProfileData, type Problem } from './profile-input.js';
 import { attachVisitors } from './visitors.js';
 import { lockProfiles } from './profile-locks.js';
@@ -111,7 +111,7 @@ export async function upsertProfiles(
     const ordered = inputs.map((input) => byId.get(input.externalId)!);
     const visitorLinks = inputs.flatMap((input, i) => (input.visitorIds ?? []).map((visitorId) => ({ visitorId, profileId: ordered[i]!.id })));
     await attachVisitors(tx, workspaceId, visitorLinks, now);
-    await refreshProfiles(tx, workspaceId, ordered.map((r) => r.id), now.getTime());
+    await profilesChanged(tx, workspaceId, ordered.map((r) => r.id), now);
     return { profiles: ordered, created: created.size, updated: inputs.length - created.size };
   });
 }
