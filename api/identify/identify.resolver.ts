@@ -2,6 +2,7 @@
 import { Arg, Ctx, Field, Int, Mutation, ObjectType, Resolver } from 'type-graphql';
 import { GraphQLDateTime } from 'graphql-scalars';
 import { ROLES, requireRole, type RequestContext } from '../context.js';
+import { isProduction } from '../environment.js';
 import { IDENTIFY_TTL, issueIdentifyToken, type IssuedToken } from './identify.service.js';
 
 @ObjectType({ description: 'A signed identify token for the edge (POST /v1/identify { token }).' })
@@ -24,6 +25,6 @@ export class IdentifyResolver {
   ): Promise<IssuedToken> {
     const caller = requireRole(ctx, ROLES.personalData);
     const input = { externalId, ttlSeconds: ttlSeconds ?? IDENTIFY_TTL.default };
-    return issueIdentifyToken(ctx.db, caller.workspaceId, input, ctx.now, process.env.IDENTIFY_SECRET);
+    return issueIdentifyToken(ctx.db, caller.workspaceId, input, ctx.now, process.env.IDENTIFY_SECRET, isProduction());
   }
 }

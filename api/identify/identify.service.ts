@@ -10,6 +10,7 @@ import { and, eq } from 'drizzle-orm';
 import type { Database } from '../db/index.js';
 import { BadInputError, NotFoundError } from '../errors.js';
 import { profiles } from '../../drizzle/index.js';
+import { isPlaceholderSecret } from '../../edge/config.js';
 
 /** `max` must stay at most 24 h: the Worker refuses tokens expiring later (edge/crypto/identify-token.ts). */
 export const IDENTIFY_TTL = { min: 60, max: 86_400, default: 3_600 } as const;
@@ -37,7 +38,9 @@ const problem = (path: string, message: string) => new BadInputError(`${path}: $
 /**
  * A token for the profile `externalId` of the workspace, valid `ttlSeconds` (60 to 86,400) from
  * `now`. BAD_USER_INPUT for a bad ttl or externalId, NOT_FOUND for an unknown profile, and
- * BAD_USER_INPUT (extensions.setting = 'IDENTIFY_SECRET') when the API has no usable secret.
+ * BAD_USER_INPUT (extensions.setting = 'IDENTIFY_SECRET') when the API has no usable secret: none,
+ * too short, or in production the placeholder committed in wrangler.toml (anyone who reads the
+ * repository could mint tokens with it; the Worker refuses it outside development too).
  */
 export async function issueIdentifyToken(
   db: Database,
@@ -45,6 +48,7 @@ export async function issueIdentifyToken(
   input: { externalId: string; ttlSeconds: number },
   now: Date,
   secret: string | undefined,
+  production = false,
 ): Promise<IssuedToken> {
   const { externalId, ttlSeconds } = input;
   if (!Number.isInteger(ttlSeconds) || ttlSeconds < IDENTIFY_TTL.min || ttlSeconds > IDENTIFY_TTL.max) {
@@ -61,6 +65,12 @@ export async function issueIdentifyToken(
   if (!secret || secret.length < MIN_SECRET_LENGTH) {
     throw new BadInputError(
       `Identify tokens are not configured: set IDENTIFY_SECRET (at least ${MIN_SECRET_LENGTH} characters, the same value as the edge Worker's) in the API's environment`,
+      { setting: 'IDENTIFY_SECRET' },
+    );
+  }
+  if (production && isPlaceholderSecret(secret)) {
+    throw new BadInputError(
+      'IDENTIFY_SECRET is the placeholder committed in wrangler.toml and is refused in production: set a real secret (the same as the edge Worker\'s `npx wrangler secret put IDENTIFY_SECRET`)',
       { setting: 'IDENTIFY_SECRET' },
     );
   }

@@ -87,6 +87,19 @@ describeEachDatabase('issueIdentifyToken', (suite) => {
     }
   });
 
+  it("refuses the wrangler.toml placeholder secret in production (anyone could mint tokens with it), not in development", async () => {
+    vi.stubEnv('IDENTIFY_SECRET', 'dev-identify-secret-change-me-0123456789');
+    vi.stubEnv('AE_ENV', 'development');
+    expect(dataOf(await issue('cust-42')).issueIdentifyToken.token).toMatch(/^[\w-]+\.[\w-]{43}$/);
+    vi.stubEnv('AE_ENV', 'production');
+    const refused = await issue('cust-42');
+    expect(codeOf(refused)).toBe('BAD_USER_INPUT');
+    expect(refused.errors![0]!.extensions!.setting).toBe('IDENTIFY_SECRET');
+    expect(refused.errors![0]!.message).toMatch(/placeholder/);
+    vi.stubEnv('IDENTIFY_SECRET', SECRET);
+    expect(dataOf(await issue('cust-42')).issueIdentifyToken.token).toMatch(/^[\w-]+\.[\w-]{43}$/);
+  });
+
   it('is refused to viewer, ingest and edge keys (a token reveals the person\'s segments at the edge)', async () => {
     vi.stubEnv('IDENTIFY_SECRET', SECRET);
     expect(codeOf(await issue('cust-42', undefined, ws.keys.ingest))).toBe('FORBIDDEN');
