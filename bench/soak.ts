@@ -131,8 +131,17 @@ async function freePort(): Promise<number> {
 
 /** Starts `tsx api/main.ts` on `databaseUrl`; resolves with its admin key once it listens. */
 async function startApi(databaseUrl: string, port: number): Promise<{ child: ChildProcess; adminKey: string }> {
-  // The membership refresh runs every 3 s, so its loop meets the terminations too.
-  const env = { ...process.env, DATABASE_URL: databaseUrl, PORT: String(port), REFRESH_INTERVAL_MINUTES: '0.05' };
+  // The membership refresh runs every 3 s, so its loop meets the terminations too. The per-key
+  // limits are off (as for test/api/faults): 10-16 clients of one key would otherwise be refused
+  // RATE_LIMITED before they reach the database, and the faults would go unmet.
+  const env = {
+    ...process.env,
+    DATABASE_URL: databaseUrl,
+    PORT: String(port),
+    REFRESH_INTERVAL_MINUTES: '0.05',
+    RATE_LIMIT_COST_PER_SECOND: '0',
+    RATE_LIMIT_CONCURRENCY: '0',
+  };
   const child = spawn(process.execPath, ['--import', 'tsx', 'api/main.ts'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   // Its log (a line per lost connection) is drained, and its last lines kept for a crash report.
   child.stderr!.on('data', (chunk: Buffer) => (stderrTail = (stderrTail + chunk.toString()).slice(-4000)));
