@@ -17,9 +17,14 @@ export interface ApiProcess {
   kill(signal?: NodeJS.Signals): Promise<void>;
 }
 
+export interface ApiProcessOptions {
+  /** Modules node loads before api/main.ts (`--import`, after tsx), e.g. a test's driver setup. */
+  imports?: string[];
+}
+
 /** Starts the API; resolves once it listens, rejects (with its output) if it exits or takes longer than `timeoutMs`. */
-export function startApiProcess(env: Record<string, string>, timeoutMs = 60_000): Promise<ApiProcess> {
-  const started = spawnApi(env);
+export function startApiProcess(env: Record<string, string>, timeoutMs = 60_000, options: ApiProcessOptions = {}): Promise<ApiProcess> {
+  const started = spawnApi(env, options);
   return new Promise<ApiProcess>((resolve, reject) => {
     const timer = setTimeout(() => fail(`did not start within ${timeoutMs} ms`), timeoutMs);
     const fail = (why: string) => {
@@ -46,10 +51,10 @@ export async function runApiProcessToExit(env: Record<string, string>, timeoutMs
   return { ...result, pid: api.pid, output: api.output() };
 }
 
-function spawnApi(env: Record<string, string>) {
+function spawnApi(env: Record<string, string>, options: ApiProcessOptions = {}) {
   const base = { ...process.env };
   for (const name of ['DATABASE_URL', 'DATABASE_DRIVER', 'DEV_KEYS_FILE']) delete base[name];
-  const child = spawn(process.execPath, ['--import', 'tsx', 'api/main.ts'], {
+  const child = spawn(process.execPath, ['--import', 'tsx', ...(options.imports ?? []).flatMap((m) => ['--import', m]), 'api/main.ts'], {
     cwd: ROOT,
     env: { ...base, PORT: '0', HOST: '127.0.0.1', REFRESH_INTERVAL_MINUTES: '0', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

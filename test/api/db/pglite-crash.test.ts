@@ -1,7 +1,8 @@
 /**
  * The real API process on a PGlite folder: a second API on the same folder is refused before it
  * opens it (it used to replay the live WAL and leave the folder unopenable once the first died), and
- * kill -9 mid-write, again and again, loses no acknowledged write and never stops the next start.
+ * kill -9 mid-write, again and again, loses no acknowledged write and never stops the next start
+ * (the same cycles on PostgreSQL and Neon: test/api/faults/kill-cycles.test.ts).
  */
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -51,7 +52,7 @@ describe('one API process per PGlite folder', () => {
   });
 
   it('20 kill -9 cycles during writes: every start succeeds and every acknowledged write is there', { timeout: 600_000 }, async () => {
-    const report = await runKillCycles({ dataDir: tempDataDir(), cycles: 20 });
+    const report = await runKillCycles({ target: { kind: 'pglite', dataDir: tempDataDir() }, cycles: 20 });
     console.log(
       `kill -9 cycles: ${report.cycles}, acknowledged ${report.acknowledged.profiles} profiles and ${report.acknowledged.events} events; ` +
         `start ${Math.min(...report.startMs)}-${Math.max(...report.startMs)} ms`,

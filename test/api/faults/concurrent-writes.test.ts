@@ -1,6 +1,11 @@
 /**
- * Issue 9: concurrent writers of the same profiles on the real PostgreSQL. No field sent by one is
- * lost to another, no deadlock reaches a client, and created/updated counts are exact.
+ * Issue 9: concurrent writers of the same profiles, on the real PostgreSQL (node-postgres and the
+ * Neon driver) and on PGlite. No field sent by one is lost to another, no deadlock reaches a client,
+ * and created/updated counts are exact. PGlite has one connection, so its transactions run one at a
+ * time: the races there are between requests, not statements, and what the suite shows is that the
+ * same code gives the same answers and never waits on itself (a second connection inside a
+ * transaction would hang it). Deadlocks cannot happen on it, so the deadlock retry is tested on the
+ * servers only.
  */
 import { beforeAll, afterAll, expect, it } from 'vitest';
 import { sql } from 'drizzle-orm';
@@ -59,7 +64,8 @@ describeEachDatabase(
       expect(updated).toBe(batches.flat().length - touched.size);
     });
 
-    it('a transaction that loses a deadlock is run again, whole: both of two crossing transactions succeed', async () => {
+    // On PGlite the second transaction cannot begin while the first waits at the barrier: no deadlock to lose.
+    it.skipIf(suite.kind === 'pglite')('a transaction that loses a deadlock is run again, whole: both of two crossing transactions succeed', async () => {
       let attempts = 0;
       let arrived = 0;
       let bothLocked: () => void = () => undefined;
@@ -96,5 +102,5 @@ describeEachDatabase(
       expect(stored.rows).toEqual([{ n: figures.acceptedEvents }]);
     });
   },
-  ['postgres'],
+  ['pglite', 'postgres', 'neon'],
 );
