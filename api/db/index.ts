@@ -9,6 +9,7 @@ import * as schema from '../../drizzle/index.js';
 import { lockPgliteDataDir } from './data-dir-lock.js';
 import type { Database, DatabaseKind, DatabaseOptions, OpenedDatabase } from './types.js';
 import { guardConnections } from './connections.js';
+import { registerRequestConnections, timeoutPools, type ClientPool, type PooledClient } from './request-connections.js';
 
 export type { Database, DatabaseKind, DatabaseOptions, OpenedDatabase, DbQueryResultHKT } from './types.js';
 
@@ -88,7 +89,18 @@ async function openNodePostgres(url: string, max: number, migrate: boolean): Pro
     await pool.end();
     throw error;
   }
-  return { db: db as unknown as Database, kind: 'postgres', close: once(() => pool.end()) };
+  // GraphQL query operations: pools of as many connections again, each with its statement timeout.
+  const requestPools = timeoutPools((timeoutMs) => {
+    const timed = new pg.Pool({ connectionString: url, max, statement_timeout: timeoutMs > 0 ? timeoutMs : undefined });
+    guardConnections(timed, 'postgres');
+    return timed as unknown as ClientPool;
+  });
+  registerRequestConnections(db as unknown as Database, {
+    kind: 'session-timeout',
+    poolFor: requestPools.poolFor,
+    wrap: (client: PooledClient) => drizzle({ client: client as never, schema }) as unknown as Database,
+  });
+  return { db: db as unknown as Database, kind: 'postgres', close: once(() => Promise.all([pool.end(), requestPools.end()]).then(() => undefined)) };
 }
 
 async function openNeon(url: string, max: number, migrate: boolean): Promise<OpenedDatabase> {
@@ -110,5 +122,10 @@ async function openNeon(url: string, max: number, migrate: boolean): Promise<Ope
     await pool.end();
     throw error;
   }
+  registerRequestConnections(db as unknown as Database, {
+    kind: 'transaction',
+    pool: pool as unknown as ClientPool,
+    wrap: (client: PooledClient) => drizzle({ client: client as never, schema }) as unknown as Database,
+  });
   return { db: db as unknown as Database, kind: 'neon', close: once(() => pool.end()) };
 }
