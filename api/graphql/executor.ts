@@ -65,7 +65,15 @@ export function jitExecutor(schema: GraphQLSchema, interpretedRuns = INTERPRETED
       plan.set(key, compiled);
     }
     if (!compiled) return interpret();
-    const result = await compiled.query(undefined, context, variables);
+    let result: Awaited<ReturnType<CompiledQuery['query']>>;
+    try {
+      result = await compiled.query(undefined, context, variables);
+    } catch {
+      // graphql-jit catches resolver errors; what it throws comes from its variable parsing (a
+      // scalar's parseValue refusing a value, before any resolver ran): graphql-js answers with
+      // its own coercion error (BAD_USER_INPUT, HTTP 400). Reads only, so running them again is safe.
+      return interpret();
+    }
     return result.errors ? { ...result, errors: result.errors.map(asGraphQLError) } : result;
   };
 }
