@@ -17,7 +17,7 @@
  */
 import type { ApolloServerOptionsWithGateway, BaseContext } from '@apollo/server';
 import { compileQuery, isCompiledQuery, type CompiledQuery } from 'graphql-jit';
-import { execute, GraphQLError, printSchema, type DocumentNode, type GraphQLSchema } from './graphql-js.js';
+import { execute, getVariableValues, GraphQLError, printSchema, type DocumentNode, type GraphQLSchema } from './graphql-js.js';
 
 /** Apollo's gateway types, through @apollo/server (their package is only its dependency). */
 type GatewayInterface = ApolloServerOptionsWithGateway<BaseContext>['gateway'];
@@ -65,6 +65,9 @@ export function jitExecutor(schema: GraphQLSchema, interpretedRuns = INTERPRETED
       plan.set(key, compiled);
     }
     if (!compiled) return interpret();
+    // Variables graphql-js refuses are answered by graphql-js: its coercion errors (BAD_USER_INPUT,
+    // HTTP 400, its messages) are the API's; graphql-jit words and shapes them differently.
+    if (operation.variableDefinitions?.length && 'errors' in getVariableValues(schema, operation.variableDefinitions, variables, { maxErrors: 1 })) return interpret();
     let result: Awaited<ReturnType<CompiledQuery['query']>>;
     try {
       result = await compiled.query(undefined, context, variables);
