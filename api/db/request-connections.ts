@@ -121,6 +121,7 @@ export async function openRequestConnection(db: Database, timeoutMs: number): Pr
     }),
   };
 }
+
 /** The pools per timeout of a node-postgres database, made when first asked for and ended by `end`. */
 export function timeoutPools(make: (timeoutMs: number) => ClientPool): { poolFor(timeoutMs: number): ClientPool; end(): Promise<void> } {
   const pools = new Map<number, ClientPool>();
