@@ -42,7 +42,7 @@ export function startServer(mode: 'api' | 'hello', env: NodeJS.ProcessEnv = {}, 
   const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', SERVER, mode], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
   return new Promise((resolve, reject) => {
     let out = '';
-    const timer = setTimeout(() => reject(new Error(`${mode} server did not start within 60 s`)), 60_000);
+    const timer = setTimeout(() => reject(new Error(`${mode} server did not start within 180 s`)), 180_000);
     child.once('exit', (code) => reject(new Error(`${mode} server exited with ${code}`)));
     child.stdout?.on('data', (chunk: Buffer) => {
       out += chunk.toString();

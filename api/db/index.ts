@@ -9,6 +9,7 @@ import * as schema from '../../drizzle/index.js';
 import { lockPgliteDataDir } from './data-dir-lock.js';
 import type { Database, DatabaseKind, DatabaseOptions, OpenedDatabase } from './types.js';
 import { guardConnections } from './connections.js';
+import { registerRequestConnections, timeoutPools, type ClientPool, type PooledClient } from './request-connections.js';
 
 export type { Database, DatabaseKind, DatabaseOptions, OpenedDatabase, DbQueryResultHKT } from './types.js';
 
@@ -75,7 +76,7 @@ async function openPglite(dataDir: string, migrate: boolean): Promise<OpenedData
 
 async function openNodePostgres(url: string, max: number, migrate: boolean): Promise<OpenedDatabase> {
   const { default: pg } = await import('pg');
-  const { drizzle } = await import('drizzle-orm/node-postgres');
+  const { drizzle, NodePgTransaction } = await import('drizzle-orm/node-postgres');
   const pool = new pg.Pool({ connectionString: url, max });
   guardConnections(pool, 'postgres');
   const db = drizzle({ client: pool, schema });
@@ -88,12 +89,27 @@ async function openNodePostgres(url: string, max: number, migrate: boolean): Pro
     await pool.end();
     throw error;
   }
-  return { db: db as unknown as Database, kind: 'postgres', close: once(() => pool.end()) };
+  // GraphQL query operations: pools of as many connections again, each with its statement timeout.
+  const requestPools = timeoutPools((timeoutMs) => {
+    const timed = new pg.Pool({ connectionString: url, max, statement_timeout: timeoutMs > 0 ? timeoutMs : undefined });
+    guardConnections(timed, 'postgres');
+    return timed as unknown as ClientPool;
+  });
+  registerRequestConnections(db as unknown as Database, {
+    kind: 'session-timeout',
+    poolFor: requestPools.poolFor,
+    wrap: (client: PooledClient) => {
+      // The transaction object drizzle's own transaction() makes, without its BEGIN (see request-connections.ts).
+      const session = drizzle({ client: client as never, schema })._.session as unknown as { dialect: never; schema: never };
+      return new NodePgTransaction(session.dialect, session as never, session.schema) as unknown as Database;
+    },
+  });
+  return { db: db as unknown as Database, kind: 'postgres', close: once(() => Promise.all([pool.end(), requestPools.end()]).then(() => undefined)) };
 }
 
 async function openNeon(url: string, max: number, migrate: boolean): Promise<OpenedDatabase> {
   const { Pool, neonConfig } = await import('@neondatabase/serverless');
-  const { drizzle } = await import('drizzle-orm/neon-serverless');
+  const { drizzle, NeonTransaction } = await import('drizzle-orm/neon-serverless');
   if (!neonConfig.webSocketConstructor) {
     const { WebSocket } = await import('ws');
     neonConfig.webSocketConstructor = WebSocket;
@@ -110,5 +126,14 @@ async function openNeon(url: string, max: number, migrate: boolean): Promise<Ope
     await pool.end();
     throw error;
   }
+  registerRequestConnections(db as unknown as Database, {
+    kind: 'transaction',
+    pool: pool as unknown as ClientPool,
+    wrap: (client: PooledClient) => {
+      // The transaction object drizzle's own transaction() makes, without its BEGIN (see request-connections.ts).
+      const session = drizzle({ client: client as never, schema })._.session as unknown as { dialect: never; schema: never };
+      return new NeonTransaction(session.dialect, session as never, session.schema) as unknown as Database;
+    },
+  });
   return { db: db as unknown as Database, kind: 'neon', close: once(() => pool.end()) };
 }

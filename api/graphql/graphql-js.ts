@@ -4,5 +4,5 @@
  * latter for our sources, and a schema built by one is refused by the other ("from another module
  * or realm"). Naming the CommonJS file pins every resolver to the same instance.
  */
-export { GraphQLError, GraphQLScalarType, Kind, lexicographicSortSchema, printSchema, validate, parse, visit, getNamedType, isCompositeType } from 'graphql/index.js';
+export { execute, getVariableValues, GraphQLError, GraphQLScalarType, Kind, lexicographicSortSchema, printSchema, validate, parse, visit, getNamedType, isCompositeType, isObjectType } from 'graphql/index.js';
 export type { ASTVisitor, FieldNode, FragmentDefinitionNode, DocumentNode, GraphQLCompositeType, GraphQLResolveInfo, GraphQLSchema, OperationDefinitionNode, SelectionSetNode, ValidationContext, ValueNode } from 'graphql/index.js';

@@ -8,18 +8,21 @@ import type { ApolloServerPlugin } from '@apollo/server';
 import { GraphQLError, Kind, visit, type DocumentNode, type ValueNode } from './graphql-js.js';
 import { collectInputProblems, inputPolicyError, printable, textProblem, type InputProblem } from '../input-policy.js';
 
-function collectValueProblems(root: ValueNode, path: string, variables: Record<string, unknown>, out: InputProblem[]): void {
+/** What a document's arguments need checked: a literal's problem (fixed), or a variable's value at a path. */
+type Check = { problem: InputProblem } | { variable: string; path: string };
+
+function collectValueChecks(root: ValueNode, path: string, out: Check[]): void {
   const stack: Array<[ValueNode, string]> = [[root, path]];
   while (stack.length > 0) {
     const [node, at] = stack.pop()!;
     switch (node.kind) {
       case Kind.STRING: {
         const problem = textProblem(node.value);
-        if (problem) out.push({ path: at, message: problem });
+        if (problem) out.push({ problem: { path: at, message: problem } });
         break;
       }
       case Kind.VARIABLE:
-        collectInputProblems(variables[node.name.value], at, out);
+        out.push({ variable: node.name.value, path: at });
         break;
       case Kind.LIST:
         node.values.forEach((value, i) => stack.push([value, `${at}[${i}]`]));
@@ -33,19 +36,38 @@ function collectValueProblems(root: ValueNode, path: string, variables: Record<s
   }
 }
 
-/** Every problem of the operation's inputs (empty when it may run). */
-export function operationInputProblems(document: DocumentNode, variables: Record<string, unknown>): InputProblem[] {
-  const out: InputProblem[] = [];
+/**
+ * The checks of a document, in the order its problems are reported. Computed once per document
+ * (Apollo hands every request of the same query text the same cached document): only the
+ * variables are checked per request.
+ */
+const documentChecks = new WeakMap<DocumentNode, readonly Check[]>();
+
+function checksOf(document: DocumentNode): readonly Check[] {
+  let checks = documentChecks.get(document);
+  if (checks) return checks;
+  const out: Check[] = [];
   visit(document, {
     Argument(node) {
-      collectValueProblems(node.value, node.name.value, variables, out);
+      collectValueChecks(node.value, node.name.value, out);
       return false;
     },
     VariableDefinition(node) {
-      if (node.defaultValue) collectValueProblems(node.defaultValue, `$${node.variable.name.value}`, variables, out);
+      if (node.defaultValue) collectValueChecks(node.defaultValue, `$${node.variable.name.value}`, out);
       return false;
     },
   });
+  documentChecks.set(document, (checks = out));
+  return checks;
+}
+
+/** Every problem of the operation's inputs (empty when it may run). */
+export function operationInputProblems(document: DocumentNode, variables: Record<string, unknown>): InputProblem[] {
+  const out: InputProblem[] = [];
+  for (const check of checksOf(document)) {
+    if ('problem' in check) out.push(check.problem);
+    else collectInputProblems(variables[check.variable], check.path, out);
+  }
   return out;
 }
 

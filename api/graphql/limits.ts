@@ -88,6 +88,20 @@ export function measureOperation(schema: GraphQLSchema, document: DocumentNode, 
   return { depth: state.maxDepth, cost };
 }
 
+/**
+ * The cost of an operation, measured once per operation node: Apollo hands every request of the
+ * same query text the same cached document, and the per-key rate charges every request.
+ */
+const costs = new WeakMap<OperationDefinitionNode, { schema: GraphQLSchema; cost: number }>();
+
+export function operationCost(schema: GraphQLSchema, document: DocumentNode, operation: OperationDefinitionNode): number {
+  const known = costs.get(operation);
+  if (known && known.schema === schema) return known.cost;
+  const { cost } = measureOperation(schema, document, operation);
+  costs.set(operation, { schema, cost });
+  return cost;
+}
+
 /** Refuses operations nested deeper than `maxDepth` fields or costing more than `maxCost`. */
 export function queryLimits(maxDepth = MAX_QUERY_DEPTH, maxCost = MAX_QUERY_COMPLEXITY) {
   return (context: ValidationContext): ASTVisitor => ({

@@ -9,9 +9,10 @@ import type { RequestContext } from '../context.js';
 import { formatGraphQLError, RateLimitedError } from '../errors.js';
 import type { KeyLimiter } from '../http/key-limiter.js';
 import { GraphQLError } from './graphql-js.js';
-import { measureOperation, queryLimits } from './limits.js';
+import { operationCost, queryLimits } from './limits.js';
 import { openRequestTransaction, type RequestTransaction } from './request-transaction.js';
 import { inputPolicyPlugin } from './input-policy.plugin.js';
+import { jitGateway } from './executor.js';
 import { buildApiSchema } from './schema.js';
 
 export interface ApolloOptions {
@@ -42,7 +43,7 @@ function requestLimits(options: ApolloOptions): ApolloServerPlugin<RequestContex
           if (!caller || !operation) return;
           if (options.limiter) {
             try {
-              options.limiter.charge(caller.keyId, measureOperation(schema, document, operation).cost);
+              options.limiter.charge(caller.keyId, operationCost(schema, document, operation));
             } catch (error) {
               throw error instanceof RateLimitedError ? rateLimited(error) : error;
             }
@@ -65,7 +66,8 @@ function requestLimits(options: ApolloOptions): ApolloServerPlugin<RequestContex
 export function createApolloServer(options: ApolloOptions = {}): ApolloServer<RequestContext> {
   const production = options.production ?? false;
   return new ApolloServer<RequestContext>({
-    schema: buildApiSchema(),
+    // The schema, with graphql-jit executing query operations (api/graphql/executor.ts).
+    gateway: jitGateway(buildApiSchema()),
     formatError: (formatted, error) => formatGraphQLError(formatted, error, { hideSuggestions: production }),
     introspection: !production,
     validationRules: [queryLimits()],

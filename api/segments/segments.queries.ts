@@ -61,9 +61,11 @@ function prepareList(db: Database, shape: ListShape, name: string) {
  * The listing runs as a prepared statement per database handle and shape (filters, cursor, columns):
  * a page of segments is the API's most frequent read, and building the drizzle query, having
  * PostgreSQL parse and plan it, and converting and parsing columns nobody asked for cost more than
- * running it. Handles are weak keys (transactions come and go).
+ * running it. Keyed weakly by the handle's session (its connection or pool): a request's handle is
+ * made per request over its pooled connection's session (api/db/request-connections.ts), and
+ * transactions come and go.
  */
-const listStatements = new WeakMap<Database, Map<string, ReturnType<typeof prepareList>>>();
+const listStatements = new WeakMap<object, Map<string, ReturnType<typeof prepareList>>>();
 
 /**
  * A page of segments. With `fields` (the GraphQL fields selected on the nodes, see
@@ -81,8 +83,9 @@ export async function listSegments(
   const shape: ListShape = { status: !!filter.status, category: !!filter.categoryId, after: page.after !== null, columns };
   const mask = columns ? columns.reduce((bits, c) => bits | (1 << PLAIN_FIELDS.indexOf(c)), 0).toString(16) : 'all';
   const name = `segments_list_${+shape.status}${+shape.category}${+shape.after}_${mask}`;
-  let statements = listStatements.get(db);
-  if (!statements) listStatements.set(db, (statements = new Map()));
+  const session = db._.session;
+  let statements = listStatements.get(session);
+  if (!statements) listStatements.set(session, (statements = new Map()));
   let statement = statements.get(name);
   if (!statement) statements.set(name, (statement = prepareList(db, shape, name)));
   const rows = (await statement.execute({
