@@ -2,7 +2,8 @@
  * upsertProfiles: idempotent by externalId. Fields that are sent replace the stored ones, traits
  * are merged (null removes one), visitor ids are attached. One transaction per batch (retried on a
  * deadlock or serialization failure), its profiles locked first (profile-locks.ts), then the
- * changed profiles are re-evaluated against the published dynamic segments. Each profile's export
+ * changed profiles are marked dirty for the evaluator (evaluated in the request after the commit
+ * with `waitForMemberships`). Each profile's export
  * identifiers (normalised and hashed per ad platform) are written alongside. Creating a profile
  * whose externalId was erased removes its tombstone (tombstones.ts).
  */
@@ -13,6 +14,7 @@ import { BadInputError } from '../errors.js';
 import { profiles, type ProfileRow } from '../../drizzle/index.js';
 import { traitTypes } from '../traits/traits.service.js';
 import { profilesChanged } from '../segments/profile-changes.js';
+import { profileChangesCommitted, type MembershipWait } from '../segments/dirty-evaluator.js';
 import { cleanText, phoneToE164, profileProblems, TEXT_FIELDS, type ProfileData, type Problem } from './profile-input.js';
 import { attachVisitors } from './visitors.js';
 import { lockProfiles } from './profile-locks.js';
@@ -79,6 +81,7 @@ export async function upsertProfiles(
   inputs: readonly ProfileData[],
   now = new Date(),
   path = 'inputs',
+  wait: MembershipWait = {},
 ): Promise<UpsertResult> {
   if (inputs.length > MAX_PROFILE_BATCH) throwProblems([{ path, message: `at most ${MAX_PROFILE_BATCH} profiles in one batch, not ${inputs.length}` }]);
   if (inputs.length === 0) return { profiles: [], created: 0, updated: 0 };
@@ -91,7 +94,7 @@ export async function upsertProfiles(
   if (problems.length > 0) throwProblems(problems);
   const hash = await tombstoneHash(db);
 
-  return inTransaction(db, async (tx) => {
+  const result = await inTransaction(db, async (tx) => {
     // Every profile exists and is locked from here on (see profile-locks.ts): each input is merged
     // into the row as the last writer committed it, so a field not sent is never overwritten.
     const { rows: locked, created } = await lockProfiles(tx, workspaceId, { externalIds: inputs.map((i) => i.externalId) }, now);
@@ -114,4 +117,6 @@ export async function upsertProfiles(
     await profilesChanged(tx, workspaceId, ordered.map((r) => r.id), now);
     return { profiles: ordered, created: created.size, updated: inputs.length - created.size };
   });
+  await profileChangesCommitted(db, workspaceId, result.profiles.map((r) => r.id), now, wait);
+  return result;
 }
