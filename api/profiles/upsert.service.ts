@@ -97,17 +97,28 @@ export async function upsertProfiles(
   const result = await inTransaction(db, async (tx) => {
     // Every profile exists and is locked from here on (see profile-locks.ts): each input is merged
     // into the row as the last writer committed it, so a field not sent is never overwritten.
-    const { rows: locked, created } = await lockProfiles(tx, workspaceId, { externalIds: inputs.map((i) => i.externalId) }, now);
+    // A profile created here is inserted complete (its input merged into an empty profile); the
+    // others are merged into their locked row and updated.
+    const inputOf = new Map(inputs.map((input) => [input.externalId, input]));
+    const fresh = (externalId: string) => {
+      const { id: _id, ...row } = merge(inputOf.get(externalId)!, { workspaceId, externalId, createdAt: now, updatedAt: now } as ProfileRow, now);
+      return row;
+    };
+    const { rows: locked, created } = await lockProfiles(tx, workspaceId, { externalIds: inputs.map((i) => i.externalId) }, now, undefined, fresh);
     const byExternal = new Map(locked.map((r) => [r.externalId, r]));
     // Only an explicit upsert creates an erased person again: their tombstone goes.
     await liftTombstones(tx, workspaceId, hash, [...created]);
-    const values = inputs.map((input) => merge(input, byExternal.get(input.externalId)!, now));
+    const values = inputs.filter((input) => !created.has(input.externalId)).map((input) => merge(input, byExternal.get(input.externalId)!, now));
     const set = Object.fromEntries(UPDATED_COLUMNS.map((c) => [c, sql.raw(`excluded.${profiles[c].name}`)]));
-    const rows = await tx
-      .insert(profiles)
-      .values(values.map(({ id: _id, ...v }) => v))
-      .onConflictDoUpdate({ target: [profiles.workspaceId, profiles.externalId], set })
-      .returning();
+    const updated =
+      values.length === 0
+        ? []
+        : await tx
+            .insert(profiles)
+            .values(values.map(({ id: _id, ...v }) => v))
+            .onConflictDoUpdate({ target: [profiles.workspaceId, profiles.externalId], set })
+            .returning();
+    const rows = [...locked.filter((r) => created.has(r.externalId!)), ...updated];
     // Normalised and hashed once here, so audience exports are set-based SQL over the results.
     await storeExportIdentifiers(tx, rows);
     const byId = new Map(rows.map((r) => [r.externalId, r]));
