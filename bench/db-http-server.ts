@@ -45,7 +45,7 @@ async function apiApp(): Promise<Hono<ApiEnv>> {
   if (!url) throw new Error('DATABASE_URL is required');
   // The bench process applied the migrations when it created the database.
   const { db } = await openDatabase({ driver: 'postgres', url, migrate: false, poolMax: Number(process.env.BENCH_POOL_MAX) || undefined });
-  if (process.env.BENCH_DIRTY_EVALUATOR === '1') startDirtyEvaluator(db, { batchSize: Number(process.env.BENCH_DIRTY_BATCH) || undefined });
+  if (process.env.BENCH_DIRTY_EVALUATOR === '1') startDirtyEvaluator(db, { batchSize: Number(process.env.BENCH_DIRTY_BATCH) || undefined, concurrency: Number(process.env.BENCH_DIRTY_CONCURRENCY) || undefined });
   return createApiApp({ db, limits: BENCH_LIMITS });
 }
 

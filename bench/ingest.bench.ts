@@ -70,6 +70,7 @@ try {
   const copyEventsPerSecond = REFERENCE_ROWS / ((performance.now() - started) / 1000);
   await client.query('analyze');
 
+  // The evaluator's loops (BENCH_DIRTY_CONCURRENCY, default 1 as in main.ts) and batch size (BENCH_DIRTY_BATCH) pass through.
   const server = await startServer('api', { DATABASE_URL: database.url, BENCH_DIRTY_EVALUATOR: '1' });
   const headers = { 'content-type': 'application/json', authorization: `Bearer ${adminKey}` };
   const post = async (query: string, variables: Record<string, unknown>) => {

@@ -145,6 +145,8 @@ export interface DirtyEvaluatorOptions {
   batchSize?: number;
   /** How often to look for other processes' marks, ms (default 200). */
   pollMs?: number;
+  /** Loops running side by side (default 1): their claims never overlap (skip locked), so more use more cores. */
+  concurrency?: number;
   log?: (message: string) => void;
 }
 
@@ -164,11 +166,9 @@ export function startDirtyEvaluator(db: Database, options: DirtyEvaluatorOptions
   const pollMs = options.pollMs ?? 200;
   const log = options.log ?? console.error;
   let stopped = false;
-  let woken = false;
-  let wake: (() => void) | null = null;
+  const sleepers = new Set<() => void>();
   const unsubscribe = onDirtyProfilesCommitted(() => {
-    woken = true;
-    wake?.();
+    for (const wake of sleepers) wake();
   });
   const sleep = (ms: number) =>
     new Promise<void>((resolve) => {
@@ -176,12 +176,17 @@ export function startDirtyEvaluator(db: Database, options: DirtyEvaluatorOptions
       timer.unref();
       function done() {
         clearTimeout(timer);
-        wake = null;
+        sleepers.delete(done);
         resolve();
       }
-      wake = done;
+      sleepers.add(done);
     });
   const loop = async (): Promise<void> => {
+    let woken = false;
+    const onCommit = () => {
+      woken = true;
+    };
+    const stopListening = onDirtyProfilesCommitted(onCommit);
     while (!stopped) {
       woken = false;
       let more = false;
@@ -198,13 +203,14 @@ export function startDirtyEvaluator(db: Database, options: DirtyEvaluatorOptions
       if (more || woken) await new Promise((resolve) => setImmediate(resolve));
       else await sleep(pollMs);
     }
+    stopListening();
   };
-  const running = loop();
+  const running = Promise.all(Array.from({ length: Math.max(1, options.concurrency ?? 1) }, () => loop()));
   return {
     stop: async () => {
       stopped = true;
       unsubscribe();
-      wake?.();
+      for (const wake of sleepers) wake();
       await running;
     },
   };
