@@ -96,7 +96,7 @@ describeEachDatabase('dirty profiles', (suite) => {
   it('runs in a loop that a commit of this process wakes, and stops', async () => {
     const logs: string[] = [];
     // A poll far longer than the test: only the in-process signal can make it evaluate in time.
-    const evaluator = startDirtyEvaluator(suite.db, { pollMs: 3_600_000, log: (m) => logs.push(m) });
+    const evaluator = startDirtyEvaluator(suite.db, { pollMs: 3_600_000, concurrency: 2, log: (m) => logs.push(m) });
     try {
       await upsertProfiles(suite.db, workspaceId, [{ externalId: 'f', traits: { plan: 'pro' } }]);
       for (let i = 0; i < 500 && (await marks(suite.db, workspaceId)) > 0; i++) await new Promise((r) => setTimeout(r, 10));
