@@ -2,7 +2,7 @@
  * Materialised membership of published dynamic segments: who is in, since when.
  * - `refreshSegment`: recompute one segment in SQL (on publish, and periodically for time windows).
  * - `refreshProfiles`: re-evaluate changed profiles against every published dynamic segment of the
- *   workspace in one query (on profile upserts and new events).
+ *   workspace in one query (the dirty evaluator's batches, after profile upserts and new events).
  * Both record a point of size history when the size changed.
  */
 import { is, sql } from 'drizzle-orm';
