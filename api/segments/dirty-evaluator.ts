@@ -17,14 +17,15 @@
  * writer holds is left marked for the next pass (that writer marks it again anyway). A write that
  * marks a profile while an evaluator holds its mark waits for that evaluation to commit and then
  * inserts a fresh mark: it is evaluated again with the new data, never lost. Neither claim waits,
- * so an evaluator never deadlocks with writers (who lock profiles, then marks).
+ * so an evaluator never deadlocks with writers (who lock profiles, then marks). A batch holds its
+ * workspace's definitions lock shared (lockDefinitions): a publish never interleaves with it.
  */
 import { sql } from 'drizzle-orm';
 import type { Database } from '../db/index.js';
 import { inTransaction } from '../db/transaction.js';
 import { executePrepared, placeholder as p, prepareSql, textArrayLiteral } from '../db/prepared.js';
 import { dirtyProfiles, profiles } from '../../drizzle/index.js';
-import { refreshProfiles } from './membership.service.js';
+import { lockDefinitions, refreshProfiles } from './membership.service.js';
 import { dirtyProfilesCommitted, onDirtyProfilesCommitted } from './profile-changes.js';
 import { describeForLog } from '../log.js';
 
@@ -73,6 +74,7 @@ const ids = (rows: ReadonlyArray<Record<string, unknown>>): string[] => rows.map
 /** Claims, evaluates and applies one batch of a workspace's marks in one transaction. */
 async function evaluateBatch(db: Database, workspaceId: string, batchSize: number, now: number): Promise<DirtyPass> {
   return inTransaction(db, async (tx) => {
+    await lockDefinitions(tx, workspaceId, 'shared');
     const claimed = ids(await executePrepared(tx, CLAIM, { workspaceId, limit: batchSize }));
     if (claimed.length === 0) return { evaluated: 0, added: 0, removed: 0, more: false };
     const locked = new Set(ids(await executePrepared(tx, LOCK_PROFILES, { ids: textArrayLiteral(claimed) })));
@@ -117,6 +119,7 @@ export async function evaluateProfilesNow(db: Database, workspaceId: string, pro
   if (profileIds.length === 0) return;
   const sorted = textArrayLiteral([...new Set(profileIds)].sort());
   await inTransaction(db, async (tx) => {
+    await lockDefinitions(tx, workspaceId, 'shared');
     await tx.execute(sql`select id from ${profiles} where id = any(${sorted}::uuid[]) order by id for share`);
     const marked = ids(await executePrepared(tx, DELETE_MARKS, { workspaceId, ids: sorted }));
     if (marked.length > 0) await refreshProfiles(tx, workspaceId, marked, now);

@@ -149,6 +149,30 @@ describe('dirty profile races on one PostgreSQL database [postgres]', () => {
     expect(await membershipState(db, workspaceId, T0.getTime())).toMatchObject({ stale: [], sizeMismatches: [] });
   });
 
+  it('a publish during an evaluation never leaves the old rule\'s memberships behind', async () => {
+    const db = pools[0]!.db;
+    const { workspaceId, pro } = await seedWorkspace(db, 'race-publish');
+    const { profiles: [y] } = await upsertProfiles(db, workspaceId, [{ externalId: 'y', traits: { plan: 'pro' } }], T0);
+    // An uncommitted membership row of (pro, y): the evaluator, having evaluated y with `plan = pro`, waits on it to apply.
+    await admin.query('begin');
+    await admin.query('insert into segment_members (segment_id, profile_id, workspace_id) values ($1, $2, $3)', [pro, y!.id, workspaceId]);
+    const evaluation = evaluateDirty(db, { now: T0.getTime() });
+    await waitFor(async () => (await admin.query("select count(*)::int as n from pg_locks where locktype = 'transactionid' and not granted")).rows[0].n === 1);
+    // Meanwhile the rule changes to `plan = free` and is published: it must not commit between the evaluation and its apply.
+    const service = new SegmentService(pools[1]!.db, workspaceId, () => T0);
+    const current = await service.get(pro);
+    await service.update({ id: pro, expectedVersion: current.currentVersion, rule: { attr: 'traits.plan', op: 'eq', value: 'free' } });
+    let published = false;
+    const publish = service.publish(pro).then(() => (published = true));
+    await waitFor(async () => published || (await admin.query("select count(*)::int as n from pg_locks where locktype = 'advisory' and not granted")).rows[0].n === 1);
+    expect(published).toBe(false); // it waits for the evaluation (the definitions lock)
+    await admin.query('rollback');
+    await evaluation;
+    await publish;
+    expect(await membersOf(db, workspaceId, 'pro')).toEqual([]);
+    expect(await membershipState(db, workspaceId, T0.getTime())).toMatchObject({ stale: [], sizeMismatches: [] });
+  });
+
   it('with two evaluators draining one queue while writers write, never loses or double-applies a profile', async () => {
     const [one, two] = [pools[0]!.db, pools[1]!.db];
     const { workspaceId } = await seedWorkspace(one, 'race-evaluators');
