@@ -14,6 +14,7 @@ import { createApiApp } from './http/app.js';
 import { seedDemo, type SeedResult } from './seed/seed.js';
 import { ensureDevKeys } from './dev-keys.js';
 import { startRefreshScheduler } from './segments/refresh-scheduler.js';
+import { startDirtyEvaluator } from './segments/dirty-evaluator.js';
 import { startExportRecovery } from './exports/exports.service.js';
 import { DEFAULT_KEY_LIMITS, keyLimitsFromEnv } from './http/key-limiter.js';
 import { statementTimeoutFromEnv } from './graphql/request-transaction.js';
@@ -44,6 +45,9 @@ if (process.env.DEV_KEYS_FILE) await ensureDevKeys(db, process.env.DEV_KEYS_FILE
 // Time windows ("in the last 30 days") move without events: recompute memberships periodically.
 const refreshMinutes = Number(process.env.REFRESH_INTERVAL_MINUTES ?? 15);
 const scheduler = refreshMinutes > 0 ? startRefreshScheduler(db, refreshMinutes * 60_000) : null;
+// Writes mark profiles dirty; this evaluates them in batches (small ones on PGlite, whose one
+// connection the requests share).
+const dirtyEvaluator = startDirtyEvaluator(db, { batchSize: opened.kind === 'pglite' ? 100 : 1000 });
 // Export builds that died with an earlier process are restarted; missing export identifiers are filled in.
 const exportRecovery = startExportRecovery(db);
 
@@ -59,7 +63,7 @@ function shutdown(): void {
   scheduler?.stop();
   exportRecovery.stop();
   server.close(() => {
-    void opened.close().then(() => process.exit(0));
+    void dirtyEvaluator.stop().then(() => opened.close()).then(() => process.exit(0));
   });
 }
 process.on('SIGINT', shutdown);

@@ -5,6 +5,7 @@
  *   with DATABASE_DRIVER=pglite instead, on an in-memory PGlite that it migrates and seeds itself
  *   (db-http-seed.ts, BENCH_SEED), printing the admin key as `key <secret>` before `listening`;
  * - `hello`: a bare @apollo/server with `type Query { hello: String }` behind the same Hono adapter.
+ * With BENCH_DIRTY_EVALUATOR=1 the `api` runs the dirty evaluator as main.ts does (ingest.bench.ts).
  * Run by db-http.ts as `node --import tsx bench/db-http-server.ts api|hello`.
  */
 import 'reflect-metadata';
@@ -18,6 +19,7 @@ import { apolloHandler } from '../api/http/apollo.js';
 import type { ApiEnv } from '../api/http/env.js';
 import type { RequestContext } from '../api/context.js';
 import { seedGraphqlWorkspace } from './db-http-seed.js';
+import { startDirtyEvaluator } from '../api/segments/dirty-evaluator.js';
 
 const mode = process.argv[2];
 
@@ -42,7 +44,8 @@ async function apiApp(): Promise<Hono<ApiEnv>> {
   const url = process.env.DATABASE_URL;
   if (!url) throw new Error('DATABASE_URL is required');
   // The bench process applied the migrations when it created the database.
-  const { db } = await openDatabase({ driver: 'postgres', url, migrate: false });
+  const { db } = await openDatabase({ driver: 'postgres', url, migrate: false, poolMax: Number(process.env.BENCH_POOL_MAX) || undefined });
+  if (process.env.BENCH_DIRTY_EVALUATOR === '1') startDirtyEvaluator(db, { batchSize: Number(process.env.BENCH_DIRTY_BATCH) || undefined, concurrency: Number(process.env.BENCH_DIRTY_CONCURRENCY) || undefined });
   return createApiApp({ db, limits: BENCH_LIMITS });
 }
 

@@ -106,8 +106,26 @@ export const segmentSizeHistory = pgTable(
   (t) => [index('segment_size_history_segment_at_idx').on(t.segmentId, t.at)],
 );
 
+/**
+ * Profiles whose memberships are stale: a write marks them in its own transaction and the dirty
+ * evaluator (api/segments/dirty-evaluator.ts) claims, evaluates and deletes them in its own. `since`
+ * is the instant of the latest write that marked the profile (the claim order, and the lag). No
+ * foreign keys, like segment_members: the hottest insert of the ingest path checks nothing else,
+ * and a row of a deleted profile or workspace is simply claimed and dropped.
+ */
+export const dirtyProfiles = pgTable(
+  'dirty_profiles',
+  {
+    workspaceId: uuid('workspace_id').notNull(),
+    profileId: uuid('profile_id').notNull(),
+    since: timestamptz('since').notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.workspaceId, t.profileId] }), index('dirty_profiles_since_idx').on(t.workspaceId, t.since)],
+);
+
 export type CategoryRow = typeof categories.$inferSelect;
 export type SegmentRow = typeof segments.$inferSelect;
 export type SegmentVersionRow = typeof segmentVersions.$inferSelect;
 export type SegmentMemberRow = typeof segmentMembers.$inferSelect;
 export type SegmentSizeRow = typeof segmentSizeHistory.$inferSelect;
+export type DirtyProfileRow = typeof dirtyProfiles.$inferSelect;

@@ -16,7 +16,7 @@ import { inTransaction } from '../db/transaction.js';
 import { profiles, profileVisitors } from '../../drizzle/index.js';
 import { PAGE_VIEW_EVENT } from '../../schema/attributes.js';
 import { parseIsoDate } from '../../schema/dates.js';
-import { profilesChanged } from '../segments/profile-changes.js';
+import { dirtyProfilesCommitted, profilesChanged } from '../segments/profile-changes.js';
 import { BadInputError } from '../errors.js';
 import { attachVisitors } from '../profiles/visitors.js';
 import { MAX_FUTURE_MS, type CheckedEvent } from './event-input.js';
@@ -145,7 +145,7 @@ export async function recordEdgeEvents(db: Database, workspaceId: string, body: 
   const { events, rejected } = checkEdgeBody(body, now);
   if (events.length === 0) return { accepted: 0, duplicates: 0, erased: 0, erasedEventIds: [], rejected };
   const hash = await tombstoneHash(db);
-  return inTransaction(db, async (tx) => {
+  const result = await inTransaction(db, async (tx) => {
     const { found: byExternal, erased } = await profilesByExternalId(tx, workspaceId, events.flatMap((e) => (e.externalId === null ? [] : [e.externalId])), now, hash);
     // A person erased since the edge identified them: their page view is refused, never attached to anyone.
     const refused = events.filter((e) => e.externalId !== null && erased.has(e.externalId));
@@ -161,4 +161,6 @@ export async function recordEdgeEvents(db: Database, workspaceId: string, body: 
     await profilesChanged(tx, workspaceId, rows.map((r) => r.profileId), now);
     return { accepted, duplicates: kept.length - accepted, erased: refused.length, erasedEventIds: refused.map((e) => e.eventId.slice('edge:'.length)), rejected };
   });
+  dirtyProfilesCommitted();
+  return result;
 }

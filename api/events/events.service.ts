@@ -4,7 +4,8 @@
  * An unknown externalId creates a profile with that externalId (events often arrive before the
  * profile does), unless it was erased: its events are refused one by one (counted and named as
  * erased, the rest of the batch is written) and nothing is created. An unknown profileId is NOT_FOUND. Purchase columns are recomputed for the
- * profiles that got purchase events, then the touched profiles are re-evaluated.
+ * profiles that got purchase events, then the touched profiles are marked dirty (evaluated in the
+ * request after the commit with `waitForMemberships`).
  */
 import type { Database } from '../db/index.js';
 import { inTransaction } from '../db/transaction.js';
@@ -12,6 +13,7 @@ import { NotFoundError } from '../errors.js';
 import { events, type ProfileRow } from '../../drizzle/index.js';
 import { lockProfiles } from '../profiles/profile-locks.js';
 import { profilesChanged } from '../segments/profile-changes.js';
+import { profileChangesCommitted, type MembershipWait } from '../segments/dirty-evaluator.js';
 import { throwProblems } from '../profiles/upsert.service.js';
 import { checkEvents, type CheckedEvent, type TrackEventData } from './event-input.js';
 import { PURCHASE_EVENT, recomputePurchases } from './purchases.js';
@@ -71,14 +73,15 @@ export async function insertEvents(db: Database, workspaceId: string, rows: Read
   return inserted.length;
 }
 
-export async function trackEvents(db: Database, workspaceId: string, inputs: readonly TrackEventData[], now = new Date()): Promise<TrackResult> {
+export async function trackEvents(db: Database, workspaceId: string, inputs: readonly TrackEventData[], now = new Date(), wait: MembershipWait = {}): Promise<TrackResult> {
   if (inputs.length > MAX_EVENT_BATCH) throwProblems([{ path: 'events', message: `at most ${MAX_EVENT_BATCH} events in one batch, not ${inputs.length}` }]);
   const { events: checked, problems } = checkEvents(inputs, now);
   if (problems.length > 0) throwProblems(problems);
   if (checked.length === 0) return { accepted: 0, duplicates: 0, erased: 0, erasedEventIds: [] };
   const hash = await tombstoneHash(db);
 
-  return inTransaction(db, async (tx) => {
+  let changed: string[] = [];
+  const result = await inTransaction(db, async (tx) => {
     // Every profile of the batch, known or created now (never an erased one), locked first (profile-locks.ts).
     const externalIds = checked.flatMap((e) => (e.externalId ? [e.externalId] : []));
     const givenIds = checked.flatMap((e) => (e.profileId ? [e.profileId] : []));
@@ -95,7 +98,10 @@ export async function trackEvents(db: Database, workspaceId: string, inputs: rea
       .filter((e) => (seen.has(e.eventId) ? false : (seen.add(e.eventId), true)))
       .map((e) => ({ ...e, profileId: e.profileId ?? byExternal.get(e.externalId!)! }));
     const accepted = await insertEvents(tx, workspaceId, rows, now);
-    await profilesChanged(tx, workspaceId, rows.map((r) => r.profileId), now);
+    changed = rows.map((r) => r.profileId);
+    await profilesChanged(tx, workspaceId, changed, now);
     return { accepted, duplicates: inputs.length - accepted - refused.length, erased: refused.length, erasedEventIds: refused.map((e) => e.eventId) };
   });
+  await profileChangesCommitted(db, workspaceId, changed, now, wait);
+  return result;
 }

@@ -22,7 +22,8 @@ export interface LockedProfiles {
 /**
  * Creates the missing profiles of `externalIds` (but those `refuseNew` names: erased people), then
  * locks those and the profiles `ids` until the end of the transaction `tx`. Ids of other workspaces
- * are simply not among the rows.
+ * are simply not among the rows. `newRow` gives the columns of a profile created here (an upsert
+ * creates it complete: one tuple and its index entries, instead of an empty row updated at once).
  */
 export async function lockProfiles(
   tx: Database,
@@ -30,6 +31,7 @@ export async function lockProfiles(
   wanted: { externalIds?: readonly string[]; ids?: readonly string[] },
   now: Date,
   refuseNew?: (missing: string[]) => Promise<Set<string>>,
+  newRow?: (externalId: string) => Partial<typeof profiles.$inferInsert>,
 ): Promise<LockedProfiles> {
   const externalIds = [...new Set(wanted.externalIds ?? [])].sort();
   const ids = [...new Set(wanted.ids ?? [])];
@@ -48,7 +50,7 @@ export async function lockProfiles(
       // Inserted in externalId order: a concurrent creator of the same new ids waits here, in that order.
       const inserted = await tx
         .insert(profiles)
-        .values(missing.map((externalId) => ({ workspaceId, externalId, createdAt: now, updatedAt: now })))
+        .values(missing.map((externalId) => ({ ...newRow?.(externalId), workspaceId, externalId, createdAt: now, updatedAt: now })))
         .onConflictDoNothing({ target: [profiles.workspaceId, profiles.externalId] })
         .returning({ externalId: profiles.externalId });
       for (const r of inserted) created.add(r.externalId!);

@@ -7,6 +7,11 @@ import { ProfileInput } from './profiles.input.js';
 import { deleteProfile, getProfile, listProfiles } from './profiles.service.js';
 import { upsertProfiles } from './upsert.service.js';
 
+/** Shared by the write mutations' `waitForMemberships` argument. */
+export const WAIT_DESCRIPTION =
+  'Answer only once the segment memberships of the written profiles are up to date (evaluated in this request). ' +
+  'Without it the write returns at once and memberships follow within seconds.';
+
 @Resolver()
 export class ProfileResolver {
   @Query(() => ProfileType, { description: 'One profile by id or externalId (give exactly one).' })
@@ -26,16 +31,24 @@ export class ProfileResolver {
   }
 
   @Mutation(() => ProfileType, { description: 'Creates or updates the profile with this externalId.' })
-  async upsertProfile(@Arg('input', () => ProfileInput) input: ProfileInput, @Ctx() ctx: RequestContext): Promise<ProfileRow> {
+  async upsertProfile(
+    @Arg('input', () => ProfileInput) input: ProfileInput,
+    @Arg('waitForMemberships', () => Boolean, { defaultValue: false, description: WAIT_DESCRIPTION }) waitForMemberships: boolean,
+    @Ctx() ctx: RequestContext,
+  ): Promise<ProfileRow> {
     const caller = requireRole(ctx, ROLES.writeProfiles);
-    const result = await upsertProfiles(ctx.db, caller.workspaceId, [input], ctx.now, 'input');
+    const result = await upsertProfiles(ctx.db, caller.workspaceId, [input], ctx.now, 'input', { waitForMemberships });
     return result.profiles[0]!;
   }
 
   @Mutation(() => UpsertProfilesResult, { description: 'Creates or updates up to 1,000 profiles in one transaction; each externalId once.' })
-  async upsertProfiles(@Arg('inputs', () => [ProfileInput]) inputs: ProfileInput[], @Ctx() ctx: RequestContext): Promise<UpsertProfilesResult> {
+  async upsertProfiles(
+    @Arg('inputs', () => [ProfileInput]) inputs: ProfileInput[],
+    @Arg('waitForMemberships', () => Boolean, { defaultValue: false, description: WAIT_DESCRIPTION }) waitForMemberships: boolean,
+    @Ctx() ctx: RequestContext,
+  ): Promise<UpsertProfilesResult> {
     const caller = requireRole(ctx, ROLES.writeProfiles);
-    return upsertProfiles(ctx.db, caller.workspaceId, inputs, ctx.now, 'inputs') as Promise<UpsertProfilesResult>;
+    return upsertProfiles(ctx.db, caller.workspaceId, inputs, ctx.now, 'inputs', { waitForMemberships }) as Promise<UpsertProfilesResult>;
   }
 
   @Mutation(() => DeletedProfile, { description: 'Erases a profile with its events and memberships; a tombstone keeps only a hash of its externalId (admin, editor).' })

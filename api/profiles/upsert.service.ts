@@ -2,7 +2,8 @@
  * upsertProfiles: idempotent by externalId. Fields that are sent replace the stored ones, traits
  * are merged (null removes one), visitor ids are attached. One transaction per batch (retried on a
  * deadlock or serialization failure), its profiles locked first (profile-locks.ts), then the
- * changed profiles are re-evaluated against the published dynamic segments. Each profile's export
+ * changed profiles are marked dirty for the evaluator (evaluated in the request after the commit
+ * with `waitForMemberships`). Each profile's export
  * identifiers (normalised and hashed per ad platform) are written alongside. Creating a profile
  * whose externalId was erased removes its tombstone (tombstones.ts).
  */
@@ -13,6 +14,7 @@ import { BadInputError } from '../errors.js';
 import { profiles, type ProfileRow } from '../../drizzle/index.js';
 import { traitTypes } from '../traits/traits.service.js';
 import { profilesChanged } from '../segments/profile-changes.js';
+import { profileChangesCommitted, type MembershipWait } from '../segments/dirty-evaluator.js';
 import { cleanText, phoneToE164, profileProblems, TEXT_FIELDS, type ProfileData, type Problem } from './profile-input.js';
 import { attachVisitors } from './visitors.js';
 import { lockProfiles } from './profile-locks.js';
@@ -79,6 +81,7 @@ export async function upsertProfiles(
   inputs: readonly ProfileData[],
   now = new Date(),
   path = 'inputs',
+  wait: MembershipWait = {},
 ): Promise<UpsertResult> {
   if (inputs.length > MAX_PROFILE_BATCH) throwProblems([{ path, message: `at most ${MAX_PROFILE_BATCH} profiles in one batch, not ${inputs.length}` }]);
   if (inputs.length === 0) return { profiles: [], created: 0, updated: 0 };
@@ -91,20 +94,31 @@ export async function upsertProfiles(
   if (problems.length > 0) throwProblems(problems);
   const hash = await tombstoneHash(db);
 
-  return inTransaction(db, async (tx) => {
+  const result = await inTransaction(db, async (tx) => {
     // Every profile exists and is locked from here on (see profile-locks.ts): each input is merged
     // into the row as the last writer committed it, so a field not sent is never overwritten.
-    const { rows: locked, created } = await lockProfiles(tx, workspaceId, { externalIds: inputs.map((i) => i.externalId) }, now);
+    // A profile created here is inserted complete (its input merged into an empty profile); the
+    // others are merged into their locked row and updated.
+    const inputOf = new Map(inputs.map((input) => [input.externalId, input]));
+    const fresh = (externalId: string) => {
+      const { id: _id, ...row } = merge(inputOf.get(externalId)!, { workspaceId, externalId, createdAt: now, updatedAt: now } as ProfileRow, now);
+      return row;
+    };
+    const { rows: locked, created } = await lockProfiles(tx, workspaceId, { externalIds: inputs.map((i) => i.externalId) }, now, undefined, fresh);
     const byExternal = new Map(locked.map((r) => [r.externalId, r]));
     // Only an explicit upsert creates an erased person again: their tombstone goes.
     await liftTombstones(tx, workspaceId, hash, [...created]);
-    const values = inputs.map((input) => merge(input, byExternal.get(input.externalId)!, now));
+    const values = inputs.filter((input) => !created.has(input.externalId)).map((input) => merge(input, byExternal.get(input.externalId)!, now));
     const set = Object.fromEntries(UPDATED_COLUMNS.map((c) => [c, sql.raw(`excluded.${profiles[c].name}`)]));
-    const rows = await tx
-      .insert(profiles)
-      .values(values.map(({ id: _id, ...v }) => v))
-      .onConflictDoUpdate({ target: [profiles.workspaceId, profiles.externalId], set })
-      .returning();
+    const updated =
+      values.length === 0
+        ? []
+        : await tx
+            .insert(profiles)
+            .values(values.map(({ id: _id, ...v }) => v))
+            .onConflictDoUpdate({ target: [profiles.workspaceId, profiles.externalId], set })
+            .returning();
+    const rows = [...locked.filter((r) => created.has(r.externalId!)), ...updated];
     // Normalised and hashed once here, so audience exports are set-based SQL over the results.
     await storeExportIdentifiers(tx, rows);
     const byId = new Map(rows.map((r) => [r.externalId, r]));
@@ -114,4 +128,6 @@ export async function upsertProfiles(
     await profilesChanged(tx, workspaceId, ordered.map((r) => r.id), now);
     return { profiles: ordered, created: created.size, updated: inputs.length - created.size };
   });
+  await profileChangesCommitted(db, workspaceId, result.profiles.map((r) => r.id), now, wait);
+  return result;
 }

@@ -2,7 +2,7 @@
  * Materialised membership of published dynamic segments: who is in, since when.
  * - `refreshSegment`: recompute one segment in SQL (on publish, and periodically for time windows).
  * - `refreshProfiles`: re-evaluate changed profiles against every published dynamic segment of the
- *   workspace in one query (on profile upserts and new events).
+ *   workspace in one query (the dirty evaluator's batches, after profile upserts and new events).
  * Both record a point of size history when the size changed.
  */
 import { is, sql } from 'drizzle-orm';
@@ -89,6 +89,8 @@ export async function refreshSegment(
  * through others, in dependency order (their members follow from its members).
  */
 export async function refreshWithDependents(db: Database, workspaceId: string, segment: { id: string; slug: string }, now = Date.now()): Promise<void> {
+  // Every caller runs this in the transaction that changes the definitions: held until it commits.
+  await lockDefinitions(db, workspaceId, 'exclusive');
   const definitions = await loadPublishedDefinitions(db, workspaceId);
   const dynamic = [...definitions.byId.values()].filter((d) => d.type === 'dynamic');
   const refs = new Map(dynamic.map((d) => [d.slug, new Set(ruleReferences(d.rule))]));
@@ -222,6 +224,20 @@ const APPLY_MEMBERSHIP = prepareSql(
   from (select segment_id, true as joined from added union all select segment_id, false from removed) as changes
   group by segment_id`,
 );
+
+/**
+ * Orders batch evaluations (shared) and definition changes (exclusive: publish, archive, static
+ * list edits, through refreshWithDependents) of a workspace, until the end of the transaction. An
+ * evaluator that loaded the definitions before a publish would otherwise apply the old rule's
+ * memberships after the publish recomputed the segment with the new one; now either the publish
+ * waits and recomputes over the evaluator's result, or the evaluator waits and loads the new rule.
+ */
+export async function lockDefinitions(db: Database, workspaceId: string, mode: 'shared' | 'exclusive'): Promise<void> {
+  await executePrepared(db, mode === 'shared' ? LOCK_DEFINITIONS_SHARED : LOCK_DEFINITIONS, { key: `segment_definitions:${workspaceId}` });
+}
+
+const LOCK_DEFINITIONS = prepareSql('ae_lock_definitions_v1', sql`select pg_advisory_xact_lock(hashtextextended(${p('key')}::text, 0))::text as locked`);
+const LOCK_DEFINITIONS_SHARED = prepareSql('ae_lock_definitions_shared_v1', sql`select pg_advisory_xact_lock_shared(hashtextextended(${p('key')}::text, 0))::text as locked`);
 
 /**
  * Turns PostgreSQL's JIT off until the end of the transaction. A compiled rule is a large

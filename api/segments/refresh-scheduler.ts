@@ -1,6 +1,6 @@
 /**
  * Time moves segments: "bought in the last 30 days" loses people every day with no event at all.
- * Profile changes refresh memberships at once; this scheduler recomputes every published dynamic
+ * Profile changes are evaluated by the dirty evaluator (dirty-evaluator.ts); this scheduler recomputes every published dynamic
  * segment of every workspace periodically so windows stay true (and size history records it).
  */
 import type { Database } from '../db/index.js';

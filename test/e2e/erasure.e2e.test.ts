@@ -27,7 +27,8 @@ const PRICING = 'e2e-pricing'; // edge: page.path = /pricing
 const GOLD_PRICING = 'e2e-gold-pricing'; // edge, referencing the profile segment
 const PERSON = { externalId: EX, email: ' Ex.Person@Example.com', phone: '+1 650-253-0000', firstName: 'Ex', lastName: 'Person', country: 'US', postalCode: '94043', consent: { ads: true }, traits: { tier: 'gold' } };
 const OTHER = { externalId: 'keep-1', email: 'keep@example.com', consent: { ads: true }, traits: { tier: 'gold' } };
-const UPSERT = 'mutation($input: ProfileInput!) { upsertProfile(input: $input) { id externalId } }';
+// waitForMemberships: the identify step right after reads the memberships the upsert gives.
+const UPSERT = 'mutation($input: ProfileInput!) { upsertProfile(input: $input, waitForMemberships: true) { id externalId } }';
 const CREATE = 'mutation($input: CreateSegmentInput!) { createSegment(input: $input) { id scope } }';
 const PUBLISH = 'mutation($id: ID!) { publishSegment(id: $id) { status } }';
 const PAGE_VIEWS = `query($x: String!) { profile(externalId: $x) { id visitorIds events(name: "page_view", first: 100) { edges { node { eventId } } } } }`;

@@ -60,7 +60,7 @@ describeEachDatabase('refreshProfiles with a compiled statement per definition s
     expect(compiled.dynamic.map((d) => d.slug).sort()).toEqual(['bought-column', 'bought-event']);
     expect(await members('bought-event')).toEqual(['a', 'b']);
     // Through the profile service's clock: 15 days on, a's purchase is 35 days old.
-    await upsertProfiles(suite.db, workspaceId, [{ externalId: 'a' }, { externalId: 'b' }], at(15), 'inputs');
+    await upsertProfiles(suite.db, workspaceId, [{ externalId: 'a' }, { externalId: 'b' }], at(15), 'inputs', { waitForMemberships: true });
     expect(await members('bought-event')).toEqual(['b']);
     expect(await members('bought-column')).toEqual(['b']);
     await refreshProfiles(suite.db, workspaceId, ids, at(40).getTime());

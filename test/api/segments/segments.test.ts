@@ -77,7 +77,7 @@ describeEachDatabase('segments', (suite) => {
 
   it('keeps membership up to date when events arrive', async () => {
     const events = [{ eventId: 'p4', externalId: 'bob', name: 'purchase', properties: { revenue: 30 }, timestamp: daysAgo(2) }];
-    dataOf(await gql('mutation($events: [TrackEventInput!]!) { trackEvents(events: $events) { accepted } }', { events }, ws.keys.ingest));
+    dataOf(await gql('mutation($events: [TrackEventInput!]!) { trackEvents(events: $events, waitForMemberships: true) { accepted } }', { events }, ws.keys.ingest));
     expect(await membersOf('repeat-buyers')).toEqual(['ann', 'bob']);
   });
 
