@@ -18,6 +18,8 @@ import { apolloHandler } from '../api/http/apollo.js';
 import type { ApiEnv } from '../api/http/env.js';
 import type { RequestContext } from '../api/context.js';
 import { seedGraphqlWorkspace } from './db-http-seed.js';
+import { startLocalJobRunner } from '../api/jobs/local-runner.js';
+import { TASKS } from '../api/jobs/tasks.js';
 
 const mode = process.argv[2];
 
@@ -37,13 +39,14 @@ async function apiApp(): Promise<Hono<ApiEnv>> {
     const { db } = await openDatabase({ driver: 'pglite', dataDir: 'memory://' });
     const { adminKey } = await seedGraphqlWorkspace(db, Number(process.env.BENCH_SEED ?? 20261124));
     console.log(`key ${adminKey}`);
-    return createApiApp({ db, limits: BENCH_LIMITS });
+    return createApiApp({ db, jobs: await startLocalJobRunner(db, TASKS), limits: BENCH_LIMITS });
   }
   const url = process.env.DATABASE_URL;
   if (!url) throw new Error('DATABASE_URL is required');
   // The bench process applied the migrations when it created the database.
   const { db } = await openDatabase({ driver: 'postgres', url, migrate: false });
-  return createApiApp({ db, limits: BENCH_LIMITS });
+  // The bench's operations add no jobs: a queue without workers.
+  return createApiApp({ db, jobs: await startLocalJobRunner(db, TASKS, { runWorkers: false }), limits: BENCH_LIMITS });
 }
 
 const app = mode === 'api' ? await apiApp() : mode === 'hello' ? await helloApp() : null;

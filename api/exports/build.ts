@@ -26,18 +26,43 @@ import { memberSql, removalLineSql, VISITORS_JOIN } from './build-sql.js';
 import { fillExportIdentifiers } from './identifiers.js';
 import { carryErasures, dropErasedMembers, purgeCarriedErasures } from './erasure.js';
 import { logError, publicMessageOf } from '../log.js';
+import { isConnectionLoss } from '../db/failures.js';
+import { RetryableJobError } from '../jobs/jobs.js';
 
 export const BUILD_CHUNK = 20_000;
 /** How often a running build touches its export's `updated_at` (its heartbeat). */
 export const HEARTBEAT_MS = 5_000;
 
+export interface BuildOptions {
+  /** How often the build beats (default HEARTBEAT_MS). */
+  heartbeatMs?: number;
+  /**
+   * A lost connection puts the export back in the queue and throws RetryableJobError, for the job
+   * queue to try again (the build-export job, until its last attempt); otherwise it fails the export.
+   */
+  retry?: boolean;
+  /**
+   * PGlite: each chunk is sized to take about this many ms (starting small, then adapting to the
+   * time chunks take), and the build yields between chunks, so a request waits at most about one
+   * chunk behind it. Unset: BUILD_CHUNK rows per chunk (PostgreSQL serves requests on other connections).
+   */
+  sliceMs?: number;
+}
+
 const inFlight = new Map<string, Promise<void>>();
 
-/** Starts building an export without waiting for it (once per export in this process). */
-export function startExportBuild(db: Database, exportId: string, heartbeatMs = HEARTBEAT_MS): void {
-  if (inFlight.has(exportId)) return;
-  const build = buildExport(db, exportId, heartbeatMs).finally(() => inFlight.delete(exportId));
+/** Builds an export (once per export in this process at a time: a second call joins the first). */
+export function runExportBuild(db: Database, exportId: string, options: BuildOptions = {}): Promise<void> {
+  const current = inFlight.get(exportId);
+  if (current) return current;
+  const build = buildExport(db, exportId, options).finally(() => inFlight.delete(exportId));
   inFlight.set(exportId, build);
+  return build;
+}
+
+/** Starts building an export without waiting for it (tests of the build's ownership; the API builds through the build-export job). */
+export function startExportBuild(db: Database, exportId: string, heartbeatMs = HEARTBEAT_MS): void {
+  void runExportBuild(db, exportId, { heartbeatMs }).catch((error: unknown) => logError(`export ${exportId} build`, error));
 }
 
 /** The exports this process is building: alive, whatever their heartbeat says (a long PGlite statement holds the timers). */
@@ -153,11 +178,11 @@ async function writeStep(db: Database, job: AudienceExportRow, slug: string, sco
   );
 }
 
-/** The last profile id of the chunk after `after`, or null when the rest fits in one chunk. */
-async function chunkEnd(db: Database, job: AudienceExportRow, after: string): Promise<string | null> {
+/** The last profile id of the chunk of `size` members after `after`, or null when the rest fits in one chunk. */
+async function chunkEnd(db: Database, job: AudienceExportRow, after: string, size: number): Promise<string | null> {
   const { rows } = await db.execute<{ id: string }>(sql`
     select profile_id::text as id from segment_members where segment_id = ${job.segmentId} and profile_id > ${after}
-    order by profile_id offset ${BUILD_CHUNK - 1} limit 1`);
+    order by profile_id offset ${size - 1} limit 1`);
   return rows[0]?.id ?? null;
 }
 
@@ -184,8 +209,15 @@ async function removeDeparted(db: Database, job: AudienceExportRow, previousId: 
 
 const ZERO_UUID = '00000000-0000-0000-0000-000000000000';
 
-/** Builds one export to the end; never throws (a failure is recorded on the export). */
-export async function buildExport(db: Database, exportId: string, heartbeatMs = HEARTBEAT_MS): Promise<void> {
+/** The state of an export that has not started: what a restart or a retry puts back. */
+export const REQUEUED = { status: 'queued', rowsDone: 0, rowCount: 0, skippedInvalid: {}, error: null, startedAt: null } as const satisfies Changes;
+
+/**
+ * Builds one export to the end. A failure is recorded on the export; only with `options.retry`, a
+ * lost connection requeues it and throws RetryableJobError instead.
+ */
+export async function buildExport(db: Database, exportId: string, options: BuildOptions = {}): Promise<void> {
+  const heartbeatMs = options.heartbeatMs ?? HEARTBEAT_MS;
   let job: AudienceExportRow | undefined;
   try {
     // The claim: only a queued export is built, by one build (of any process).
@@ -195,7 +227,8 @@ export async function buildExport(db: Database, exportId: string, heartbeatMs = 
       .where(and(eq(audienceExports.id, exportId), eq(audienceExports.status, 'queued')))
       .returning();
   } catch (error) {
-    // Still queued: the recovery sweep takes it up again once its heartbeat is old.
+    // Still queued: the job is tried again, or the recovery sweep takes it up once its heartbeat is old.
+    if (options.retry && isConnectionLoss(error)) throw new RetryableJobError(`export ${exportId} could not be started: the database connection was lost`);
     logError(`export ${exportId} could not be started`, error);
     return;
   }
@@ -210,16 +243,22 @@ export async function buildExport(db: Database, exportId: string, heartbeatMs = 
   const heartbeat = setInterval(() => void touch().catch((error: unknown) => error instanceof ClaimLost || logError('export heartbeat failed', error)), heartbeatMs);
   heartbeat.unref();
   try {
-    await runBuild(db, job, touch);
+    await runBuild(db, job, touch, options.sliceMs);
   } catch (error) {
     if (error instanceof ClaimLost) console.error(`${error.message}: this one stops`);
-    else await failExport(db, job.id, owned, error).catch((again: unknown) => logError('export failure not recorded', again));
+    else if (options.retry && isConnectionLoss(error)) {
+      // Back to the queue from scratch; if even that is lost, the sweep finds it dead and requeues it.
+      await requeueExport(db, job.id, owned).catch((again: unknown) => logError(`export ${job!.id} not requeued`, again));
+      throw new RetryableJobError(`export ${job.id}: the database connection was lost mid-build; it will be built again`);
+    } else await failExport(db, job.id, owned, error).catch((again: unknown) => logError('export failure not recorded', again));
   } finally {
     clearInterval(heartbeat);
   }
 }
 
-async function runBuild(db: Database, job: AudienceExportRow, touch: (values?: Changes) => Promise<void>): Promise<void> {
+const MIN_CHUNK = 200;
+
+async function runBuild(db: Database, job: AudienceExportRow, touch: (values?: Changes) => Promise<void>, sliceMs?: number): Promise<void> {
   const [segment] = await db.select({ slug: segments.slug }).from(segments).where(eq(segments.id, job.segmentId));
   const slug = segment?.slug ?? '';
   const rowsTotal = await countMembers(db, job);
@@ -229,14 +268,21 @@ async function runBuild(db: Database, job: AudienceExportRow, touch: (values?: C
   const count = (reason: string, n: number) => n > 0 && (skipped[reason] = (skipped[reason] ?? 0) + n);
   let rowsDone = 0;
   let rowCount = 0;
+  let chunkRows = sliceMs === undefined ? BUILD_CHUNK : 1_000;
   for (let after = ZERO_UUID, last = false; !last; ) {
     // Let requests in between chunks (PGlite answers without ever yielding to the event loop).
     await new Promise((resolve) => setImmediate(resolve));
-    const end = await chunkEnd(db, job, after);
+    const end = await chunkEnd(db, job, after, chunkRows);
     last = end === null;
     let scope: Scope = { after, end };
     for (;;) {
+      const started = performance.now();
       const chunk = await writeStep(db, job, slug, scope);
+      if (sliceMs !== undefined && !('ids' in scope)) {
+        // Aim the next chunk at sliceMs, growing at most 2x a step (a cold first chunk is slow).
+        const ms = Math.max(1, performance.now() - started);
+        chunkRows = Math.max(MIN_CHUNK, Math.min(BUILD_CHUNK, 2 * chunkRows, Math.round((chunkRows * sliceMs) / ms)));
+      }
       rowsDone += chunk.seen;
       rowCount += chunk.sent;
       count('no-identifier', chunk.unmatched);
@@ -257,6 +303,12 @@ async function runBuild(db: Database, job: AudienceExportRow, touch: (values?: C
   await db.execute(sql`analyze audience_export_rows`);
   const total = Math.max(rowsDone, rowsTotal);
   await touch({ status: 'done', rowsDone: total, rowsTotal: total, rowCount, skippedInvalid: skipped, finishedAt: sql`now()` });
+}
+
+/** Puts an export this build owns back in the queue, as if never started, and deletes what was written. */
+async function requeueExport(db: Database, exportId: string, owned: SQL | undefined): Promise<void> {
+  const [requeued] = await db.update(audienceExports).set({ ...REQUEUED, updatedAt: sql`now()` }).where(owned).returning({ id: audienceExports.id });
+  if (requeued) await db.delete(audienceExportRows).where(eq(audienceExportRows.exportId, exportId));
 }
 
 /** Records a failure and deletes what was written, if the export is still this build's. */

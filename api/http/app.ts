@@ -6,6 +6,7 @@
 import { Hono, type MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import type { Database } from '../db/index.js';
+import type { JobQueue } from '../jobs/jobs.js';
 import { RateLimitedError, toHttpError } from '../errors.js';
 import { isProduction } from '../environment.js';
 import { CHART_COSTS } from '../graphql/costs.js';
@@ -47,6 +48,8 @@ function limitBody(maxSize: number): MiddlewareHandler<ApiEnv> {
 
 export interface ApiAppOptions {
   db: Database;
+  /** Where requests add background jobs (api/jobs: startJobRunner). */
+  jobs: JobQueue;
   /** The clock (tests pin it); one instant per request. */
   now?: () => Date;
   /** Production mode (default: from AE_ENV / NODE_ENV, see api/environment.ts). */
@@ -105,6 +108,7 @@ export function createApiApp(options: ApiAppOptions): Hono<ApiEnv> {
   app.use('*', async (c, next) => {
     const now = options.now?.() ?? new Date();
     c.set('db', options.db);
+    c.set('jobs', options.jobs);
     c.set('now', now);
     c.set('caller', await authenticate(options.db, c.req.header('authorization'), now));
     await next();
