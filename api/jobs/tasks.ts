@@ -13,6 +13,7 @@ export const TASKS: TaskList = {
   'build-export': async (payload, context) => {
     const exportId = payload.exportId;
     if (typeof exportId !== 'string') throw new Error(`build-export needs { exportId: string }, got ${JSON.stringify(payload).slice(0, 200)}`);
+    console.log(`export ${exportId}: build job started (attempt ${context.attempt} of ${context.maxAttempts}, pid ${process.pid})`);
     await runExportBuild(context.db, exportId, { retry: context.attempt < context.maxAttempts, sliceMs: context.sliceMs });
   },
   /** The periodic membership refresh (time windows move without events); payload `{ period }`. */
