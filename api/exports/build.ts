@@ -28,6 +28,7 @@ import { carryErasures, dropErasedMembers, purgeCarriedErasures } from './erasur
 import { logError, publicMessageOf } from '../log.js';
 import { isConnectionLoss } from '../db/failures.js';
 import { RetryableJobError } from '../jobs/jobs.js';
+import { foregroundIdle } from '../jobs/foreground.js';
 
 export const BUILD_CHUNK = 20_000;
 /** How often a running build touches its export's `updated_at` (its heartbeat). */
@@ -193,6 +194,33 @@ async function countMembers(db: Database, job: AudienceExportRow): Promise<numbe
   return rows[0]?.n ?? 0;
 }
 
+/** countMembers in slices of about `sliceMs` (PGlite), yielding to requests between them. */
+async function countMembersInSlices(db: Database, job: AudienceExportRow, sliceMs: number): Promise<number> {
+  let total = 0;
+  let size = FIRST_SLICE_ROWS;
+  for (let after: string | null = ZERO_UUID; after !== null; ) {
+    await foregroundIdle(sliceMs);
+    const started = performance.now();
+    const result: { rows: Array<{ n: number; last: string | null; seen: number }> } = await db.execute<{ n: number; last: string | null; seen: number }>(sql`
+      select count(*) filter (where p.id is not null)::int as n, max(s.profile_id::text) as last, count(*)::int as seen
+      from (select profile_id from segment_members where segment_id = ${job.segmentId} and profile_id > ${after}::uuid order by profile_id limit ${size}) s
+      left join profiles p on p.id = s.profile_id and p.workspace_id = ${job.workspaceId} and p.consent_ads`);
+    const row = result.rows[0];
+    total += row?.n ?? 0;
+    after = row && row.seen === size ? row.last : null;
+    size = nextSliceRows(size, performance.now() - started, sliceMs, 10 * BUILD_CHUNK);
+  }
+  return total;
+}
+
+const FIRST_SLICE_ROWS = 200;
+const MIN_SLICE_ROWS = 50;
+
+/** The next slice's rows, aimed at `sliceMs` from the last one's time, growing at most 2x a step (a cold first slice is slow). */
+function nextSliceRows(rows: number, ms: number, sliceMs: number, max: number): number {
+  return Math.max(MIN_SLICE_ROWS, Math.min(max, 2 * rows, Math.round((rows * sliceMs) / Math.max(1, ms))));
+}
+
 /** Removes every row of the previous export this one does not carry over unchanged; returns how many. */
 async function removeDeparted(db: Database, job: AudienceExportRow, previousId: string): Promise<number> {
   const { rows } = await db.execute<{ n: number }>(sql`
@@ -256,33 +284,28 @@ export async function buildExport(db: Database, exportId: string, options: Build
   }
 }
 
-const MIN_CHUNK = 200;
-
 async function runBuild(db: Database, job: AudienceExportRow, touch: (values?: Changes) => Promise<void>, sliceMs?: number): Promise<void> {
   const [segment] = await db.select({ slug: segments.slug }).from(segments).where(eq(segments.id, job.segmentId));
   const slug = segment?.slug ?? '';
-  const rowsTotal = await countMembers(db, job);
+  const rowsTotal = sliceMs === undefined ? await countMembers(db, job) : await countMembersInSlices(db, job, sliceMs);
   await touch({ rowsTotal });
 
   const skipped: Record<string, number> = {};
   const count = (reason: string, n: number) => n > 0 && (skipped[reason] = (skipped[reason] ?? 0) + n);
   let rowsDone = 0;
   let rowCount = 0;
-  let chunkRows = sliceMs === undefined ? BUILD_CHUNK : 1_000;
+  let chunkRows = sliceMs === undefined ? BUILD_CHUNK : FIRST_SLICE_ROWS;
   for (let after = ZERO_UUID, last = false; !last; ) {
-    // Let requests in between chunks (PGlite answers without ever yielding to the event loop).
-    await new Promise((resolve) => setImmediate(resolve));
+    // Let requests in between chunks (PGlite answers without ever yielding to the event loop); sliced: let them finish first.
+    if (sliceMs === undefined) await new Promise((resolve) => setImmediate(resolve));
+    else await foregroundIdle(sliceMs);
     const end = await chunkEnd(db, job, after, chunkRows);
     last = end === null;
     let scope: Scope = { after, end };
     for (;;) {
       const started = performance.now();
       const chunk = await writeStep(db, job, slug, scope);
-      if (sliceMs !== undefined && !('ids' in scope)) {
-        // Aim the next chunk at sliceMs, growing at most 2x a step (a cold first chunk is slow).
-        const ms = Math.max(1, performance.now() - started);
-        chunkRows = Math.max(MIN_CHUNK, Math.min(BUILD_CHUNK, 2 * chunkRows, Math.round((chunkRows * sliceMs) / ms)));
-      }
+      if (sliceMs !== undefined && !('ids' in scope)) chunkRows = nextSliceRows(chunkRows, performance.now() - started, sliceMs, BUILD_CHUNK);
       rowsDone += chunk.seen;
       rowCount += chunk.sent;
       count('no-identifier', chunk.unmatched);
@@ -295,12 +318,15 @@ async function runBuild(db: Database, job: AudienceExportRow, touch: (values?: C
     await touch({ rowsDone, rowCount, skippedInvalid: { ...skipped } });
   }
   // Rows of people erased while the chunks ran (their snapshots still showed them) go before the file is visible.
+  if (sliceMs !== undefined) await foregroundIdle(sliceMs);
   rowCount -= await dropErasedMembers(db, job);
   if (job.previousExportId !== null) rowCount += await removeDeparted(db, job, job.previousExportId);
   if (job.mode === 'DELTA') rowCount += await carryErasures(db, job);
   await purgeCarriedErasures(db, job);
-  // Fresh statistics after a bulk write, so the download's keyset batches are planned as index range scans.
-  await db.execute(sql`analyze audience_export_rows`);
+  // Fresh statistics after a bulk write, so the download's keyset batches are planned as index range
+  // scans: of the key columns only (the lines and cells are what make a full analyze slow).
+  if (sliceMs !== undefined) await foregroundIdle(sliceMs);
+  await db.execute(sql`analyze audience_export_rows (export_id, action, sent, profile_id)`);
   const total = Math.max(rowsDone, rowsTotal);
   await touch({ status: 'done', rowsDone: total, rowsTotal: total, rowCount, skippedInvalid: skipped, finishedAt: sql`now()` });
 }

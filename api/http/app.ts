@@ -20,6 +20,7 @@ import type { ApiEnv } from './env.js';
 import { ideHtml, serveIdeAsset, wantsIde } from './ide.js';
 import { exportRoutes } from './exports.js';
 import { restRoutes } from './rest.js';
+import { enterForeground } from '../jobs/foreground.js';
 
 export const MAX_BODY_BYTES = 1024 * 1024;
 
@@ -97,8 +98,14 @@ export function createApiApp(options: ApiAppOptions): Hono<ApiEnv> {
 
   // Every response carries its request id; logs of the request name it (api/log.ts).
   app.use('*', async (c, next) => {
+    // Counted while in flight: a long background job on PGlite lets these through first (api/jobs/foreground.ts).
+    const leave = enterForeground();
     const requestId = newRequestId();
-    await runWithRequestId(requestId, next);
+    try {
+      await runWithRequestId(requestId, next);
+    } finally {
+      leave();
+    }
     c.header('x-request-id', requestId);
   });
   app.get('/healthz', (c) => c.json({ ok: true }));
