@@ -13,7 +13,7 @@ import { workspaces } from '../drizzle/index.js';
 import { createApiApp } from './http/app.js';
 import { seedDemo, type SeedResult } from './seed/seed.js';
 import { ensureDevKeys } from './dev-keys.js';
-import { jobRunnerOptionsFromEnv, startBackground } from './jobs/background.js';
+import { embeddedWorkerFromEnv, jobRunnerOptionsFromEnv, startBackground } from './jobs/background.js';
 import { DEFAULT_KEY_LIMITS, keyLimitsFromEnv } from './http/key-limiter.js';
 import { statementTimeoutFromEnv } from './graphql/request-transaction.js';
 
@@ -43,7 +43,7 @@ if (process.env.DEV_KEYS_FILE) await ensureDevKeys(db, process.env.DEV_KEYS_FILE
 // Background work (api/jobs/background.ts): export builds, the periodic membership refresh (time
 // windows move without events) and the recovery of dead builds, as jobs; this process runs an
 // embedded worker unless EMBEDDED_WORKER=off (then `npm run worker` processes run them; PGlite always embeds).
-const background = await startBackground(opened, jobRunnerOptionsFromEnv(process.env.EMBEDDED_WORKER !== 'off'));
+const background = await startBackground(opened, jobRunnerOptionsFromEnv(embeddedWorkerFromEnv()));
 
 // Per-key rate and concurrency (api/http/key-limiter.ts), the same on PGlite and PostgreSQL.
 const limits = keyLimitsFromEnv(DEFAULT_KEY_LIMITS);

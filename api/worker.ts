@@ -5,16 +5,15 @@
  * EMBEDDED_WORKER=off). PGlite has no separate workers: one process holds the database.
  */
 import 'reflect-metadata';
-import { databaseOptionsFromEnv, openDatabase } from './db/index.js';
+import { chooseDriver, databaseOptionsFromEnv, openDatabase } from './db/index.js';
 import { jobRunnerOptionsFromEnv, startBackground } from './jobs/background.js';
 
 const options = databaseOptionsFromEnv();
-const opened = await openDatabase(options);
-if (opened.kind === 'pglite') {
+if (chooseDriver(options.url, options.driver) === 'pglite') {
   console.error('npm run worker needs PostgreSQL (DATABASE_URL): on PGlite the API runs the jobs itself.');
-  await opened.close();
   process.exit(1);
 }
+const opened = await openDatabase(options);
 const background = await startBackground(opened, jobRunnerOptionsFromEnv(true));
 console.log(`Audience Edge worker running (${opened.kind}, pid ${process.pid})`);
 

@@ -32,6 +32,14 @@ export async function startJobRunner(opened: OpenedDatabase, options: JobRunnerO
   return startGraphileRunner(opened.db, TASKS, { connectionString: options.connectionString, runWorkers: options.runWorkers, concurrency: options.concurrency });
 }
 
+/** EMBEDDED_WORKER: unset or `on` runs the API's embedded worker, `off` does not. */
+export function embeddedWorkerFromEnv(env: NodeJS.ProcessEnv = process.env): boolean {
+  const value = env.EMBEDDED_WORKER ?? 'on';
+  if (value === 'on' || value === '') return true;
+  if (value === 'off') return false;
+  throw new Error(`EMBEDDED_WORKER must be 'on' or 'off', not '${value}'`);
+}
+
 /** Reads the options from the environment (WORKER_DATABASE_URL / DATABASE_URL, WORKER_CONCURRENCY). */
 export function jobRunnerOptionsFromEnv(runWorkers: boolean, env: NodeJS.ProcessEnv = process.env): JobRunnerOptions {
   const concurrency = Number(env.WORKER_CONCURRENCY ?? 2);

@@ -47,9 +47,9 @@ function startProcess(entry: string, ready: RegExp, env: Record<string, string>,
   });
 }
 
-/** Runs the API and waits for it to exit by itself (a refused start). */
-export async function runApiProcessToExit(env: Record<string, string>, timeoutMs = 60_000) {
-  const { child, api } = spawnApi(env);
+/** Runs the API (or another entry: api/worker.ts) and waits for it to exit by itself (a refused start). */
+export async function runApiProcessToExit(env: Record<string, string>, timeoutMs = 60_000, entry = 'api/main.ts') {
+  const { child, api } = spawnApi(env, entry);
   const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
   const result = await api.exited;
   clearTimeout(timer);

@@ -21,6 +21,9 @@ import { upsertProfiles } from '../../../api/profiles/upsert.service.js';
 import { SegmentService } from '../../../api/segments/segments.service.js';
 import { enqueueExportBuild } from '../../../api/exports/exports.service.js';
 import { requestExport, waitForExport } from '../exports/export-helpers.js';
+import { embeddedWorkerFromEnv, jobRunnerOptionsFromEnv } from '../../../api/jobs/background.js';
+import { periodicTasks } from '../../../api/jobs/tasks.js';
+import { runApiProcessToExit } from '../../helpers/api-process.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -41,6 +44,18 @@ async function pending(db: Database) {
   );
   return rows;
 }
+
+it('bad settings are refused naming the variable; npm run worker on PGlite refuses to start', { timeout: 60_000 }, async () => {
+  expect(() => embeddedWorkerFromEnv({ EMBEDDED_WORKER: 'no' })).toThrow(/EMBEDDED_WORKER must be 'on' or 'off', not 'no'/);
+  expect([embeddedWorkerFromEnv({}), embeddedWorkerFromEnv({ EMBEDDED_WORKER: 'off' })]).toEqual([true, false]);
+  expect(() => jobRunnerOptionsFromEnv(true, { WORKER_CONCURRENCY: '0' })).toThrow(/WORKER_CONCURRENCY must be a whole number >= 1, not '0'/);
+  expect(() => periodicTasks({ REFRESH_INTERVAL_MINUTES: 'soon' })).toThrow(/REFRESH_INTERVAL_MINUTES must be a number of minutes >= 0, not 'soon'/);
+  expect(periodicTasks({ REFRESH_INTERVAL_MINUTES: '0' })).toEqual([]);
+  expect(periodicTasks({ REFRESH_INTERVAL_MINUTES: '0.05' })).toEqual([{ task: 'refresh-memberships', everyMs: 3000 }]);
+  const worker = await runApiProcessToExit({}, 60_000, 'api/worker.ts');
+  expect(worker.code).toBe(1);
+  expect(worker.output).toMatch(/npm run worker needs PostgreSQL \(DATABASE_URL\)/);
+});
 
 describeEachDatabase('the local job runner', (suite) => {
   beforeAll(async () => {
