@@ -11,7 +11,6 @@ import { asUuid } from '../graphql/ids.js';
 import { audienceExportRows, audienceExports, segments, type AudienceExportRow } from '../../drizzle/index.js';
 import type { Destination, ExportMode } from './formats.js';
 import { exportBuildsInProgress, HEARTBEAT_MS, REQUEUED } from './build.js';
-import { backfillExportIdentifiers } from './identifiers.js';
 import { logError } from '../log.js';
 import type { JobQueue } from '../jobs/jobs.js';
 
@@ -76,13 +75,14 @@ export async function resumeStaleExports(db: Database, jobs: JobQueue, timing: E
 
 /**
  * At start and then every `timing.sweepMs` (every API and worker process): restarts dead builds
- * (resumeStaleExports); once, in the background, fills in the export identifiers of profiles that
- * have none. Failures are logged, never thrown.
+ * (resumeStaleExports); once, adds the job that fills in the export identifiers of profiles that
+ * have none (one job key: processes starting together add it once). Failures are logged, never thrown.
  */
 export function startExportRecovery(db: Database, jobs: JobQueue, timing: ExportRecoveryTiming = EXPORT_RECOVERY): { stop(): void } {
   const resume = () => void resumeStaleExports(db, jobs, timing).catch((error: unknown) => logError('resuming exports failed', error));
   resume();
-  void backfillExportIdentifiers(db).catch((error: unknown) => logError('export identifier backfill failed', error));
+  const backfill = 'backfill-export-identifiers';
+  void jobs.addJob(backfill, {}, { jobKey: backfill, queue: backfill, maxAttempts: 5 }).catch((error: unknown) => logError('export identifier backfill not queued', error));
   const timer = setInterval(resume, timing.sweepMs);
   timer.unref();
   return { stop: () => clearInterval(timer) };

@@ -4,6 +4,7 @@
  * is periodic, an entry in periodicTasks.
  */
 import { runExportBuild } from '../exports/build.js';
+import { backfillExportIdentifiers } from '../exports/identifiers.js';
 import { refreshAllWorkspaces } from '../segments/refresh-scheduler.js';
 import type { PeriodicTask } from './periodic.js';
 import type { TaskList } from './jobs.js';
@@ -15,6 +16,12 @@ export const TASKS: TaskList = {
     if (typeof exportId !== 'string') throw new Error(`build-export needs { exportId: string }, got ${JSON.stringify(payload).slice(0, 200)}`);
     console.log(`export ${exportId}: build job started (attempt ${context.attempt} of ${context.maxAttempts}, pid ${process.pid})`);
     await runExportBuild(context.db, exportId, { retry: context.attempt < context.maxAttempts, sliceMs: context.sliceMs });
+  },
+  /** Export identifiers of profiles that have none (written before they existed, or by another path); added at every start, one at a time. */
+  'backfill-export-identifiers': async (_payload, context) => {
+    // Smaller batches on PGlite: each is one statement that holds the database and the event loop.
+    const filled = await backfillExportIdentifiers(context.db, context.sliceMs === undefined ? 2_000 : 200);
+    if (filled > 0) console.log(`export identifiers filled in for ${filled} profiles`);
   },
   /** The periodic membership refresh (time windows move without events); payload `{ period }`. */
   'refresh-memberships': async (payload, context) => {
