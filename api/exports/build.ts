@@ -12,6 +12,9 @@
  * person's rows are gone from every export, only a hashed removal is kept for the next DELTA).
  * The file is visible only once status is 'done'; a failure deletes what was written.
  *
+ * It runs as the `build-export` job (api/jobs/tasks.ts): a lost connection requeues the export for the
+ * job's next attempt; on PGlite it works in slices that leave room for requests (BuildOptions.sliceMs).
+ *
  * Ownership: a build claims its queued export (status 'running', `started_at` its own instant) and
  * beats every HEARTBEAT_MS on a timer, whatever the chunk is doing; every write of its state is
  * conditional on that claim. A build taken for dead and restarted elsewhere (exports.service.ts)
