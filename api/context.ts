@@ -4,6 +4,7 @@
  */
 import type { Database } from './db/index.js';
 import type { ApiRole } from '../drizzle/index.js';
+import type { JobQueue } from './jobs/jobs.js';
 import { ForbiddenError, UnauthenticatedError } from './errors.js';
 
 /** Who is calling: the key's workspace and role. */
@@ -15,6 +16,8 @@ export interface Caller {
 
 export interface RequestContext {
   db: Database;
+  /** Background work (export builds): graphile-worker on PostgreSQL, the local runner on PGlite. */
+  jobs: JobQueue;
   /** null when no (valid) key was sent: only public fields resolve. */
   caller: Caller | null;
   /** The request's instant: one "now" per request. */

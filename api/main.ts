@@ -13,9 +13,8 @@ import { workspaces } from '../drizzle/index.js';
 import { createApiApp } from './http/app.js';
 import { seedDemo, type SeedResult } from './seed/seed.js';
 import { ensureDevKeys } from './dev-keys.js';
-import { startRefreshScheduler } from './segments/refresh-scheduler.js';
 import { startDirtyEvaluator } from './segments/dirty-evaluator.js';
-import { startExportRecovery } from './exports/exports.service.js';
+import { embeddedWorkerFromEnv, jobRunnerOptionsFromEnv, startBackground } from './jobs/background.js';
 import { DEFAULT_KEY_LIMITS, keyLimitsFromEnv } from './http/key-limiter.js';
 import { statementTimeoutFromEnv } from './graphql/request-transaction.js';
 
@@ -42,28 +41,30 @@ if (!existing) {
 // npm start (scripts/dev.ts) keeps the keys in a git-ignored file to wire the Worker on every start.
 if (process.env.DEV_KEYS_FILE) await ensureDevKeys(db, process.env.DEV_KEYS_FILE, seeded);
 
-// Time windows ("in the last 30 days") move without events: recompute memberships periodically.
-const refreshMinutes = Number(process.env.REFRESH_INTERVAL_MINUTES ?? 15);
-const scheduler = refreshMinutes > 0 ? startRefreshScheduler(db, refreshMinutes * 60_000) : null;
+// Background work (api/jobs/background.ts): export builds, the periodic membership refresh (time
+// windows move without events) and the recovery of dead builds, as jobs; this process runs an
+// embedded worker unless EMBEDDED_WORKER=off (then `npm run worker` processes run them; PGlite always embeds).
+const background = await startBackground(opened, jobRunnerOptionsFromEnv(embeddedWorkerFromEnv()));
 // Writes mark profiles dirty; this evaluates them in batches (small ones on PGlite, whose one
-// connection the requests share).
+// connection the requests share). Safe in every process at once: claims skip what another holds.
 const dirtyEvaluator = startDirtyEvaluator(db, { batchSize: opened.kind === 'pglite' ? 100 : 1000 });
-// Export builds that died with an earlier process are restarted; missing export identifiers are filled in.
-const exportRecovery = startExportRecovery(db);
 
 // Per-key rate and concurrency (api/http/key-limiter.ts), the same on PGlite and PostgreSQL.
 const limits = keyLimitsFromEnv(DEFAULT_KEY_LIMITS);
-const app = createApiApp({ db, limits, statementTimeoutMs: statementTimeoutFromEnv() });
+const app = createApiApp({ db, jobs: background.jobs, limits, statementTimeoutMs: statementTimeoutFromEnv() });
 const server = serve({ fetch: app.fetch, port, hostname: host }, (info) => {
-  console.log(`Audience Edge API on http://${host}:${info.port}/graphql (${opened.kind}); health: /healthz`);
+  const worker = background.jobs.runsWorkers ? 'embedded worker' : 'no worker';
+  console.log(`Audience Edge API on http://${host}:${info.port}/graphql (${opened.kind}, ${worker}); health: /healthz`);
 });
 tuneKeepAlive(server);
 
 function shutdown(): void {
-  scheduler?.stop();
-  exportRecovery.stop();
   server.close(() => {
-    void dirtyEvaluator.stop().then(() => opened.close()).then(() => process.exit(0));
+    void dirtyEvaluator
+      .stop()
+      .then(() => background.stop())
+      .then(() => opened.close())
+      .then(() => process.exit(0));
   });
 }
 process.on('SIGINT', shutdown);

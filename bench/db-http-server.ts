@@ -20,6 +20,8 @@ import type { ApiEnv } from '../api/http/env.js';
 import type { RequestContext } from '../api/context.js';
 import { seedGraphqlWorkspace } from './db-http-seed.js';
 import { startDirtyEvaluator } from '../api/segments/dirty-evaluator.js';
+import { startLocalJobRunner } from '../api/jobs/local-runner.js';
+import { TASKS } from '../api/jobs/tasks.js';
 
 const mode = process.argv[2];
 
@@ -39,14 +41,15 @@ async function apiApp(): Promise<Hono<ApiEnv>> {
     const { db } = await openDatabase({ driver: 'pglite', dataDir: 'memory://' });
     const { adminKey } = await seedGraphqlWorkspace(db, Number(process.env.BENCH_SEED ?? 20261124));
     console.log(`key ${adminKey}`);
-    return createApiApp({ db, limits: BENCH_LIMITS });
+    return createApiApp({ db, jobs: await startLocalJobRunner(db, TASKS), limits: BENCH_LIMITS });
   }
   const url = process.env.DATABASE_URL;
   if (!url) throw new Error('DATABASE_URL is required');
   // The bench process applied the migrations when it created the database.
   const { db } = await openDatabase({ driver: 'postgres', url, migrate: false, poolMax: Number(process.env.BENCH_POOL_MAX) || undefined });
   if (process.env.BENCH_DIRTY_EVALUATOR === '1') startDirtyEvaluator(db, { batchSize: Number(process.env.BENCH_DIRTY_BATCH) || undefined, concurrency: Number(process.env.BENCH_DIRTY_CONCURRENCY) || undefined });
-  return createApiApp({ db, limits: BENCH_LIMITS });
+  // The bench's operations add no jobs: a queue without workers.
+  return createApiApp({ db, jobs: await startLocalJobRunner(db, TASKS, { runWorkers: false }), limits: BENCH_LIMITS });
 }
 
 const app = mode === 'api' ? await apiApp() : mode === 'hello' ? await helloApp() : null;

@@ -16,7 +16,8 @@ import { openDatabase } from '../api/db/index.js';
 import { createWorkspace } from '../api/auth/auth.service.js';
 import { SegmentService } from '../api/segments/segments.service.js';
 import { createAudienceExport, getAudienceExport } from '../api/exports/exports.service.js';
-import { settleExportBuilds } from '../api/exports/build.js';
+import { startLocalJobRunner } from '../api/jobs/local-runner.js';
+import { TASKS } from '../api/jobs/tasks.js';
 import { backfillExportIdentifiers } from '../api/exports/identifiers.js';
 import { exportStream } from '../api/exports/download.js';
 import type { Destination } from '../api/exports/formats.js';
@@ -71,6 +72,8 @@ const url = new URL(ADMIN_URL);
 url.pathname = `/${name}`;
 const opened = await openDatabase({ driver: 'postgres', url: url.toString(), poolMax: 4 });
 const db = opened.db;
+// The builds run in this process, as on one API with an embedded worker (the bench measures the build, not the queue).
+const jobs = await startLocalJobRunner(db, TASKS, { pollMs: 50 });
 try {
   console.log(`export bench: ${MEMBERS.toLocaleString('en-US')} members, database ${name}, Node ${process.version}, RSS at start ${fmt(process.memoryUsage().rss / 2 ** 20, 0)} MB`);
   const { workspace } = await createWorkspace(db, 'Bench');
@@ -104,8 +107,8 @@ try {
   const rows: string[][] = [];
   for (const destination of ['META', 'GOOGLE', 'GENERIC'] as const) {
     const build = await measure(async () => {
-      const created = await createAudienceExport(db, workspace.id, { segmentId, destination, format: 'CSV', mode: 'FULL' });
-      await settleExportBuilds();
+      const created = await createAudienceExport(db, jobs, workspace.id, { segmentId, destination, format: 'CSV', mode: 'FULL' });
+      await jobs.settle();
       return getAudienceExport(db, workspace.id, created.id);
     });
     const job = build.value;

@@ -12,6 +12,9 @@
  * person's rows are gone from every export, only a hashed removal is kept for the next DELTA).
  * The file is visible only once status is 'done'; a failure deletes what was written.
  *
+ * It runs as the `build-export` job (api/jobs/tasks.ts): a lost connection requeues the export for the
+ * job's next attempt; on PGlite it works in slices that leave room for requests (BuildOptions.sliceMs).
+ *
  * Ownership: a build claims its queued export (status 'running', `started_at` its own instant) and
  * beats every HEARTBEAT_MS on a timer, whatever the chunk is doing; every write of its state is
  * conditional on that claim. A build taken for dead and restarted elsewhere (exports.service.ts)
@@ -26,18 +29,44 @@ import { memberSql, removalLineSql, VISITORS_JOIN } from './build-sql.js';
 import { fillExportIdentifiers } from './identifiers.js';
 import { carryErasures, dropErasedMembers, purgeCarriedErasures } from './erasure.js';
 import { logError, publicMessageOf } from '../log.js';
+import { isConnectionLoss } from '../db/failures.js';
+import { RetryableJobError } from '../jobs/jobs.js';
+import { foregroundIdle } from '../jobs/foreground.js';
 
 export const BUILD_CHUNK = 20_000;
 /** How often a running build touches its export's `updated_at` (its heartbeat). */
 export const HEARTBEAT_MS = 5_000;
 
+export interface BuildOptions {
+  /** How often the build beats (default HEARTBEAT_MS). */
+  heartbeatMs?: number;
+  /**
+   * A lost connection puts the export back in the queue and throws RetryableJobError, for the job
+   * queue to try again (the build-export job, until its last attempt); otherwise it fails the export.
+   */
+  retry?: boolean;
+  /**
+   * PGlite: each chunk is sized to take about this many ms (starting small, then adapting to the
+   * time chunks take), and the build yields between chunks, so a request waits at most about one
+   * chunk behind it. Unset: BUILD_CHUNK rows per chunk (PostgreSQL serves requests on other connections).
+   */
+  sliceMs?: number;
+}
+
 const inFlight = new Map<string, Promise<void>>();
 
-/** Starts building an export without waiting for it (once per export in this process). */
-export function startExportBuild(db: Database, exportId: string, heartbeatMs = HEARTBEAT_MS): void {
-  if (inFlight.has(exportId)) return;
-  const build = buildExport(db, exportId, heartbeatMs).finally(() => inFlight.delete(exportId));
+/** Builds an export (once per export in this process at a time: a second call joins the first). */
+export function runExportBuild(db: Database, exportId: string, options: BuildOptions = {}): Promise<void> {
+  const current = inFlight.get(exportId);
+  if (current) return current;
+  const build = buildExport(db, exportId, options).finally(() => inFlight.delete(exportId));
   inFlight.set(exportId, build);
+  return build;
+}
+
+/** Starts building an export without waiting for it (tests of the build's ownership; the API builds through the build-export job). */
+export function startExportBuild(db: Database, exportId: string, heartbeatMs = HEARTBEAT_MS): void {
+  void runExportBuild(db, exportId, { heartbeatMs }).catch((error: unknown) => logError(`export ${exportId} build`, error));
 }
 
 /** The exports this process is building: alive, whatever their heartbeat says (a long PGlite statement holds the timers). */
@@ -153,11 +182,11 @@ async function writeStep(db: Database, job: AudienceExportRow, slug: string, sco
   );
 }
 
-/** The last profile id of the chunk after `after`, or null when the rest fits in one chunk. */
-async function chunkEnd(db: Database, job: AudienceExportRow, after: string): Promise<string | null> {
+/** The last profile id of the chunk of `size` members after `after`, or null when the rest fits in one chunk. */
+async function chunkEnd(db: Database, job: AudienceExportRow, after: string, size: number): Promise<string | null> {
   const { rows } = await db.execute<{ id: string }>(sql`
     select profile_id::text as id from segment_members where segment_id = ${job.segmentId} and profile_id > ${after}
-    order by profile_id offset ${BUILD_CHUNK - 1} limit 1`);
+    order by profile_id offset ${size - 1} limit 1`);
   return rows[0]?.id ?? null;
 }
 
@@ -166,6 +195,33 @@ async function countMembers(db: Database, job: AudienceExportRow): Promise<numbe
     select count(*)::int as n from segment_members m join profiles p on p.id = m.profile_id
     where m.segment_id = ${job.segmentId} and p.workspace_id = ${job.workspaceId} and p.consent_ads`);
   return rows[0]?.n ?? 0;
+}
+
+/** countMembers in slices of about `sliceMs` (PGlite), yielding to requests between them. */
+async function countMembersInSlices(db: Database, job: AudienceExportRow, sliceMs: number): Promise<number> {
+  let total = 0;
+  let size = FIRST_SLICE_ROWS;
+  for (let after: string | null = ZERO_UUID; after !== null; ) {
+    await foregroundIdle(sliceMs);
+    const started = performance.now();
+    const result: { rows: Array<{ n: number; last: string | null; seen: number }> } = await db.execute<{ n: number; last: string | null; seen: number }>(sql`
+      select count(*) filter (where p.id is not null)::int as n, max(s.profile_id::text) as last, count(*)::int as seen
+      from (select profile_id from segment_members where segment_id = ${job.segmentId} and profile_id > ${after}::uuid order by profile_id limit ${size}) s
+      left join profiles p on p.id = s.profile_id and p.workspace_id = ${job.workspaceId} and p.consent_ads`);
+    const row = result.rows[0];
+    total += row?.n ?? 0;
+    after = row && row.seen === size ? row.last : null;
+    size = nextSliceRows(size, performance.now() - started, sliceMs, 10 * BUILD_CHUNK);
+  }
+  return total;
+}
+
+const FIRST_SLICE_ROWS = 200;
+const MIN_SLICE_ROWS = 50;
+
+/** The next slice's rows, aimed at `sliceMs` from the last one's time, growing at most 2x a step (a cold first slice is slow). */
+function nextSliceRows(rows: number, ms: number, sliceMs: number, max: number): number {
+  return Math.max(MIN_SLICE_ROWS, Math.min(max, 2 * rows, Math.round((rows * sliceMs) / Math.max(1, ms))));
 }
 
 /** Removes every row of the previous export this one does not carry over unchanged; returns how many. */
@@ -184,8 +240,15 @@ async function removeDeparted(db: Database, job: AudienceExportRow, previousId: 
 
 const ZERO_UUID = '00000000-0000-0000-0000-000000000000';
 
-/** Builds one export to the end; never throws (a failure is recorded on the export). */
-export async function buildExport(db: Database, exportId: string, heartbeatMs = HEARTBEAT_MS): Promise<void> {
+/** The state of an export that has not started: what a restart or a retry puts back. */
+export const REQUEUED = { status: 'queued', rowsDone: 0, rowCount: 0, skippedInvalid: {}, error: null, startedAt: null } as const satisfies Changes;
+
+/**
+ * Builds one export to the end. A failure is recorded on the export; only with `options.retry`, a
+ * lost connection requeues it and throws RetryableJobError instead.
+ */
+export async function buildExport(db: Database, exportId: string, options: BuildOptions = {}): Promise<void> {
+  const heartbeatMs = options.heartbeatMs ?? HEARTBEAT_MS;
   let job: AudienceExportRow | undefined;
   try {
     // The claim: only a queued export is built, by one build (of any process).
@@ -195,7 +258,8 @@ export async function buildExport(db: Database, exportId: string, heartbeatMs = 
       .where(and(eq(audienceExports.id, exportId), eq(audienceExports.status, 'queued')))
       .returning();
   } catch (error) {
-    // Still queued: the recovery sweep takes it up again once its heartbeat is old.
+    // Still queued: the job is tried again, or the recovery sweep takes it up once its heartbeat is old.
+    if (options.retry && isConnectionLoss(error)) throw new RetryableJobError(`export ${exportId} could not be started: the database connection was lost`);
     logError(`export ${exportId} could not be started`, error);
     return;
   }
@@ -210,33 +274,41 @@ export async function buildExport(db: Database, exportId: string, heartbeatMs = 
   const heartbeat = setInterval(() => void touch().catch((error: unknown) => error instanceof ClaimLost || logError('export heartbeat failed', error)), heartbeatMs);
   heartbeat.unref();
   try {
-    await runBuild(db, job, touch);
+    await runBuild(db, job, touch, options.sliceMs);
   } catch (error) {
     if (error instanceof ClaimLost) console.error(`${error.message}: this one stops`);
-    else await failExport(db, job.id, owned, error).catch((again: unknown) => logError('export failure not recorded', again));
+    else if (options.retry && isConnectionLoss(error)) {
+      // Back to the queue from scratch; if even that is lost, the sweep finds it dead and requeues it.
+      await requeueExport(db, job.id, owned).catch((again: unknown) => logError(`export ${job!.id} not requeued`, again));
+      throw new RetryableJobError(`export ${job.id}: the database connection was lost mid-build; it will be built again`);
+    } else await failExport(db, job.id, owned, error).catch((again: unknown) => logError('export failure not recorded', again));
   } finally {
     clearInterval(heartbeat);
   }
 }
 
-async function runBuild(db: Database, job: AudienceExportRow, touch: (values?: Changes) => Promise<void>): Promise<void> {
+async function runBuild(db: Database, job: AudienceExportRow, touch: (values?: Changes) => Promise<void>, sliceMs?: number): Promise<void> {
   const [segment] = await db.select({ slug: segments.slug }).from(segments).where(eq(segments.id, job.segmentId));
   const slug = segment?.slug ?? '';
-  const rowsTotal = await countMembers(db, job);
+  const rowsTotal = sliceMs === undefined ? await countMembers(db, job) : await countMembersInSlices(db, job, sliceMs);
   await touch({ rowsTotal });
 
   const skipped: Record<string, number> = {};
   const count = (reason: string, n: number) => n > 0 && (skipped[reason] = (skipped[reason] ?? 0) + n);
   let rowsDone = 0;
   let rowCount = 0;
+  let chunkRows = sliceMs === undefined ? BUILD_CHUNK : FIRST_SLICE_ROWS;
   for (let after = ZERO_UUID, last = false; !last; ) {
-    // Let requests in between chunks (PGlite answers without ever yielding to the event loop).
-    await new Promise((resolve) => setImmediate(resolve));
-    const end = await chunkEnd(db, job, after);
+    // Let requests in between chunks (PGlite answers without ever yielding to the event loop); sliced: let them finish first.
+    if (sliceMs === undefined) await new Promise((resolve) => setImmediate(resolve));
+    else await foregroundIdle(sliceMs);
+    const end = await chunkEnd(db, job, after, chunkRows);
     last = end === null;
     let scope: Scope = { after, end };
     for (;;) {
+      const started = performance.now();
       const chunk = await writeStep(db, job, slug, scope);
+      if (sliceMs !== undefined && !('ids' in scope)) chunkRows = nextSliceRows(chunkRows, performance.now() - started, sliceMs, BUILD_CHUNK);
       rowsDone += chunk.seen;
       rowCount += chunk.sent;
       count('no-identifier', chunk.unmatched);
@@ -249,14 +321,23 @@ async function runBuild(db: Database, job: AudienceExportRow, touch: (values?: C
     await touch({ rowsDone, rowCount, skippedInvalid: { ...skipped } });
   }
   // Rows of people erased while the chunks ran (their snapshots still showed them) go before the file is visible.
+  if (sliceMs !== undefined) await foregroundIdle(sliceMs);
   rowCount -= await dropErasedMembers(db, job);
   if (job.previousExportId !== null) rowCount += await removeDeparted(db, job, job.previousExportId);
   if (job.mode === 'DELTA') rowCount += await carryErasures(db, job);
   await purgeCarriedErasures(db, job);
-  // Fresh statistics after a bulk write, so the download's keyset batches are planned as index range scans.
-  await db.execute(sql`analyze audience_export_rows`);
+  // Fresh statistics after a bulk write, so the download's keyset batches are planned as index range
+  // scans: of the key columns only (the lines and cells are what make a full analyze slow).
+  if (sliceMs !== undefined) await foregroundIdle(sliceMs);
+  await db.execute(sql`analyze audience_export_rows (export_id, action, sent, profile_id)`);
   const total = Math.max(rowsDone, rowsTotal);
   await touch({ status: 'done', rowsDone: total, rowsTotal: total, rowCount, skippedInvalid: skipped, finishedAt: sql`now()` });
+}
+
+/** Puts an export this build owns back in the queue, as if never started, and deletes what was written. */
+async function requeueExport(db: Database, exportId: string, owned: SQL | undefined): Promise<void> {
+  const [requeued] = await db.update(audienceExports).set({ ...REQUEUED, updatedAt: sql`now()` }).where(owned).returning({ id: audienceExports.id });
+  if (requeued) await db.delete(audienceExportRows).where(eq(audienceExportRows.exportId, exportId));
 }
 
 /** Records a failure and deletes what was written, if the export is still this build's. */

@@ -39,6 +39,6 @@ export class AudienceExportResolver {
     @Ctx() ctx: RequestContext,
   ): Promise<AudienceExportType> {
     const caller = requireRole(ctx, ROLES.writeSegments);
-    return toType(await createAudienceExport(ctx.db, caller.workspaceId, { segmentId, destination, format, mode }));
+    return toType(await createAudienceExport(ctx.db, ctx.jobs, caller.workspaceId, { segmentId, destination, format, mode }));
   }
 }

@@ -1,7 +1,8 @@
 /**
  * Audience exports: requesting one (reusing the one in progress for the same segment and
- * destination), reading one, and the shape the API shows. The file is built by build.ts in the
- * background and streamed by download.ts.
+ * destination), reading one, and the shape the API shows. The file is built by build.ts in a
+ * `build-export` job (job key = the export, retried when the connection drops) and streamed by
+ * download.ts.
  */
 import { and, desc, eq, inArray, notInArray, sql } from 'drizzle-orm';
 import type { Database } from '../db/index.js';
@@ -9,9 +10,9 @@ import { ConflictError, NotFoundError } from '../errors.js';
 import { asUuid } from '../graphql/ids.js';
 import { audienceExportRows, audienceExports, segments, type AudienceExportRow } from '../../drizzle/index.js';
 import type { Destination, ExportMode } from './formats.js';
-import { exportBuildsInProgress, HEARTBEAT_MS, startExportBuild } from './build.js';
-import { backfillExportIdentifiers } from './identifiers.js';
+import { exportBuildsInProgress, HEARTBEAT_MS, REQUEUED } from './build.js';
 import { logError } from '../log.js';
+import type { JobQueue } from '../jobs/jobs.js';
 
 export type ExportFormat = 'CSV' | 'JSONL';
 
@@ -28,6 +29,18 @@ export interface ExportRecoveryTiming {
 
 export const EXPORT_RECOVERY: ExportRecoveryTiming = { heartbeatMs: HEARTBEAT_MS, deadAfterMs: 20_000, sweepMs: 10_000 };
 
+/** Attempts of a build-export job: a build whose connection drops is tried again, up to this many times. */
+export const EXPORT_BUILD_ATTEMPTS = 5;
+
+/**
+ * Adds (or, with the same job key, replaces) the job that builds `exportId`. Replacing matters when
+ * the job is locked by a worker that died (graphile-worker frees such a job only after 4 hours):
+ * the locked one loses its key and is never retried, the new one runs now.
+ */
+export function enqueueExportBuild(jobs: JobQueue, exportId: string): Promise<void> {
+  return jobs.addJob('build-export', { exportId }, { jobKey: `export:${exportId}`, maxAttempts: EXPORT_BUILD_ATTEMPTS });
+}
+
 /** Queued or running, not built by this process, with a heartbeat older than deadAfterMs: its build died with its process. */
 function deadBuild(deadAfterMs: number) {
   const mine = exportBuildsInProgress();
@@ -39,32 +52,37 @@ function deadBuild(deadAfterMs: number) {
 }
 
 /**
- * Restarts every build that died with its process: what it wrote is deleted and it is built again
- * from the start (its request, previous export and id unchanged). The claim is one conditional
- * update (PostgreSQL re-checks the condition on a row another process has just claimed, and finds it
- * beating), so of several API processes only one restarts a given export. Returns the ids restarted.
+ * Restarts every build that died with its process (or whose job is lost): what it wrote is deleted
+ * and its job is added again under its key, to be built from the start by whichever worker takes it
+ * (its request, previous export and id unchanged). A queued export waiting for a worker is re-added
+ * the same way once it has waited deadAfterMs (harmless: same key, and its age starts again). The
+ * claim is one conditional update (PostgreSQL re-checks the condition on a row another process has
+ * just claimed, and finds it beating), so of several processes only one restarts a given export.
+ * Returns the ids restarted.
  */
-export async function resumeStaleExports(db: Database, timing: ExportRecoveryTiming = EXPORT_RECOVERY): Promise<string[]> {
+export async function resumeStaleExports(db: Database, jobs: JobQueue, timing: ExportRecoveryTiming = EXPORT_RECOVERY): Promise<string[]> {
   const claimed = await db
     .update(audienceExports)
-    .set({ status: 'queued', rowsDone: 0, rowCount: 0, skippedInvalid: {}, error: null, startedAt: null, updatedAt: sql`now()` })
+    .set({ ...REQUEUED, updatedAt: sql`now()` })
     .where(deadBuild(timing.deadAfterMs))
     .returning({ id: audienceExports.id });
   for (const { id } of claimed) {
     await db.delete(audienceExportRows).where(eq(audienceExportRows.exportId, id));
-    startExportBuild(db, id, timing.heartbeatMs);
+    await enqueueExportBuild(jobs, id);
   }
   return claimed.map((c) => c.id);
 }
 
 /**
- * At API start and then every `timing.sweepMs`: restarts dead builds (resumeStaleExports); once, in
- * the background, fills in the export identifiers of profiles that have none. Failures are logged, never thrown.
+ * At start and then every `timing.sweepMs` (every API and worker process): restarts dead builds
+ * (resumeStaleExports); once, adds the job that fills in the export identifiers of profiles that
+ * have none (one job key: processes starting together add it once). Failures are logged, never thrown.
  */
-export function startExportRecovery(db: Database, timing: ExportRecoveryTiming = EXPORT_RECOVERY): { stop(): void } {
-  const resume = () => void resumeStaleExports(db, timing).catch((error: unknown) => logError('resuming exports failed', error));
+export function startExportRecovery(db: Database, jobs: JobQueue, timing: ExportRecoveryTiming = EXPORT_RECOVERY): { stop(): void } {
+  const resume = () => void resumeStaleExports(db, jobs, timing).catch((error: unknown) => logError('resuming exports failed', error));
   resume();
-  void backfillExportIdentifiers(db).catch((error: unknown) => logError('export identifier backfill failed', error));
+  const backfill = 'backfill-export-identifiers';
+  void jobs.addJob(backfill, {}, { jobKey: backfill, queue: backfill, maxAttempts: 5 }).catch((error: unknown) => logError('export identifier backfill not queued', error));
   const timer = setInterval(resume, timing.sweepMs);
   timer.unref();
   return { stop: () => clearInterval(timer) };
@@ -94,6 +112,7 @@ function activeExport(db: Database, segmentId: string, destination: Destination)
  */
 export async function createAudienceExport(
   db: Database,
+  jobs: JobQueue,
   workspaceId: string,
   input: { segmentId: string; destination: Destination; format: ExportFormat; mode: ExportMode },
 ): Promise<AudienceExportRow> {
@@ -131,13 +150,14 @@ export async function createAudienceExport(
     .onConflictDoNothing()
     .returning();
   if (created) {
-    startExportBuild(db, created.id);
+    // A job that could not be added (connection lost) leaves the export queued: the sweep adds it within deadAfter + sweep.
+    await enqueueExportBuild(jobs, created.id).catch((error: unknown) => logError(`export ${created.id} not enqueued`, error));
     return created;
   }
   const [running] = await activeExport(db, segment.id, input.destination);
   if (running) return running;
   // The one in progress finished between our insert and this read: ask again.
-  return createAudienceExport(db, workspaceId, input);
+  return createAudienceExport(db, jobs, workspaceId, input);
 }
 
 /** The counts of `skippedInvalid` as a list, largest first. */

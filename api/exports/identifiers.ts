@@ -110,7 +110,7 @@ export async function fillExportIdentifiers(db: Database, ids: readonly string[]
 /**
  * Fills in the identifiers of every profile that has none (profiles from before the table, or
  * written by a path that does not compute them), in key order and batches; returns how many.
- * Run in the background at API start; builds fill what is still missing for their members.
+ * Run as the `backfill-export-identifiers` job at every start; builds fill what is still missing for their members.
  */
 export async function backfillExportIdentifiers(db: Database, batch = 2_000): Promise<number> {
   let filled = 0;

@@ -6,6 +6,7 @@
 import { Hono, type MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import type { Database } from '../db/index.js';
+import type { JobQueue } from '../jobs/jobs.js';
 import { RateLimitedError, toHttpError } from '../errors.js';
 import { isProduction } from '../environment.js';
 import { CHART_COSTS } from '../graphql/costs.js';
@@ -19,6 +20,7 @@ import type { ApiEnv } from './env.js';
 import { ideHtml, serveIdeAsset, wantsIde } from './ide.js';
 import { exportRoutes } from './exports.js';
 import { restRoutes } from './rest.js';
+import { enterForeground } from '../jobs/foreground.js';
 
 export const MAX_BODY_BYTES = 1024 * 1024;
 
@@ -47,6 +49,8 @@ function limitBody(maxSize: number): MiddlewareHandler<ApiEnv> {
 
 export interface ApiAppOptions {
   db: Database;
+  /** Where requests add background jobs (api/jobs: startJobRunner). */
+  jobs: JobQueue;
   /** The clock (tests pin it); one instant per request. */
   now?: () => Date;
   /** Production mode (default: from AE_ENV / NODE_ENV, see api/environment.ts). */
@@ -94,8 +98,14 @@ export function createApiApp(options: ApiAppOptions): Hono<ApiEnv> {
 
   // Every response carries its request id; logs of the request name it (api/log.ts).
   app.use('*', async (c, next) => {
+    // Counted while in flight: a long background job on PGlite lets these through first (api/jobs/foreground.ts).
+    const leave = enterForeground();
     const requestId = newRequestId();
-    await runWithRequestId(requestId, next);
+    try {
+      await runWithRequestId(requestId, next);
+    } finally {
+      leave();
+    }
     c.header('x-request-id', requestId);
   });
   app.get('/healthz', (c) => c.json({ ok: true }));
@@ -105,6 +115,7 @@ export function createApiApp(options: ApiAppOptions): Hono<ApiEnv> {
   app.use('*', async (c, next) => {
     const now = options.now?.() ?? new Date();
     c.set('db', options.db);
+    c.set('jobs', options.jobs);
     c.set('now', now);
     c.set('caller', await authenticate(options.db, c.req.header('authorization'), now));
     await next();

@@ -1,10 +1,12 @@
 import type { Caller } from '../context.js';
 import type { Database } from '../db/index.js';
+import type { JobQueue } from '../jobs/jobs.js';
 
 /** What the middleware puts on every request's Hono context. */
 export interface ApiEnv {
   Variables: {
     db: Database;
+    jobs: JobQueue;
     caller: Caller | null;
     now: Date;
   };

@@ -1,7 +1,10 @@
 /**
  * Time moves segments: "bought in the last 30 days" loses people every day with no event at all.
- * Profile changes are evaluated by the dirty evaluator (dirty-evaluator.ts); this scheduler recomputes every published dynamic
- * segment of every workspace periodically so windows stay true (and size history records it).
+ * Profile changes are evaluated by the dirty evaluator (dirty-evaluator.ts); a periodic pass
+ * recomputes every published dynamic segment of every workspace so windows stay true (and size
+ * history records it). The API runs the pass as the periodic `refresh-memberships` job
+ * (api/jobs/tasks.ts: once per period across all processes); startRefreshScheduler runs it on a
+ * timer in one process.
  */
 import type { Database } from '../db/index.js';
 import { workspaces } from '../../drizzle/index.js';
@@ -21,23 +24,7 @@ export interface RefreshScheduler {
  */
 export function startRefreshScheduler(db: Database, intervalMs = 15 * 60_000, log: (message: string) => void = console.error): RefreshScheduler {
   let running: Promise<void> | null = null;
-  const pass = async (): Promise<void> => {
-    let all: Array<{ id: string }>;
-    try {
-      all = await db.select({ id: workspaces.id }).from(workspaces);
-    } catch (error) {
-      // A lost connection (or any failure) skips this pass; the timer tries again.
-      log(`membership refresh skipped: ${describeForLog(error)}`);
-      return;
-    }
-    for (const { id } of all) {
-      try {
-        await refreshWorkspace(db, id);
-      } catch (error) {
-        log(`membership refresh of workspace ${id} failed: ${describeForLog(error)}`);
-      }
-    }
-  };
+  const pass = () => refreshAllWorkspaces(db, log).then(() => undefined);
   const runOnce = (): Promise<void> => {
     running ??= pass().finally(() => {
       running = null;
@@ -47,4 +34,28 @@ export function startRefreshScheduler(db: Database, intervalMs = 15 * 60_000, lo
   const timer = setInterval(() => void runOnce(), intervalMs);
   timer.unref();
   return { runOnce, stop: () => clearInterval(timer) };
+}
+
+/**
+ * One pass over every workspace; never throws: a failing workspace is logged and the others still
+ * refresh; a pass that cannot start (lost connection) is logged and skipped. Returns the workspaces refreshed.
+ */
+export async function refreshAllWorkspaces(db: Database, log: (message: string) => void = console.error): Promise<number> {
+  let all: Array<{ id: string }>;
+  try {
+    all = await db.select({ id: workspaces.id }).from(workspaces);
+  } catch (error) {
+    log(`membership refresh skipped: ${describeForLog(error)}`);
+    return 0;
+  }
+  let refreshed = 0;
+  for (const { id } of all) {
+    try {
+      await refreshWorkspace(db, id);
+      refreshed++;
+    } catch (error) {
+      log(`membership refresh of workspace ${id} failed: ${describeForLog(error)}`);
+    }
+  }
+  return refreshed;
 }

@@ -11,6 +11,8 @@ import { createApiApp, type ApiAppOptions } from '../../api/http/app.js';
 import { NO_KEY_LIMITS } from '../../api/http/key-limiter.js';
 import { createApiKey, createWorkspace } from '../../api/auth/auth.service.js';
 import type { ApiRole } from '../../drizzle/index.js';
+import { startLocalJobRunner, type LocalJobRunner } from '../../api/jobs/local-runner.js';
+import { TASKS } from '../../api/jobs/tasks.js';
 
 export const ALL_ROLES: readonly ApiRole[] = ['admin', 'editor', 'viewer', 'ingest', 'edge'];
 
@@ -22,6 +24,8 @@ export interface GraphQLResult<T = Record<string, unknown>> {
 
 export interface TestApi {
   url: string;
+  /** The server's job queue: a local runner over the suite's database (settle() waits for due jobs). */
+  jobs: LocalJobRunner;
   /** POSTs a GraphQL operation with `key` as the bearer (none when null). */
   gql<T = Record<string, any>>(query: string, variables?: Record<string, unknown>, key?: string | null): Promise<GraphQLResult<T>>;
   fetch(path: string, init?: RequestInit & { key?: string | null }): Promise<Response>;
@@ -32,8 +36,9 @@ export interface TestApi {
  * A test server over `db`. Per-key limits are off unless `options.limits` sets them (test/api/graphql/
  * limits*.test.ts do): the other suites send many costly operations with one key in a burst.
  */
-export async function startTestApi(db: Database, now?: () => Date, options: Omit<ApiAppOptions, 'db' | 'now'> = {}): Promise<TestApi> {
-  const app = createApiApp({ db, now, limits: NO_KEY_LIMITS, ...options });
+export async function startTestApi(db: Database, now?: () => Date, options: Omit<ApiAppOptions, 'db' | 'now' | 'jobs'> = {}): Promise<TestApi> {
+  const jobs = await startTestJobs(db);
+  const app = createApiApp({ db, jobs, now, limits: NO_KEY_LIMITS, ...options });
   const server = await new Promise<ReturnType<typeof serve>>((resolve) => {
     const s = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, () => resolve(s));
   });
@@ -47,6 +52,7 @@ export async function startTestApi(db: Database, now?: () => Date, options: Omit
   };
   return {
     url,
+    jobs,
     fetch: call,
     async gql(query, variables, key) {
       const response = await call('/graphql', {
@@ -58,8 +64,16 @@ export async function startTestApi(db: Database, now?: () => Date, options: Omit
       const body = (await response.json()) as GraphQLResult<any>;
       return { ...body, status: response.status };
     },
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    close: async () => {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await jobs.stop();
+    },
   };
+}
+
+/** A local job runner over `db` with every task, polling often (tests wait for retries and due jobs). */
+export function startTestJobs(db: Database, options: { runWorkers?: boolean; sliceMs?: number } = {}): Promise<LocalJobRunner> {
+  return startLocalJobRunner(db, TASKS, { pollMs: 100, ...options });
 }
 
 export interface TestWorkspace {

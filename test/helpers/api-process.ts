@@ -1,6 +1,7 @@
 /**
  * The real API (api/main.ts) as a child process, one node process (tsx as a loader, so its pid is
- * the process holding the database and kill -9 hits it), on a port of its own choosing.
+ * the process holding the database and kill -9 hits it), on a port of its own choosing; and the
+ * same for a worker process (`npm run worker`, api/worker.ts).
  */
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -24,16 +25,25 @@ export interface ApiProcessOptions {
 
 /** Starts the API; resolves once it listens, rejects (with its output) if it exits or takes longer than `timeoutMs`. */
 export function startApiProcess(env: Record<string, string>, timeoutMs = 60_000, options: ApiProcessOptions = {}): Promise<ApiProcess> {
-  const started = spawnApi(env, options);
+  return startProcess('api/main.ts', /Audience Edge API on (http:\/\/[\d.]+:\d+)\/graphql/, env, timeoutMs, options);
+}
+
+/** Starts a worker (no HTTP: its `url` is empty); resolves once its workers run. */
+export function startWorkerProcess(env: Record<string, string>, timeoutMs = 60_000, options: ApiProcessOptions = {}): Promise<ApiProcess> {
+  return startProcess('api/worker.ts', /Audience Edge worker running()/, env, timeoutMs, options);
+}
+
+function startProcess(entry: string, ready: RegExp, env: Record<string, string>, timeoutMs: number, options: ApiProcessOptions): Promise<ApiProcess> {
+  const started = spawnApi(env, entry, options);
   return new Promise<ApiProcess>((resolve, reject) => {
     const timer = setTimeout(() => fail(`did not start within ${timeoutMs} ms`), timeoutMs);
     const fail = (why: string) => {
       clearTimeout(timer);
       started.child.kill('SIGKILL');
-      reject(new Error(`API process ${why}:\n${started.output()}`));
+      reject(new Error(`${entry} process ${why}:\n${started.output()}`));
     };
     started.child.stdout.on('data', () => {
-      const match = /Audience Edge API on (http:\/\/[\d.]+:\d+)\/graphql/.exec(started.output());
+      const match = ready.exec(started.output());
       if (!match) return;
       clearTimeout(timer);
       resolve({ ...started.api, url: match[1]! });
@@ -42,19 +52,19 @@ export function startApiProcess(env: Record<string, string>, timeoutMs = 60_000,
   });
 }
 
-/** Runs the API and waits for it to exit by itself (a refused start). */
-export async function runApiProcessToExit(env: Record<string, string>, timeoutMs = 60_000) {
-  const { child, api } = spawnApi(env);
+/** Runs the API (or another entry: api/worker.ts) and waits for it to exit by itself (a refused start). */
+export async function runApiProcessToExit(env: Record<string, string>, timeoutMs = 60_000, entry = 'api/main.ts') {
+  const { child, api } = spawnApi(env, entry);
   const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
   const result = await api.exited;
   clearTimeout(timer);
   return { ...result, pid: api.pid, output: api.output() };
 }
 
-function spawnApi(env: Record<string, string>, options: ApiProcessOptions = {}) {
+function spawnApi(env: Record<string, string>, entry = 'api/main.ts', options: ApiProcessOptions = {}) {
   const base = { ...process.env };
   for (const name of ['DATABASE_URL', 'DATABASE_DRIVER', 'DEV_KEYS_FILE']) delete base[name];
-  const child = spawn(process.execPath, ['--import', 'tsx', ...(options.imports ?? []).flatMap((m) => ['--import', m]), 'api/main.ts'], {
+  const child = spawn(process.execPath, ['--import', 'tsx', ...(options.imports ?? []).flatMap((m) => ['--import', m]), entry], {
     cwd: ROOT,
     env: { ...base, PORT: '0', HOST: '127.0.0.1', REFRESH_INTERVAL_MINUTES: '0', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -2,7 +2,7 @@
  * The audience export operations of the shared authorization suite, with the fixture step that
  * makes a segment and a done export in both workspaces.
  */
-import { settleExportBuilds } from '../../../api/exports/build.js';
+import { startTestJobs } from '../harness.js';
 import { createAudienceExport } from '../../../api/exports/exports.service.js';
 import { SegmentService } from '../../../api/segments/segments.service.js';
 import type { ApiRole } from '../../../drizzle/index.js';
@@ -14,12 +14,14 @@ const gql = (query: string, variables?: Record<string, unknown>): OperationCall 
 const CREATE = 'mutation($s: ID!) { createAudienceExport(segmentId: $s, destination: GENERIC, format: CSV, mode: FULL) { id status } }';
 
 export async function exportFixtures(f: AuthFixtures): Promise<void> {
+  const jobs = await startTestJobs(f.db);
   for (const [side, workspaceId] of [['own', f.own.workspaceId], ['other', f.other.workspaceId]] as const) {
     const segment = await new SegmentService(f.db, workspaceId).create({ slug: 'export-me', name: 'Export me', type: 'static' });
     f.ids[`${side}ExportSegmentId`] = segment.id;
-    f.ids[`${side}ExportId`] = (await createAudienceExport(f.db, workspaceId, { segmentId: segment.id, destination: 'META', format: 'CSV', mode: 'FULL' })).id;
+    f.ids[`${side}ExportId`] = (await createAudienceExport(f.db, jobs, workspaceId, { segmentId: segment.id, destination: 'META', format: 'CSV', mode: 'FULL' })).id;
   }
-  await settleExportBuilds();
+  await jobs.settle();
+  await jobs.stop();
 }
 
 export const exportOperations: AuthorizedOperation[] = [

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { sql } from 'drizzle-orm';
 import { openDatabase } from '../../../api/db/index.js';
 import { describeEachDatabase, createServerDatabase } from '../../helpers/db.js';
-import { createTestWorkspace, startTestApi, type TestApi, type TestWorkspace } from '../harness.js';
+import { createTestWorkspace, startTestApi, startTestJobs, type TestApi, type TestWorkspace } from '../harness.js';
 import { upsertProfiles } from '../../../api/profiles/upsert.service.js';
 import { SegmentService } from '../../../api/segments/segments.service.js';
 import { EXPORT_RECOVERY, resumeStaleExports, startExportRecovery, type ExportRecoveryTiming } from '../../../api/exports/exports.service.js';
@@ -70,7 +70,7 @@ describeEachDatabase('dead export builds', (suite) => {
     const died = Date.now();
     const id = await fixture.orphan(segmentId, '0 seconds');
     const before = await exportRow(suite.db, id);
-    const recovery = startExportRecovery(suite.db, SCALED);
+    const recovery = startExportRecovery(suite.db, api.jobs, SCALED);
     try {
       let restartedAfter = -1;
       while (Date.now() - died < 3 * (SCALED.deadAfterMs + SCALED.sweepMs)) {
@@ -90,7 +90,7 @@ describeEachDatabase('dead export builds', (suite) => {
       expect((await exportRow(suite.db, id)).rows).toBe(2);
     } finally {
       recovery.stop();
-      await settleExportBuilds();
+      await api.jobs.settle();
     }
   });
 
@@ -104,15 +104,15 @@ describeEachDatabase('dead export builds', (suite) => {
     expect((await exportRow(suite.db, dead)).rows).toBe(0);
     // A queued one that never started is as dead.
     const queued = await fixture.orphan(await fixture.segment('dead-queued-21s'), '21 seconds', 'queued');
-    expect(await resumeStaleExports(suite.db)).toEqual([queued]);
-    await settleExportBuilds();
+    expect(await resumeStaleExports(suite.db, api.jobs)).toEqual([queued]);
+    await api.jobs.settle();
     expect(await readExport(api, ws.keys.viewer, queued)).toMatchObject({ status: 'DONE', rowCount: 2 });
   });
 
   it('a build beating more recently than deadAfterMs is left alone by the sweep and reused by a request', async () => {
     const segmentId = await fixture.segment('beating');
     const alive = await fixture.orphan(segmentId, `${EXPORT_RECOVERY.deadAfterMs / 1000 - 5} seconds`);
-    expect(await resumeStaleExports(suite.db)).toEqual([]);
+    expect(await resumeStaleExports(suite.db, api.jobs)).toEqual([]);
     expect(await requestExport(api, ws.keys.editor, segmentId, 'META', 'CSV', 'FULL')).toMatchObject({ id: alive, status: 'RUNNING' });
     await suite.db.execute(sql`delete from audience_exports where id = ${alive}`);
   });
@@ -177,9 +177,12 @@ describeEachDatabase(
         const other = await setUp(a.db, 'Sweeps');
         const dead = [];
         for (let i = 0; i < 8; i++) dead.push(await other.orphan(await other.segment(`dead-${i}`), '1 minute'));
-        const [fromA, fromB] = await Promise.all([resumeStaleExports(a.db), resumeStaleExports(b.db)]);
+        // Queues only: what counts is that each dead build is requeued (and its job added) once.
+        const [queueA, queueB] = [await startTestJobs(a.db, { runWorkers: false }), await startTestJobs(b.db, { runWorkers: false })];
+        const [fromA, fromB] = await Promise.all([resumeStaleExports(a.db, queueA), resumeStaleExports(b.db, queueB)]);
         expect([...fromA, ...fromB].sort()).toEqual(dead.sort());
-        await settleExportBuilds();
+        const { rows } = await a.db.execute<{ key: string }>(sql`select job_key as key from jobs where task = 'build-export' order by job_key`);
+        expect(rows.map((r) => r.key)).toEqual(dead.map((id) => `export:${id}`).sort());
       } finally {
         await a.close();
         await b.close();

@@ -9,7 +9,6 @@ import { createTestWorkspace, startTestApi, type TestApi, type TestWorkspace } f
 import { upsertProfiles } from '../../../api/profiles/upsert.service.js';
 import { SegmentService } from '../../../api/segments/segments.service.js';
 import { resumeStaleExports } from '../../../api/exports/exports.service.js';
-import { settleExportBuilds } from '../../../api/exports/build.js';
 import { exportFile, parseCsv, readExport, requestExport } from './export-helpers.js';
 
 describeEachDatabase('audience exports left behind by a dead process', (suite) => {
@@ -47,15 +46,15 @@ describeEachDatabase('audience exports left behind by a dead process', (suite) =
     const otherSegment = (await segments.create({ slug: 'dead-queued', name: 'Queued', type: 'static' })).id;
     const queued = await insertExport(otherSegment, 'queued', '1 hour');
 
-    expect((await resumeStaleExports(suite.db)).sort()).toEqual([running, queued].sort());
-    await settleExportBuilds();
+    expect((await resumeStaleExports(suite.db, api.jobs)).sort()).toEqual([running, queued].sort());
+    await api.jobs.settle();
     const done = await readExport(api, ws.keys.viewer, running);
     expect(done).toMatchObject({ status: 'DONE', rowCount: 2, rowsDone: 2, rowsTotal: 2, error: null });
     const response = await api.fetch(done.downloadUrl, { key: ws.keys.editor });
     const rows = parseCsv(await response.text()).slice(1);
     expect(rows.map((r) => r[9]).sort()).toEqual(['R-1', 'R-2']);
     expect(await readExport(api, ws.keys.viewer, queued)).toMatchObject({ status: 'DONE', rowCount: 0 });
-    expect(await resumeStaleExports(suite.db)).toEqual([]);
+    expect(await resumeStaleExports(suite.db, api.jobs)).toEqual([]);
     // The rows go with their export (a trigger, not a foreign key).
     await suite.db.execute(sql`delete from audience_exports where id = ${running}`);
     const { rows: left } = await suite.db.execute<{ n: number }>(sql`select count(*)::int as n from audience_export_rows where export_id = ${running}`);
@@ -66,7 +65,7 @@ describeEachDatabase('audience exports left behind by a dead process', (suite) =
     const segmentId = (await segments.create({ slug: 'alive', name: 'Alive', type: 'static' })).id;
     await segments.addToStatic(segmentId, profileIds);
     const alive = await insertExport(segmentId, 'running', '1 second');
-    expect(await resumeStaleExports(suite.db)).toEqual([]);
+    expect(await resumeStaleExports(suite.db, api.jobs)).toEqual([]);
     const again = await requestExport(api, ws.keys.editor, segmentId, 'META', 'JSONL', 'DELTA');
     expect(again).toMatchObject({ id: alive, status: 'RUNNING', format: 'CSV', mode: 'FULL' });
     // Once its heartbeat is old, the next request fails it cleanly (no rows left) and builds anew.

@@ -12,7 +12,6 @@ import { gqlClient, lostWrites, runMixedLoad, startTerminator, PREVIEW } from '.
 import { describeError, toHttpError } from '../../../api/errors.js';
 import { openDatabase } from '../../../api/db/index.js';
 import { startRefreshScheduler } from '../../../api/segments/refresh-scheduler.js';
-import { settleExportBuilds } from '../../../api/exports/build.js';
 import { EXPORT_RECOVERY, resumeStaleExports } from '../../../api/exports/exports.service.js';
 
 function urlOf(database: string): string {
@@ -142,19 +141,19 @@ describeEachDatabase(
       const status = async (id: string) => dataOf(await api.gql('query($id: ID!) { audienceExport(id: $id) { status } }', { id }, ws.keys.admin)).audienceExport.status as string;
       const terminator = await startTerminator(TEST_DATABASE_URL, database, 20);
       const first = await api.gql(create, { id: segment.id }, ws.keys.admin);
-      await within(15_000, settleExportBuilds(), 'the export build');
+      await within(15_000, api.jobs.settle(), 'the export build');
       await terminator.stop();
       if (first.data) {
         const id = first.data.createAudienceExport.id as string;
         // A build that could not even claim its export stays QUEUED: the recovery sweep takes it up.
         if ((await status(id)) === 'QUEUED') {
-          await resumeStaleExports(suite.db, { ...EXPORT_RECOVERY, deadAfterMs: 0 });
-          await within(15_000, settleExportBuilds(), 'the export build restarted by the sweep');
+          await resumeStaleExports(suite.db, api.jobs, { ...EXPORT_RECOVERY, deadAfterMs: 0 });
+          await within(15_000, api.jobs.settle(), 'the export build restarted by the sweep');
         }
         expect(['DONE', 'FAILED']).toContain(await status(id));
       } else expect(first.errors?.[0]?.extensions).toMatchObject({ code: 'UNAVAILABLE', retryable: true });
       const next = dataOf(await api.gql(create, { id: segment.id }, ws.keys.admin));
-      await within(15_000, settleExportBuilds(), 'the next export build');
+      await within(15_000, api.jobs.settle(), 'the next export build');
       expect(await status(next.createAudienceExport.id)).toBe('DONE');
     });
   },

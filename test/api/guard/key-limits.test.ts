@@ -10,7 +10,6 @@ import { describeEachDatabase } from '../../helpers/db.js';
 import { codeOf, createTestWorkspace, dataOf, startTestApi, type TestApi, type TestWorkspace } from '../harness.js';
 import { KeyLimiter } from '../../../api/http/key-limiter.js';
 import { MAX_QUERY_COMPLEXITY } from '../../../api/graphql/limits.js';
-import { settleExportBuilds } from '../../../api/exports/build.js';
 
 const RULE = { attr: 'traits.plan', op: 'eq', value: 'pro' };
 
@@ -129,7 +128,7 @@ describeEachDatabase(
       const published = dataOf(await api.gql(`mutation { publishSegment(id: "${id}") { status size } }`, {}, big.keys.admin));
       expect(published.publishSegment).toEqual({ status: 'PUBLISHED', size: 20_000 });
       const exported = dataOf(await api.gql(`mutation { createAudienceExport(segmentId: "${id}", destination: GENERIC, format: CSV, mode: FULL) { id } }`, {}, big.keys.admin));
-      await settleExportBuilds();
+      await api.jobs.settle();
       const status = await suite.db.execute<{ status: string; error: string | null }>(sql`select status, error from audience_exports where id = ${exported.createAudienceExport.id}::uuid`);
       expect(status.rows[0]).toEqual({ status: 'done', error: null });
     });

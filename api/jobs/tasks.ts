@@ -1,0 +1,41 @@
+/**
+ * The task registry: every background task by name, and the periodic ones. Adding a task: a
+ * name in jobs.ts's TaskName, a handler here (payloads are JSON; check what you read), and, if it
+ * is periodic, an entry in periodicTasks.
+ */
+import { runExportBuild } from '../exports/build.js';
+import { backfillExportIdentifiers } from '../exports/identifiers.js';
+import { refreshAllWorkspaces } from '../segments/refresh-scheduler.js';
+import type { PeriodicTask } from './periodic.js';
+import type { TaskList } from './jobs.js';
+
+export const TASKS: TaskList = {
+  /** Builds one export (payload `{ exportId }`); job key `export:<id>`, retried when the connection drops. */
+  'build-export': async (payload, context) => {
+    const exportId = payload.exportId;
+    if (typeof exportId !== 'string') throw new Error(`build-export needs { exportId: string }, got ${JSON.stringify(payload).slice(0, 200)}`);
+    console.log(`export ${exportId}: build job started (attempt ${context.attempt} of ${context.maxAttempts}, pid ${process.pid})`);
+    await runExportBuild(context.db, exportId, { retry: context.attempt < context.maxAttempts, sliceMs: context.sliceMs });
+  },
+  /** Export identifiers of profiles that have none (written before they existed, or by another path); added at every start, one at a time. */
+  'backfill-export-identifiers': async (_payload, context) => {
+    // Smaller batches on PGlite: each is one statement that holds the database and the event loop.
+    const filled = await backfillExportIdentifiers(context.db, context.sliceMs === undefined ? 2_000 : 200);
+    if (filled > 0) console.log(`export identifiers filled in for ${filled} profiles`);
+  },
+  /** The periodic membership refresh (time windows move without events); payload `{ period }`. */
+  'refresh-memberships': async (payload, context) => {
+    const started = Date.now();
+    const workspaces = await refreshAllWorkspaces(context.db);
+    console.log(`membership refresh pass ${String(payload.period)}: ${workspaces} workspaces in ${Date.now() - started} ms`);
+  },
+  // The dirty-profile evaluator (issue 10, item 1) joins here as a task, started by a periodic
+  // entry below or re-added by itself while profiles are dirty.
+};
+
+/** The periodic passes: the membership refresh every REFRESH_INTERVAL_MINUTES (15; 0 turns it off). */
+export function periodicTasks(env: NodeJS.ProcessEnv = process.env): PeriodicTask[] {
+  const minutes = Number(env.REFRESH_INTERVAL_MINUTES ?? 15);
+  if (!Number.isFinite(minutes) || minutes < 0) throw new Error(`REFRESH_INTERVAL_MINUTES must be a number of minutes >= 0, not '${env.REFRESH_INTERVAL_MINUTES}'`);
+  return minutes > 0 ? [{ task: 'refresh-memberships', everyMs: Math.round(minutes * 60_000) }] : [];
+}

@@ -1,0 +1,30 @@
+/**
+ * `npm run worker`: a process that runs only background jobs (export builds, periodic passes), no
+ * HTTP, on the PostgreSQL database of DATABASE_URL (job queue: graphile-worker, see api/jobs/).
+ * Run as many as you like beside the API processes (which run one embedded worker each unless
+ * EMBEDDED_WORKER=off). PGlite has no separate workers: one process holds the database.
+ */
+import 'reflect-metadata';
+import { chooseDriver, databaseOptionsFromEnv, openDatabase } from './db/index.js';
+import { jobRunnerOptionsFromEnv, startBackground } from './jobs/background.js';
+
+const options = databaseOptionsFromEnv();
+if (chooseDriver(options.url, options.driver) === 'pglite') {
+  console.error('npm run worker needs PostgreSQL (DATABASE_URL): on PGlite the API runs the jobs itself.');
+  process.exit(1);
+}
+const opened = await openDatabase(options);
+const background = await startBackground(opened, jobRunnerOptionsFromEnv(true));
+console.log(`Audience Edge worker running (${opened.kind}, pid ${process.pid})`);
+
+let stopping = false;
+function shutdown(): void {
+  if (stopping) return;
+  stopping = true;
+  void background
+    .stop()
+    .then(() => opened.close())
+    .then(() => process.exit(0));
+}
+process.on('SIGINT', shutdown);
+process.on('SIGTERM', shutdown);
