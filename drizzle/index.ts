@@ -7,3 +7,4 @@ export * from './rulesets.js';
 export * from './splits.js';
 export * from './exports.js';
 export * from './settings.js';
+export * from './imports.js';
