@@ -1,0 +1,69 @@
+/**
+ * Loads a chunk of rows into a temporary staging table inside the chunk's transaction, by the
+ * fastest path each driver has: COPY FROM STDIN (pg-copy-streams) on node-postgres, COPY FROM
+ * '/dev/blob' on PGlite, and on the Neon serverless driver (whose client has no COPY sub-protocol)
+ * one INSERT ... SELECT from json_populate_recordset of the whole chunk as a single parameter.
+ * Rows are arrays of cells in the table's column order: text, or null.
+ */
+import { pipeline } from 'node:stream/promises';
+import { Readable } from 'node:stream';
+import pg from 'pg';
+import { from as copyFrom } from 'pg-copy-streams';
+import { entityKind, sql } from 'drizzle-orm';
+import type { Database } from '../db/index.js';
+
+export type Cell = string | null;
+
+/** A cell in COPY's text format: backslash, tab, line breaks escaped; null as \N. */
+function copyCell(cell: Cell): string {
+  if (cell === null) return '\\N';
+  return /[\\\t\n\r]/.test(cell) ? cell.replace(/\\/g, '\\\\').replace(/\t/g, '\\t').replace(/\n/g, '\\n').replace(/\r/g, '\\r') : cell;
+}
+
+function copyText(rows: readonly Cell[][]): string {
+  let text = '';
+  for (const row of rows) text += row.map(copyCell).join('\t') + '\n';
+  return text;
+}
+
+/** The driver's own client under a drizzle transaction (node-postgres PoolClient, PGlite Transaction, Neon client). */
+function clientOf(tx: Database): unknown {
+  return (tx as unknown as { session: { client: unknown } }).session.client;
+}
+
+export type StagingPath = 'copy' | 'pglite-copy' | 'json';
+
+/** Which path `tx` loads by (reported in the bench and the tests). */
+export function stagingPath(tx: Database): StagingPath {
+  const session = (tx as unknown as { session: { constructor: Record<symbol, unknown> } }).session;
+  const kind = session.constructor[entityKind];
+  if (kind === 'NodePgSession' && clientOf(tx) instanceof pg.Client) return 'copy';
+  if (kind === 'PgliteSession') return 'pglite-copy';
+  return 'json';
+}
+
+/** Copies `rows` into `table` (columns `columns`, in that order). */
+export async function stageRows(tx: Database, table: string, columns: readonly string[], rows: readonly Cell[][]): Promise<void> {
+  if (rows.length === 0) return;
+  const path = stagingPath(tx);
+  const target = `${table} (${columns.join(', ')})`;
+  if (path === 'copy') {
+    const client = clientOf(tx) as pg.PoolClient;
+    const stream = client.query(copyFrom(`copy ${target} from stdin`));
+    // Pieces of ~1 MB, so the socket gets data while the rest is still being encoded.
+    await pipeline(Readable.from(pieces(rows)), stream);
+    return;
+  }
+  if (path === 'pglite-copy') {
+    const client = clientOf(tx) as { query(q: string, p?: unknown[], o?: { blob?: Blob }): Promise<unknown> };
+    await client.query(`copy ${target} from '/dev/blob'`, [], { blob: new Blob([copyText(rows)]) });
+    return;
+  }
+  const json = JSON.stringify(rows.map((row) => Object.fromEntries(columns.map((c, i) => [c, row[i]]))));
+  await tx.execute(sql`insert into ${sql.raw(target)} select ${sql.raw(columns.join(', '))} from json_populate_recordset(null::${sql.raw(table)}, ${json}::json)`);
+}
+
+function* pieces(rows: readonly Cell[][]): Generator<string> {
+  const size = 2_000;
+  for (let at = 0; at < rows.length; at += size) yield copyText(rows.slice(at, at + size));
+}
