@@ -224,7 +224,7 @@ export async function runImport(db: Database, options: ImportOptions): Promise<I
 }
 
 function describeFailure(error: unknown, committedLines: number): string {
-  const what = error instanceof BadInputError ? error.message : error instanceof Error && /abort|terminated|premature|ECONNRESET|closed/i.test(error.message) ? 'the request body ended early (connection lost)' : 'the import stopped on an internal error';
+  const what = error instanceof DomainError ? error.message : 'the import stopped on an internal error';
   return `${what}; lines up to ${committedLines} are committed: send the same file again to finish (committed lines are merged again to the same state, stored event ids count as duplicates)`;
 }
 

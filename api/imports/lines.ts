@@ -21,6 +21,13 @@ export class BodyTooLargeError extends BadInputError {
   }
 }
 
+/** The body stopped before its end (the client's connection was lost or it aborted). */
+export class BodyEndedError extends BadInputError {
+  constructor() {
+    super('The request body ended early (the connection was lost)', { field: 'body' });
+  }
+}
+
 export async function* readLines(body: AsyncIterable<Uint8Array>, limits: LineLimits): AsyncGenerator<Line[]> {
   let pending: Buffer[] = [];
   let pendingBytes = 0;
@@ -42,7 +49,16 @@ export async function* readLines(body: AsyncIterable<Uint8Array>, limits: LineLi
     pendingBytes = 0;
     skipping = false;
   };
-  for await (const chunk of body) {
+  const pieces = body[Symbol.asyncIterator]();
+  for (;;) {
+    let next: IteratorResult<Uint8Array>;
+    try {
+      next = await pieces.next();
+    } catch {
+      throw new BodyEndedError();
+    }
+    if (next.done) break;
+    const chunk = next.value;
     total += chunk.length;
     if (total > limits.maxBytes) throw new BodyTooLargeError(limits.maxBytes);
     const buf = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
