@@ -39,6 +39,7 @@ export async function mergeEvents(tx: Database, workspaceId: string, events: Rea
     STAGE_COLUMNS,
     events.map(({ line, event: e }) => [String(line), e.eventId, e.externalId, e.profileId, e.name, JSON.stringify(e.properties), e.occurredAt.toISOString()]),
   );
+  await tx.execute(sql.raw('analyze ae_import_events'));
   const errors: ImportLineError[] = [];
   // Erased people: their unknown externalIds match a tombstone; their lines are refused.
   const { rows: any } = await tx.execute<{ any: boolean }>(sql`select exists (select 1 from profile_tombstones where workspace_id = ${ws}) as any`);
@@ -61,8 +62,7 @@ export async function mergeEvents(tx: Database, workspaceId: string, events: Rea
     with ins as (
       insert into profiles (workspace_id, external_id, created_at, updated_at)
       select ${ws}, x.external_id, ${at}::timestamptz, ${at}::timestamptz
-      from (select distinct s.external_id from ae_import_events s where s.external_id is not null
-            and not exists (select 1 from profiles p where p.workspace_id = ${ws} and p.external_id = s.external_id)) x
+      from (select distinct s.external_id from ae_import_events s where s.external_id is not null) x
       order by x.external_id collate "C"
       on conflict (workspace_id, external_id) do nothing
       returning 1)
