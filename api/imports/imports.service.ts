@@ -48,6 +48,7 @@ export interface ImportOptions {
   type: ImportType;
   format: ImportFormat;
   body: AsyncIterable<Uint8Array>;
+  /** The instant of the written data and of the checks (the request's; tests pin it). The record's own times are the wall clock. */
   now: () => Date;
   /** A client-chosen id (so it can follow the progress while it sends); a random one otherwise. */
   id?: string;
@@ -79,7 +80,7 @@ export async function createImport(db: Database, workspaceId: string, type: Impo
 export async function runImport(db: Database, options: ImportOptions): Promise<ImportRow> {
   const limits = { ...IMPORT_LIMITS, ...options.limits };
   const { workspaceId, type, format } = options;
-  const record = await createImport(db, workspaceId, type, format, options.now(), options.id);
+  const record = await createImport(db, workspaceId, type, format, new Date(), options.id);
   const declared = await traitTypes(db, workspaceId);
   const hash = await tombstoneHash(db);
   const counts: Counts = { linesRead: 0, accepted: 0, rejected: 0, created: 0, duplicates: 0, errors: [] };
@@ -123,7 +124,7 @@ export async function runImport(db: Database, options: ImportOptions): Promise<I
           created: counts.created + merged.created,
           duplicates: counts.duplicates + merged.duplicates,
           errors,
-          updatedAt: now,
+          updatedAt: new Date(),
         })
         .where(eq(imports.id, record.id));
       return merged;
@@ -210,11 +211,11 @@ export async function runImport(db: Database, options: ImportOptions): Promise<I
   } catch (error) {
     await inflight.catch(() => undefined);
     const failure = describeFailure(error, counts.linesRead);
-    await db.update(imports).set({ status: 'failed', failure, finishedAt: options.now(), updatedAt: options.now() }).where(eq(imports.id, record.id)).catch(() => undefined);
+    await db.update(imports).set({ status: 'failed', failure, finishedAt: new Date(), updatedAt: new Date() }).where(eq(imports.id, record.id)).catch(() => undefined);
     if (error instanceof DomainError) error.details.importId = record.id;
     throw error;
   }
-  const finished = options.now();
+  const finished = new Date();
   const [done] = await db
     .update(imports)
     .set({ status: 'done', linesRead: lastLine, rejected: counts.rejected, errors: counts.errors, finishedAt: finished, updatedAt: finished })

@@ -69,8 +69,9 @@ export async function mergeEvents(tx: Database, workspaceId: string, events: Rea
     select count(*)::int as n from ins`);
   await tx.execute(sql`
     select p.id from profiles p
-    where p.workspace_id = ${ws}
-      and (p.external_id in (select external_id from ae_import_events) or p.id in (select profile_id from ae_import_events))
+    where p.workspace_id = ${ws} and p.id in (
+      select q.id from ae_import_events s join profiles q on q.workspace_id = ${ws} and q.external_id = s.external_id
+      union select s.profile_id from ae_import_events s where s.profile_id is not null)
     order by p.id for update of p`);
   // After the lock, a profile id that is not there stays absent until the commit.
   const { rows: missing } = await tx.execute<{ line: number; profile_id: string }>(sql`

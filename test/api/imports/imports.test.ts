@@ -46,7 +46,7 @@ describeEachDatabase('bulk import', (suite) => {
       { externalId: 'n-6', firstName: 'Bad\u0000name' },
       '[1, 2]',
       { externalId: 'n-7', traits: { score: 'high' }, visitorIds: ['v-7'] },
-      { externalId: 'n-8', firstName: 'Bo', traits: { tags: ['a', 'b'], vip: true } },
+      { externalId: 'n-8', firstName: 'B\\o\tx\\N', traits: { tags: ['a', 'b\\n'], vip: true } },
     );
     const { status, body: report } = await send('profiles', body);
     expect(status).toBe(207);
@@ -61,7 +61,7 @@ describeEachDatabase('bulk import', (suite) => {
       { line: 9, path: 'traits.score', message: 'must be a number (declared as number)' },
     ]);
     expect(await profile('n-1')).toMatchObject({ email: 'ann@example.com', phoneE164: '+84912345678', country: 'VN', traits: { plan: 'pro', score: 7 }, consentEmail: true, consentSms: false });
-    expect(await profile('n-8')).toMatchObject({ firstName: 'Bo', traits: { tags: ['a', 'b'], vip: true } });
+    expect(await profile('n-8')).toMatchObject({ firstName: 'B\\o\tx\\N', traits: { tags: ['a', 'b\\n'], vip: true } });
     expect(await profile('n-2')).toBeUndefined();
     const shown = await api.fetch(`/v1/imports/${report.id}`, { key: ws.keys.editor });
     expect(await shown.json()).toEqual(report);
