@@ -26,6 +26,7 @@ import { checkProfile, parseJsonObject, profileCsvHeader, profileFromCsv, type P
 import { checkEvent, eventCsvHeader, eventFromCsv } from './event-lines.js';
 import { foldProfile, mergeProfiles } from './merge-profiles.js';
 import { mergeEvents } from './merge-events.js';
+import { disableJit } from '../segments/membership.service.js';
 
 export type ImportType = 'profiles' | 'events';
 export type ImportFormat = 'ndjson' | 'csv';
@@ -99,6 +100,9 @@ export async function runImport(db: Database, options: ImportOptions): Promise<I
   const flush = async (rows: Row[], linesRead: number, parsed: { rejected: number; errors: ImportLineError[] }) => {
     const now = options.now();
     const result = await inTransaction(db, async (tx) => {
+      // A chunk's statements are estimated costly enough for PostgreSQL to compile them with LLVM on
+      // every chunk, which costs more than running them.
+      await disableJit(tx);
       let merged: { accepted: number; created: number; duplicates: number; errors: ImportLineError[] };
       if (type === 'profiles') {
         const folded = new Map<string, ProfileData>();

@@ -14,7 +14,7 @@ import type { CheckedEvent } from '../events/event-input.js';
 import { PURCHASE_EVENT, recomputePurchases } from '../events/purchases.js';
 import { profilesChanged } from '../segments/profile-changes.js';
 import type { TombstoneHash } from '../profiles/tombstones.js';
-import { stageRows } from './staging.js';
+import { stageRows, type StageColumn } from './staging.js';
 
 export interface EventChunkResult {
   /** Lines whose event was stored now or was already stored. */
@@ -24,7 +24,15 @@ export interface EventChunkResult {
   errors: ImportLineError[];
 }
 
-const STAGE_COLUMNS = ['line', 'event_id', 'external_id', 'profile_id', 'name', 'properties', 'occurred_at'];
+const STAGE_COLUMNS: StageColumn[] = [
+  ['line', 'int'],
+  ['event_id', 'text'],
+  ['external_id', 'text'],
+  ['profile_id', 'uuid'],
+  ['name', 'text'],
+  ['properties', 'jsonb'],
+  ['occurred_at', 'timestamptz'],
+];
 
 /** `events` in line order, each event id once (later repeats are left to the caller to count as duplicates). */
 export async function mergeEvents(tx: Database, workspaceId: string, events: ReadonlyArray<{ line: number; event: CheckedEvent }>, now: Date, hash: TombstoneHash): Promise<EventChunkResult> {

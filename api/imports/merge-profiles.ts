@@ -23,7 +23,7 @@ import { profilesChanged } from '../segments/profile-changes.js';
 import { cleanText, phoneToE164, TEXT_FIELDS, type ProfileData } from '../profiles/profile-input.js';
 import { attachVisitors } from '../profiles/visitors.js';
 import type { TombstoneHash } from '../profiles/tombstones.js';
-import { stageRows, type Cell } from './staging.js';
+import { stageRows, type Cell, type StageColumn } from './staging.js';
 
 /** Lines of one externalId folded in order: later fields replace, traits and consent merge, visitor ids add up. */
 export function foldProfile(into: ProfileData, next: ProfileData): ProfileData {
@@ -53,7 +53,15 @@ function stagedRow(input: ProfileData): Cell[] {
   return [input.externalId, JSON.stringify(fields), input.traits ? JSON.stringify(input.traits) : null, bool(consent.email), bool(consent.sms), bool(consent.ads), e164];
 }
 
-const STAGE_COLUMNS = ['external_id', 'fields', 'traits', 'consent_email', 'consent_sms', 'consent_ads', 'phone_e164'];
+const STAGE_COLUMNS: StageColumn[] = [
+  ['external_id', 'text'],
+  ['fields', 'jsonb'],
+  ['traits', 'jsonb'],
+  ['consent_email', 'boolean'],
+  ['consent_sms', 'boolean'],
+  ['consent_ads', 'boolean'],
+  ['phone_e164', 'text'],
+];
 const COLUMN = { email: 'email', phone: 'phone', firstName: 'first_name', lastName: 'last_name', city: 'city', region: 'region', postalCode: 'postal_code', country: 'country', madid: 'madid' } as const;
 
 export interface ProfileChunkResult {

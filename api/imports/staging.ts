@@ -2,7 +2,7 @@
  * Loads a chunk of rows into a temporary staging table inside the chunk's transaction, by the
  * fastest path each driver has: COPY FROM STDIN (pg-copy-streams) on node-postgres, COPY FROM
  * '/dev/blob' on PGlite, and on the Neon serverless driver (whose client has no COPY sub-protocol)
- * one INSERT ... SELECT from json_populate_recordset of the whole chunk as a single parameter.
+ * one INSERT ... SELECT from json_to_recordset of the whole chunk as a single parameter.
  * Rows are arrays of cells in the table's column order: text, or null.
  */
 import { pipeline } from 'node:stream/promises';
@@ -42,11 +42,15 @@ export function stagingPath(tx: Database): StagingPath {
   return 'json';
 }
 
+/** A staging column: its name and SQL type (the JSON path casts the text cells to it). */
+export type StageColumn = readonly [name: string, type: string];
+
 /** Copies `rows` into `table` (columns `columns`, in that order). */
-export async function stageRows(tx: Database, table: string, columns: readonly string[], rows: readonly Cell[][]): Promise<void> {
+export async function stageRows(tx: Database, table: string, columns: readonly StageColumn[], rows: readonly Cell[][]): Promise<void> {
   if (rows.length === 0) return;
   const path = stagingPath(tx);
-  const target = `${table} (${columns.join(', ')})`;
+  const names = columns.map(([name]) => name);
+  const target = `${table} (${names.join(', ')})`;
   if (path === 'copy') {
     const client = clientOf(tx) as pg.PoolClient;
     const stream = client.query(copyFrom(`copy ${target} from stdin`));
@@ -59,8 +63,11 @@ export async function stageRows(tx: Database, table: string, columns: readonly s
     await client.query(`copy ${target} from '/dev/blob'`, [], { blob: new Blob([copyText(rows)]) });
     return;
   }
-  const json = JSON.stringify(rows.map((row) => Object.fromEntries(columns.map((c, i) => [c, row[i]]))));
-  await tx.execute(sql`insert into ${sql.raw(target)} select ${sql.raw(columns.join(', '))} from json_populate_recordset(null::${sql.raw(table)}, ${json}::json)`);
+  // Every cell as text, cast to its column's type in SQL (a jsonb cell is JSON text, as in COPY).
+  const json = JSON.stringify(rows.map((row) => Object.fromEntries(names.map((c, i) => [c, row[i]]))));
+  const casts = columns.map(([name, type]) => `x.${name}::${type}`).join(', ');
+  const record = columns.map(([name]) => `${name} text`).join(', ');
+  await tx.execute(sql`insert into ${sql.raw(target)} select ${sql.raw(casts)} from json_to_recordset(${json}::json) as x(${sql.raw(record)})`);
 }
 
 function* pieces(rows: readonly Cell[][]): Generator<string> {
