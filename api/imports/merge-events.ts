@@ -14,7 +14,7 @@ import type { CheckedEvent } from '../events/event-input.js';
 import { PURCHASE_EVENT, recomputePurchases } from '../events/purchases.js';
 import { profilesChanged } from '../segments/profile-changes.js';
 import type { TombstoneHash } from '../profiles/tombstones.js';
-import { stageRows, type StageColumn } from './staging.js';
+import { probeByIndex, stageRows, type StageColumn } from './staging.js';
 
 export interface EventChunkResult {
   /** Lines whose event was stored now or was already stored. */
@@ -48,6 +48,7 @@ export async function mergeEvents(tx: Database, workspaceId: string, events: Rea
     events.map(({ line, event: e }) => [String(line), e.eventId, e.externalId, e.profileId, e.name, JSON.stringify(e.properties), e.occurredAt.toISOString()]),
   );
   await tx.execute(sql.raw('analyze ae_import_events'));
+  await probeByIndex(tx, true);
   const errors: ImportLineError[] = [];
   // Erased people: their unknown externalIds match a tombstone; their lines are refused.
   const { rows: any } = await tx.execute<{ any: boolean }>(sql`select exists (select 1 from profile_tombstones where workspace_id = ${ws}) as any`);
@@ -77,9 +78,9 @@ export async function mergeEvents(tx: Database, workspaceId: string, events: Rea
     select count(*)::int as n from ins`);
   await tx.execute(sql`
     select p.id from profiles p
-    where p.workspace_id = ${ws} and p.id in (
+    where p.workspace_id = ${ws} and p.id = any(array(
       select q.id from ae_import_events s join profiles q on q.workspace_id = ${ws} and q.external_id = s.external_id
-      union select s.profile_id from ae_import_events s where s.profile_id is not null)
+      union select s.profile_id from ae_import_events s where s.profile_id is not null))
     order by p.id for update of p`);
   // After the lock, a profile id that is not there stays absent until the commit.
   const { rows: missing } = await tx.execute<{ line: number; profile_id: string }>(sql`
@@ -99,6 +100,7 @@ export async function mergeEvents(tx: Database, workspaceId: string, events: Rea
       array_agg(distinct profile_id) filter (where name = ${PURCHASE_EVENT}) as purchasers
     from ins`);
   const { inserted, changed, purchasers } = result[0]!;
+  await probeByIndex(tx, false);
   await recomputePurchases(tx, workspaceId, purchasers ?? [], now);
   await profilesChanged(tx, workspaceId, changed ?? [], now);
   return { accepted: events.length - errors.length, inserted, created: created[0]!.n, errors };

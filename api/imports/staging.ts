@@ -74,3 +74,14 @@ function* pieces(rows: readonly Cell[][]): Generator<string> {
   const size = 2_000;
   for (let at = 0; at < rows.length; at += size) yield copyText(rows.slice(at, at + size));
 }
+
+/**
+ * Joins of a chunk's staging table with profiles probe the unique index (workspace, external id)
+ * per staged row instead of hashing every profile of the workspace: the planner prefers the hash
+ * join at 200k profiles already (a sequential scan per chunk, so a cost per chunk that grows with the
+ * workspace, quadratic over a large import); with it off a chunk costs the same at any size. Turned
+ * back on before profilesChanged, whose evaluation plans are its own business.
+ */
+export async function probeByIndex(tx: Database, on: boolean): Promise<void> {
+  for (const setting of ['enable_hashjoin', 'enable_mergejoin']) await tx.execute(sql.raw(on ? `set local ${setting} = off` : `reset ${setting}`));
+}
