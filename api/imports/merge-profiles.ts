@@ -23,7 +23,7 @@ import { profilesChanged } from '../segments/profile-changes.js';
 import { cleanText, phoneToE164, TEXT_FIELDS, type ProfileData } from '../profiles/profile-input.js';
 import { attachVisitors } from '../profiles/visitors.js';
 import type { TombstoneHash } from '../profiles/tombstones.js';
-import { probeByIndex, stageRows, type Cell, type StageColumn } from './staging.js';
+import { stageRows, type Cell, type StageColumn } from './staging.js';
 
 /** Lines of one externalId folded in order: later fields replace, traits and consent merge, visitor ids add up. */
 export function foldProfile(into: ProfileData, next: ProfileData): ProfileData {
@@ -76,7 +76,6 @@ export async function mergeProfiles(tx: Database, workspaceId: string, inputs: r
   await stageRows(tx, 'ae_import_profiles', STAGE_COLUMNS, inputs.map(stagedRow));
   // Row counts for the planner: joins with profiles then probe its unique index instead of hashing the workspace.
   await tx.execute(sql.raw('analyze ae_import_profiles'));
-  await probeByIndex(tx, true);
   // New people, inserted whole (ON CONFLICT skips those that exist, by a probe of the unique index)
   // in externalId order: the first step of the lock order.
   const newColumns = [...Object.values(COLUMN), 'phone_e164'].join(', ');
@@ -126,7 +125,6 @@ export async function mergeProfiles(tx: Database, workspaceId: string, inputs: r
       await tx.execute(sql`delete from profile_tombstones where workspace_id = ${workspaceId}::uuid and external_id_hmac = any(${sql.param(hashes)}::text[])`);
     }
   }
-  await probeByIndex(tx, false);
   const idOf = new Map(locked.map((r) => [r.external_id, r.id]));
   const links = inputs.flatMap((input) => (input.visitorIds ?? []).map((visitorId) => ({ visitorId, profileId: idOf.get(input.externalId)! })));
   await attachVisitors(tx, workspaceId, links, now);

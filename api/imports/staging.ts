@@ -76,11 +76,13 @@ function* pieces(rows: readonly Cell[][]): Generator<string> {
 }
 
 /**
- * Joins of a chunk's staging table with profiles probe the unique index (workspace, external id)
+ * Joins of an events chunk's staging table with profiles probe the unique index (workspace, external id)
  * per staged row instead of hashing every profile of the workspace: the planner prefers the hash
  * join at 200k profiles already (a sequential scan per chunk, so a cost per chunk that grows with the
  * workspace, quadratic over a large import); with it off a chunk costs the same at any size. Turned
- * back on before profilesChanged, whose evaluation plans are its own business.
+ * back on before profilesChanged, whose evaluation plans are its own business. Not for profile
+ * chunks: there, with hash joins off, the UPDATE ... FROM and the lock's semi-join planned so badly
+ * that a chunk took 4x longer (measured with bench:import).
  */
 export async function probeByIndex(tx: Database, on: boolean): Promise<void> {
   for (const setting of ['enable_hashjoin', 'enable_mergejoin']) await tx.execute(sql.raw(on ? `set local ${setting} = off` : `reset ${setting}`));
