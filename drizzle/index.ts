@@ -8,3 +8,4 @@ export * from './splits.js';
 export * from './exports.js';
 export * from './settings.js';
 export * from './jobs.js';
+export * from './imports.js';

@@ -1,7 +1,7 @@
 /**
  * The API's HTTP surface (Hono): GET /healthz, POST|GET /graphql (GET in a browser: the IDE, not in
  * production), the edge REST endpoints under /v1, a request id on every response, a body size
- * limit, bearer-key authentication, per-key limits and JSON errors from the one error mapping (toHttpError).
+ * limit (not on bulk imports, which stream through their own bounds), bearer-key authentication, per-key limits and JSON errors from the one error mapping (toHttpError).
  */
 import { Hono, type MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
@@ -21,6 +21,7 @@ import { ideHtml, serveIdeAsset, wantsIde } from './ide.js';
 import { exportRoutes } from './exports.js';
 import { restRoutes } from './rest.js';
 import { enterForeground } from '../jobs/foreground.js';
+import { importRoutes } from './imports.js';
 
 export const MAX_BODY_BYTES = 1024 * 1024;
 
@@ -111,7 +112,9 @@ export function createApiApp(options: ApiAppOptions): Hono<ApiEnv> {
   app.get('/healthz', (c) => c.json({ ok: true }));
   if (!production) app.get('/graphql/static/*', (c) => serveIdeAsset(c));
 
-  app.use('*', limitBody(MAX_BODY_BYTES));
+  // Imports stream bodies of any size through their own bounds (api/imports/imports.service.ts IMPORT_LIMITS).
+  const limited = limitBody(MAX_BODY_BYTES);
+  app.use('*', (c, next) => (c.req.method === 'POST' && c.req.path.startsWith('/v1/imports/') ? next() : limited(c, next)));
   app.use('*', async (c, next) => {
     const now = options.now?.() ?? new Date();
     c.set('db', options.db);
@@ -124,9 +127,11 @@ export function createApiApp(options: ApiAppOptions): Hono<ApiEnv> {
   app.use('/graphql', limitKey(limiter));
   app.use('/v1/segments/:id/charts/*', limitKey(limiter, CHART_COSTS.sizeHistory));
   app.use('/v1/analytics/overlap.svg', limitKey(limiter, CHART_COSTS.overlap));
+  app.use('/v1/imports/*', limitKey(limiter));
   app.get('/graphql', (c) => (!production && wantsIde(c) ? c.html(ideHtml()) : graphql(c)));
   app.post('/graphql', graphql);
   app.route('/v1', restRoutes);
   app.route('/v1', exportRoutes);
+  app.route('/v1', importRoutes);
   return app;
 }
