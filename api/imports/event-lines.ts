@@ -8,10 +8,9 @@
  * or typed with a suffix, `properties.revenue:number`, `properties.gift:boolean`. An empty cell is
  * not sent.
  */
-import { collectInputProblems } from '../input-policy.js';
 import { checkEvents, type CheckedEvent, type TrackEventData } from '../events/event-input.js';
 import type { Problem } from '../profiles/profile-input.js';
-import { parseJsonObject, type Parsed } from './profile-lines.js';
+import { parseJsonObject, recordFromCsv, type Column, type Parsed } from './profile-lines.js';
 
 const EVENT_KEYS = new Set(['eventId', 'externalId', 'profileId', 'name', 'properties', 'timestamp']);
 const NUMBER = /^\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*$/;
@@ -29,7 +28,6 @@ export function checkEvent(input: Record<string, unknown>, now: Date): Parsed<Ch
 
 export { parseJsonObject };
 
-type Column = (row: Record<string, unknown>, cell: string) => string | null;
 
 export interface CsvEventHeader {
   columns: Column[];
@@ -81,21 +79,5 @@ export function eventCsvHeader(names: readonly string[]): Parsed<CsvEventHeader>
 }
 
 export function eventFromCsv(header: CsvEventHeader, fields: readonly string[]): Parsed<Record<string, unknown>> {
-  if (fields.length !== header.columns.length) {
-    return { ok: false, problems: [{ path: '', message: `has ${fields.length} fields, the header has ${header.columns.length}` }] };
-  }
-  const row: Record<string, unknown> = {};
-  const problems: Problem[] = [];
-  for (let i = 0; i < fields.length; i++) {
-    const cell = fields[i]!;
-    if (cell === '') continue;
-    const problem = header.columns[i]!(row, cell);
-    if (problem) {
-      const cut = problem.indexOf(': ');
-      problems.push({ path: problem.slice(0, cut), message: problem.slice(cut + 2) });
-    }
-  }
-  const policy = collectInputProblems(row, '', []);
-  problems.push(...policy);
-  return problems.length > 0 ? { ok: false, problems, partial: policy.length === 0 ? row : undefined } : { ok: true, value: row };
+  return recordFromCsv(header.columns, fields);
 }

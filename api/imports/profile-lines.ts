@@ -57,7 +57,7 @@ export function checkProfile(input: Record<string, unknown>, declared: ReadonlyM
   return problems.length > 0 ? { ok: false, problems } : { ok: true, value: input as unknown as ProfileData };
 }
 
-type Column = (row: Record<string, unknown>, cell: string) => string | null;
+export type Column = (row: Record<string, unknown>, cell: string) => string | null;
 
 const BOOLEAN: Record<string, boolean> = { true: true, false: false, yes: true, no: false, '1': true, '0': false };
 
@@ -115,15 +115,23 @@ export function profileCsvHeader(names: readonly string[], declared: ReadonlyMap
 
 /** One CSV record to a profile input object (unchecked), or the problems of its cells. */
 export function profileFromCsv(header: CsvProfileHeader, fields: readonly string[]): Parsed<Record<string, unknown>> {
-  if (fields.length !== header.columns.length) {
-    return { ok: false, problems: [{ path: '', message: `has ${fields.length} fields, the header has ${header.columns.length}` }] };
+  return recordFromCsv(header.columns, fields);
+}
+
+/**
+ * One CSV record through its header's columns (profiles and events alike): an input object, or the
+ * problems of its cells (and of the input policy). An empty cell leaves its field unset.
+ */
+export function recordFromCsv(columns: readonly Column[], fields: readonly string[]): Parsed<Record<string, unknown>> {
+  if (fields.length !== columns.length) {
+    return { ok: false, problems: [{ path: '', message: `has ${fields.length} fields, the header has ${columns.length}` }] };
   }
   const row: Record<string, unknown> = {};
   const problems: Problem[] = [];
   for (let i = 0; i < fields.length; i++) {
     const cell = fields[i]!;
     if (cell === '') continue;
-    const problem = header.columns[i]!(row, cell);
+    const problem = columns[i]!(row, cell);
     if (problem) {
       const cut = problem.indexOf(': ');
       problems.push({ path: problem.slice(0, cut), message: problem.slice(cut + 2) });
