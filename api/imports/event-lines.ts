@@ -10,7 +10,7 @@
  */
 import { checkEvents, type CheckedEvent, type TrackEventData } from '../events/event-input.js';
 import type { Problem } from '../profiles/profile-input.js';
-import { parseJsonObject, recordFromCsv, type Column, type Parsed } from './profile-lines.js';
+import { parseJsonObject, readCsvHeader, recordFromCsv, type Column, type Parsed } from './profile-lines.js';
 
 const EVENT_KEYS = new Set(['eventId', 'externalId', 'profileId', 'name', 'properties', 'timestamp']);
 const NUMBER = /^\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*$/;
@@ -34,14 +34,7 @@ export interface CsvEventHeader {
 }
 
 export function eventCsvHeader(names: readonly string[]): Parsed<CsvEventHeader> {
-  const problems: Problem[] = [];
-  const columns: Column[] = [];
-  const seen = new Set<string>();
-  names.forEach((raw, i) => {
-    const name = raw.trim();
-    const at = `header[${i + 1}]`;
-    if (seen.has(name)) problems.push({ path: at, message: `column '${name.slice(0, 80)}' appears twice` });
-    seen.add(name);
+  const { columns, problems, seen } = readCsvHeader(names, (name, at, columns, problems) => {
     if (name === 'properties') {
       columns.push((row, cell) => {
         const parsed = parseJsonObject(cell);

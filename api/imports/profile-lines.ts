@@ -80,14 +80,7 @@ export interface CsvProfileHeader {
 
 /** The columns of a profile CSV header, or the problems of its column names (each `header.<column>`). */
 export function profileCsvHeader(names: readonly string[], declared: ReadonlyMap<string, TraitType>): Parsed<CsvProfileHeader> {
-  const problems: Problem[] = [];
-  const columns: Column[] = [];
-  const seen = new Set<string>();
-  names.forEach((raw, i) => {
-    const name = raw.trim();
-    const at = `header[${i + 1}]`;
-    if (seen.has(name)) problems.push({ path: at, message: `column '${name.slice(0, 80)}' appears twice` });
-    seen.add(name);
+  const { columns, problems, seen } = readCsvHeader(names, (name, at, columns, problems) => {
     if (name === 'externalId' || (TEXT_FIELDS as readonly string[]).includes(name)) {
       columns.push((row, cell) => ((row[name] = cell), null));
     } else if (name.startsWith('traits.')) {
@@ -111,6 +104,27 @@ export function profileCsvHeader(names: readonly string[], declared: ReadonlyMap
   });
   if (!seen.has('externalId')) problems.push({ path: 'header', message: "needs an 'externalId' column" });
   return problems.length > 0 ? { ok: false, problems } : { ok: true, value: { columns } };
+}
+
+/**
+ * The shared walk over a CSV header's names (trimmed; a name twice is a problem at `header[<n>]`):
+ * `column` adds the name's column, or a problem, for each.
+ */
+export function readCsvHeader(
+  names: readonly string[],
+  column: (name: string, at: string, columns: Column[], problems: Problem[]) => void,
+): { columns: Column[]; problems: Problem[]; seen: Set<string> } {
+  const problems: Problem[] = [];
+  const columns: Column[] = [];
+  const seen = new Set<string>();
+  names.forEach((raw, i) => {
+    const name = raw.trim();
+    const at = `header[${i + 1}]`;
+    if (seen.has(name)) problems.push({ path: at, message: `column '${name.slice(0, 80)}' appears twice` });
+    seen.add(name);
+    column(name, at, columns, problems);
+  });
+  return { columns, problems, seen };
 }
 
 /** One CSV record to a profile input object (unchecked), or the problems of its cells. */
