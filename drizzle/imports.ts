@@ -25,7 +25,10 @@ export const imports = pgTable(
     type: text('type').notNull(),
     /** 'ndjson' or 'csv'. */
     format: text('format').notNull(),
-    /** 'running', 'done' or 'failed' (the body ended early, was too large, or the database failed). */
+    /**
+     * 'running', 'done' or 'failed' (the body ended early, was too large, the database failed, or the
+     * process died: a running import's heartbeat, updated_at, stopped; see getImport).
+     */
     status: text('status').notNull().default('running'),
     /** Physical lines read and handled (committed or rejected) so far. */
     linesRead: integer('lines_read').notNull().default(0),
@@ -40,6 +43,7 @@ export const imports = pgTable(
     /** Why it failed, in plain words; null unless failed. */
     failure: text('failure'),
     createdAt: timestamptz('created_at').notNull().defaultNow(),
+    /** The last progress or heartbeat (renewed every IMPORT_LIMITS.heartbeatMs while running). */
     updatedAt: timestamptz('updated_at').notNull().defaultNow(),
     finishedAt: timestamptz('finished_at'),
   },

@@ -27,6 +27,7 @@ import { checkEvent, eventCsvHeader, eventFromCsv } from './event-lines.js';
 import { foldProfile, mergeProfiles } from './merge-profiles.js';
 import { mergeEvents } from './merge-events.js';
 import { disableJit } from '../segments/membership.service.js';
+import { dirtyProfilesCommitted } from '../segments/profile-changes.js';
 
 export type ImportType = 'profiles' | 'events';
 export type ImportFormat = 'ndjson' | 'csv';
@@ -40,6 +41,13 @@ export const IMPORT_LIMITS = {
   maxLineBytes: 256 * 1024,
   /** The whole body. */
   maxBytes: 8 * 1024 * 1024 * 1024,
+  /** How often a running import renews its `updated_at` (its heartbeat), ms. */
+  heartbeatMs: 15_000,
+  /**
+   * A running import whose heartbeat is older than this is one whose process died (kill -9, a lost
+   * machine): it is reported, and recorded, as failed. Several heartbeats, so a busy database does not fake a death.
+   */
+  staleMs: 90_000,
   /** Line errors kept in the report (the rest are counted). */
   maxReportedErrors: 1_000,
 };
@@ -133,6 +141,9 @@ export async function runImport(db: Database, options: ImportOptions): Promise<I
         .where(eq(imports.id, record.id));
       return merged;
     });
+    // The chunk's profiles were marked dirty in its transaction: wake this process's evaluator now
+    // rather than at its next poll.
+    dirtyProfilesCommitted();
     counts.linesRead = linesRead;
     counts.accepted += result.accepted;
     counts.created += result.created;
@@ -184,6 +195,12 @@ export async function runImport(db: Database, options: ImportOptions): Promise<I
     }
   };
 
+  // The heartbeat: a running import renews updated_at while its body streams (a slow sender may take
+  // longer than staleMs between chunks), so a reader can tell a live import from a dead process's.
+  const heartbeat = setInterval(() => {
+    void db.update(imports).set({ updatedAt: new Date() }).where(sql`${imports.id} = ${record.id} and ${imports.status} = 'running'`).catch(() => undefined);
+  }, limits.heartbeatMs);
+  heartbeat.unref();
   let lastLine = 0;
   try {
     for await (const lines of readLines(options.body, limits)) {
@@ -218,6 +235,8 @@ export async function runImport(db: Database, options: ImportOptions): Promise<I
     await db.update(imports).set({ status: 'failed', failure, finishedAt: new Date(), updatedAt: new Date() }).where(eq(imports.id, record.id)).catch(() => undefined);
     if (error instanceof DomainError) error.details.importId = record.id;
     throw error;
+  } finally {
+    clearInterval(heartbeat);
   }
   const finished = new Date();
   const [done] = await db
@@ -233,7 +252,20 @@ function describeFailure(error: unknown, committedLines: number): string {
   return `${what}; lines up to ${committedLines} are committed: send the same file again to finish (committed lines are merged again to the same state, stored event ids count as duplicates)`;
 }
 
-export async function getImport(db: Database, workspaceId: string, id: string): Promise<ImportRow | undefined> {
+/**
+ * The import, as committed. A `running` import whose heartbeat stopped more than `staleMs` ago
+ * belongs to a process that died: it is recorded as failed (once: the update re-checks the
+ * heartbeat, so a live import that just renewed it is left alone) with what was committed.
+ */
+export async function getImport(db: Database, workspaceId: string, id: string, staleMs = IMPORT_LIMITS.staleMs): Promise<ImportRow | undefined> {
   const [row] = await db.select().from(imports).where(sql`${imports.id} = ${id} and ${imports.workspaceId} = ${workspaceId}`);
-  return row;
+  if (!row || row.status !== 'running' || Date.now() - row.updatedAt.getTime() <= staleMs) return row;
+  const stale = new Date(Date.now() - staleMs).toISOString();
+  const failure = `the import was interrupted: the process running it stopped (no sign of life since ${row.updatedAt.toISOString()}); lines up to ${row.linesRead} are committed: send the same file again to finish (committed lines are merged again to the same state, stored event ids count as duplicates)`;
+  const [failed] = await db
+    .update(imports)
+    .set({ status: 'failed', failure, finishedAt: row.updatedAt })
+    .where(sql`${imports.id} = ${id} and ${imports.status} = 'running' and ${imports.updatedAt} < ${stale}::timestamptz`)
+    .returning();
+  return failed ?? (await getImport(db, workspaceId, id, staleMs));
 }
