@@ -47,7 +47,9 @@ if (process.env.DEV_KEYS_FILE) await ensureDevKeys(db, process.env.DEV_KEYS_FILE
 const background = await startBackground(opened, jobRunnerOptionsFromEnv(embeddedWorkerFromEnv()));
 // Writes mark profiles dirty; this evaluates them in batches (small ones on PGlite, whose one
 // connection the requests share). Safe in every process at once: claims skip what another holds.
-const dirtyEvaluator = startDirtyEvaluator(db, { batchSize: opened.kind === 'pglite' ? 100 : 1000 });
+// Background work, so it runs where the jobs run: here with the embedded worker (always on PGlite),
+// else in the `npm run worker` processes (api/worker.ts).
+const dirtyEvaluator = background.jobs.runsWorkers ? startDirtyEvaluator(db, { batchSize: opened.kind === 'pglite' ? 100 : 1000 }) : undefined;
 
 // Per-key rate and concurrency (api/http/key-limiter.ts), the same on PGlite and PostgreSQL.
 const limits = keyLimitsFromEnv(DEFAULT_KEY_LIMITS);
@@ -60,8 +62,7 @@ tuneKeepAlive(server);
 
 function shutdown(): void {
   server.close(() => {
-    void dirtyEvaluator
-      .stop()
+    void Promise.resolve(dirtyEvaluator?.stop())
       .then(() => background.stop())
       .then(() => opened.close())
       .then(() => process.exit(0));

@@ -1,12 +1,13 @@
 /**
- * `npm run worker`: a process that runs only background jobs (export builds, periodic passes), no
- * HTTP, on the PostgreSQL database of DATABASE_URL (job queue: graphile-worker, see api/jobs/).
+ * `npm run worker`: a process that runs only background work (export builds, periodic passes, the
+ * dirty profile evaluator that keeps memberships current after writes), no HTTP, on the PostgreSQL database of DATABASE_URL (job queue: graphile-worker, see api/jobs/).
  * Run as many as you like beside the API processes (which run one embedded worker each unless
  * EMBEDDED_WORKER=off). PGlite has no separate workers: one process holds the database.
  */
 import 'reflect-metadata';
 import { chooseDriver, databaseOptionsFromEnv, openDatabase } from './db/index.js';
 import { jobRunnerOptionsFromEnv, startBackground } from './jobs/background.js';
+import { startDirtyEvaluator } from './segments/dirty-evaluator.js';
 
 const options = databaseOptionsFromEnv();
 if (chooseDriver(options.url, options.driver) === 'pglite') {
@@ -15,14 +16,17 @@ if (chooseDriver(options.url, options.driver) === 'pglite') {
 }
 const opened = await openDatabase(options);
 const background = await startBackground(opened, jobRunnerOptionsFromEnv(true));
+// Other processes' writes are found by polling (every 200 ms): their commits cannot wake this one.
+const dirtyEvaluator = startDirtyEvaluator(opened.db);
 console.log(`Audience Edge worker running (${opened.kind}, pid ${process.pid})`);
 
 let stopping = false;
 function shutdown(): void {
   if (stopping) return;
   stopping = true;
-  void background
+  void dirtyEvaluator
     .stop()
+    .then(() => background.stop())
     .then(() => opened.close())
     .then(() => process.exit(0));
 }

@@ -59,7 +59,7 @@ export async function startBackground(opened: OpenedDatabase, options: JobRunner
   const passes = startPeriodicTasks(opened.db, jobs, periodic);
   // Export builds that died with their process are requeued; missing export identifiers are filled in.
   const recovery = startExportRecovery(opened.db, jobs);
-  // The profile engine's dirty-profile evaluator (issue 10, item 1) starts here, as a task in tasks.ts.
+  // The dirty-profile evaluator runs beside this, in the processes that run workers (main.ts, worker.ts).
   return {
     jobs,
     async stop() {

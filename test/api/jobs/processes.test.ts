@@ -4,6 +4,7 @@
  * pass runs once per period across the three; kill -9 of the process building an export: another
  * finishes it (its dead-build sweep re-adds the job under the export's key, which graphile-worker
  * would otherwise hold locked for 4 hours) and the file equals one built without interruption.
+ * Memberships follow writes made through the API without a worker: the worker process evaluates them.
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { sql } from 'drizzle-orm';
@@ -127,4 +128,29 @@ it('kill -9 of the process building an export: another finishes it, and the file
   expect(file).toHaveLength(MEMBERS + 1);
   expect(new Set(parseCsv(file.slice(1).join('\r\n') + '\r\n').map((row) => row[1])).size).toBe(MEMBERS);
   expect([...file].sort()).toEqual([...reference].sort());
+});
+
+it('memberships follow writes through an API without a worker: the worker process evaluates them', { timeout: 120_000 }, async () => {
+  // Only the API without a worker and the `npm run worker` process are left.
+  await processes.embedded.kill('SIGKILL');
+  const survivors = [processes.apiOnly, processes.worker];
+  const service = new SegmentService(opened.db, ws.workspaceId);
+  const buyers = await service.create({ slug: 'vip-buyers', name: 'VIP buyers', type: 'dynamic', rule: { attr: 'purchases.count', op: 'gte', value: 3 } });
+  await service.publish(buyers.id);
+  const api = processes.apiOnly.url;
+  // Three purchases through the API that runs no background work, without waiting for memberships.
+  await gql(api, ws.keys.admin, 'mutation($e: [TrackEventInput!]!) { trackEvents(events: $e) { __typename } }', {
+    e: [1, 2, 3].map((n) => ({ externalId: 'P-7', eventId: `vip-${n}`, name: 'purchase', timestamp: new Date().toISOString(), properties: { revenue: 10 } })),
+  });
+  const member = async () =>
+    (await opened.db.execute<{ n: number }>(sql`select count(*)::int as n from segment_members m join profiles p on p.id = m.profile_id where m.segment_id = ${buyers.id} and p.external_id = 'P-7'`)).rows[0]!.n;
+  // The periodic pass would add the member too (it recomputes every segment): the marks tell that an
+  // evaluator took the written profile, and only the worker process runs one.
+  const marks = async () => (await opened.db.execute<{ n: number }>(sql`select count(*)::int as n from dirty_profiles where workspace_id = ${ws.workspaceId}`)).rows[0]!.n;
+  let left = await marks();
+  for (let i = 0; i < 300 && left > 0; i++) left = await sleep(100).then(marks);
+  expect(left).toBe(0);
+  expect(await member()).toBe(1);
+  expect(processes.apiOnly.output()).not.toMatch(/dirty profile evaluation failed/);
+  for (const p of survivors) expect(await Promise.race([p.exited.then(() => 'exited'), sleep(10).then(() => 'alive')])).toBe('alive');
 });
