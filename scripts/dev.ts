@@ -5,7 +5,8 @@
  * then runs `wrangler dev` on 127.0.0.1 with the API URL, the edge key, a cookie secret and an
  * identify secret (made once, kept in .data/dev-edge.json; the identify secret is also the API's
  * IDENTIFY_SECRET, so its issueIdentifyToken tokens pass the Worker) as vars. Ctrl-C stops both.
- * Env: PORT (API, 4000), EDGE_PORT (8787).
+ * Then serves the demo shop page (scripts/demo-page.ts) on 127.0.0.1:DEMO_PORT, an allowed origin of the Worker.
+ * Env: PORT (API, 4000), EDGE_PORT (8787), DEMO_PORT (3000; 0 turns the demo page off).
  */
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -13,10 +14,18 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { DevKeys } from '../api/dev-keys.js';
+import { startDemoPageServer, type DemoPageServer } from './demo-page.js';
 import { forwardLines, ROOT, signalGroup, startWranglerDev, stopChild, waitForHttp, type WranglerDev } from './wrangler-dev.js';
 
 const apiPort = Number(process.env.PORT ?? 4000);
 const edgePort = Number(process.env.EDGE_PORT ?? 8787);
+const demoPort = Number(process.env.DEMO_PORT ?? 3000);
+for (const [name, port] of [['PORT', apiPort], ['EDGE_PORT', edgePort], ['DEMO_PORT', demoPort]] as const) {
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    console.error(`[dev]  ${name} must be a port number (0-65535), not '${process.env[name]}'`);
+    process.exit(1);
+  }
+}
 const apiUrl = `http://127.0.0.1:${apiPort}`;
 const dataDir = join(ROOT, '.data');
 const keysFile = join(dataDir, 'dev-keys.json');
@@ -50,12 +59,13 @@ const api = spawn(process.execPath, [TSX, 'api/main.ts'], {
 });
 forwardLines(api, (line) => console.log(`[api]  ${line}`));
 let edge: WranglerDev | undefined;
+let demo: DemoPageServer | undefined;
 let stopping = false;
 
 async function shutdown(code: number): Promise<void> {
   if (stopping) return;
   stopping = true;
-  await Promise.all([edge?.stop(), stopChild(api, 10_000)]);
+  await Promise.all([edge?.stop(), stopChild(api, 10_000), demo?.close()]);
   process.exit(code);
 }
 for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => void shutdown(0));
@@ -70,19 +80,28 @@ try {
   console.log(`[dev]  API up; starting wrangler dev on 127.0.0.1:${edgePort}`);
   edge = await startWranglerDev({
     port: edgePort,
-    vars: { API_URL: apiUrl, EDGE_API_KEY: keys.edgeKey, COOKIE_SECRET: secrets.cookieSecret, IDENTIFY_SECRET: secrets.identifySecret, DEV_CF_HEADER: 'true' },
+    vars: {
+      API_URL: apiUrl,
+      EDGE_API_KEY: keys.edgeKey,
+      COOKIE_SECRET: secrets.cookieSecret,
+      IDENTIFY_SECRET: secrets.identifySecret,
+      DEV_CF_HEADER: 'true',
+      ...(demoPort > 0 ? { ALLOWED_ORIGINS: `http://127.0.0.1:${demoPort},http://localhost:${demoPort}` } : {}),
+    },
     onLine: (line) => console.log(`[edge] ${line}`),
   });
   edge.child.once('exit', (code) => {
     if (!stopping) console.error(`[dev]  wrangler dev exited (${code}); stopping the API`);
     void shutdown(code ?? 1);
   });
+  if (demoPort > 0) demo = await startDemoPageServer({ port: demoPort, edgeUrl: edge.url });
   console.log(
     [
       '',
-      'Audience Edge is running (Ctrl-C stops both):',
+      'Audience Edge is running (Ctrl-C stops it):',
       `  API      ${apiUrl}/graphql   (GraphQL IDE in a browser; health: ${apiUrl}/healthz)`,
       `  Edge     ${edge.url}/v1/tag   (tag.js: ${edge.url}/v1/tag.js)`,
+      ...(demo ? [`  Demo     ${demo.url}/?utm_campaign=black-friday   (a shop page tagged by the Worker; open /pricing three times)`] : []),
       `  Admin key  ${keys.adminKey}`,
       `  Edge key   ${keys.edgeKey}   (the Worker already has it)`,
       `  Keys are kept in .data/dev-keys.json (git-ignored). Test geography: header x-ae-dev-cf: {"country":"VN"}`,
