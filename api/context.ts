@@ -24,6 +24,8 @@ export interface RequestContext {
   now: Date;
   /** Per-request memo for DataLoaders and services, keyed by the feature that owns them. */
   memo: Map<string, unknown>;
+  /** The API's public origin for links it hands out (PUBLIC_API_URL, else the request's own origin). */
+  origin?: string;
 }
 
 /**

@@ -4,11 +4,13 @@ import { GraphQLDateTime } from 'graphql-scalars';
 import { ROLES, requireRole, type RequestContext } from '../context.js';
 import type { SegmentRow } from '../../drizzle/index.js';
 import { SegmentType } from '../segments/segments.type.js';
-import { SegmentHealth, SegmentKpis, SegmentOverlap, SegmentSplitType, SplitAssignment, SplitVariantInput } from './analytics.type.js';
+import { ChartKindEnum, ChartLink, SegmentHealth, SegmentKpis, SegmentOverlap, SegmentSplitType, SplitAssignment, SplitVariantInput } from './analytics.type.js';
+import { chartPath, signChartLink } from './chart-links.js';
 import { healthOf, kpisOf, splitsOf } from './analytics.loaders.js';
 import { checkPeriod, type Kpis } from './kpis.service.js';
 import { computeOverlap, type Overlap } from './overlap.service.js';
-import { segmentsForOverlap } from './segments.lookup.js';
+import { segmentInWorkspace, segmentsForOverlap } from './segments.lookup.js';
+import { BadInputError } from '../errors.js';
 import { countSplits, defineSplit, splitAssignment, type SplitCounts } from './splits.service.js';
 
 @Resolver()
@@ -18,6 +20,27 @@ export class AnalyticsResolver {
     const caller = requireRole(ctx, ROLES.read);
     const overlap = await computeOverlap(ctx.db, await segmentsForOverlap(ctx.db, caller.workspaceId, segmentIds));
     return { ...overlap, mergeCandidates: overlap.pairs.filter((p) => p.shouldMerge) };
+  }
+
+  @Query(() => ChartLink, {
+    description:
+      'A link to a chart (SVG) that a browser can open without an API key for 15 minutes: the size history of one segment, or the overlap heatmap of 2 to 20. Signed for your key: revoking the key ends its links.',
+  })
+  async chartLink(
+    @Arg('chart', () => ChartKindEnum) chart: ChartKindEnum,
+    @Arg('segmentIds', () => [ID], { description: 'SIZE_HISTORY: one segment; OVERLAP: 2 to 20.' }) segmentIds: string[],
+    @Ctx() ctx: RequestContext,
+  ): Promise<ChartLink> {
+    const caller = requireRole(ctx, ROLES.read);
+    let ids: string[];
+    if (chart === ChartKindEnum.SIZE_HISTORY) {
+      if (segmentIds.length !== 1) throw new BadInputError(`segmentIds: a size history chart shows one segment, not ${segmentIds.length}`, { field: 'segmentIds' });
+      ids = [(await segmentInWorkspace(ctx.db, caller.workspaceId, segmentIds[0]!)).id];
+    } else {
+      ids = (await segmentsForOverlap(ctx.db, caller.workspaceId, segmentIds)).map((s) => s.id);
+    }
+    const signed = await signChartLink(ctx.db, chartPath(chart, ids), caller, ctx.now);
+    return { url: `${ctx.origin ?? ''}${signed.path}`, expiresAt: signed.expiresAt };
   }
 
   @Query(() => SplitAssignment, { description: 'The variant a profile gets in a split of a segment: the same every time.' })

@@ -157,3 +157,25 @@ export class SplitAssignment {
   @Field(() => Boolean, { description: 'Whether the profile is a member of the segment now' })
   member!: boolean;
 }
+
+export enum ChartKindEnum {
+  SIZE_HISTORY = 'sizeHistory',
+  OVERLAP = 'overlap',
+}
+registerEnumType(ChartKindEnum, {
+  name: 'ChartKind',
+  description: 'A chart the API draws as SVG.',
+  valuesConfig: {
+    SIZE_HISTORY: { description: "A segment's size over time (one segment)." },
+    OVERLAP: { description: 'The overlap heatmap of 2 to 20 segments.' },
+  },
+});
+
+@ObjectType({ description: 'A link to a chart that a browser can open without an API key, until it expires.' })
+export class ChartLink {
+  @Field(() => String, { description: 'The absolute URL of the SVG (PUBLIC_API_URL, else the origin this request came to).' })
+  url!: string;
+
+  @Field(() => GraphQLDateTime, { description: 'When the link stops opening (15 minutes after it was made).' })
+  expiresAt!: Date;
+}

@@ -31,7 +31,7 @@ export function apolloHandler(server: ApolloServer<RequestContext>) {
     }
     const response = await server.executeHTTPGraphQLRequest({
       httpGraphQLRequest: { method: c.req.method.toUpperCase(), headers, search: searchOf(c.req.url), body },
-      context: async () => ({ db: c.get('db'), jobs: c.get('jobs'), caller: c.get('caller'), now: c.get('now'), memo: new Map() }),
+      context: async () => ({ db: c.get('db'), jobs: c.get('jobs'), caller: c.get('caller'), now: c.get('now'), memo: new Map(), origin: publicOrigin(c.req.url) }),
     });
     const out = new Headers();
     for (const [key, value] of response.headers) out.set(key, value);
@@ -48,4 +48,10 @@ export function apolloHandler(server: ApolloServer<RequestContext>) {
     });
     return new Response(stream, { status, headers: out });
   };
+}
+
+/** Where links the API hands out point: PUBLIC_API_URL (behind a proxy or a load balancer), else the origin the request came to. */
+function publicOrigin(requestUrl: string): string {
+  const configured = process.env.PUBLIC_API_URL;
+  return (configured ? configured : new URL(requestUrl).origin).replace(/\/+$/, '');
 }

@@ -14,6 +14,7 @@ import { DEFAULT_STATEMENT_TIMEOUT_MS } from '../graphql/request-transaction.js'
 import { newRequestId, runWithRequestId } from '../log.js';
 import { DEFAULT_KEY_LIMITS, KeyLimiter, type KeyLimits } from './key-limiter.js';
 import { authenticate } from '../auth/auth.service.js';
+import { isChartPath, verifyChartLink } from '../analytics/chart-links.js';
 import { createApolloServer } from '../graphql/server.js';
 import { apolloHandler } from './apollo.js';
 import type { ApiEnv } from './env.js';
@@ -120,7 +121,10 @@ export function createApiApp(options: ApiAppOptions): Hono<ApiEnv> {
     c.set('db', options.db);
     c.set('jobs', options.jobs);
     c.set('now', now);
-    c.set('caller', await authenticate(options.db, c.req.header('authorization'), now));
+    let caller = await authenticate(options.db, c.req.header('authorization'), now);
+    // A chart link (chartLink) stands for the key that signed it, limits included.
+    if (!caller && c.req.method === 'GET' && isChartPath(c.req.path) && c.req.query('signature') !== undefined) caller = await verifyChartLink(options.db, new URL(c.req.url), now);
+    c.set('caller', caller);
     await next();
   });
 
