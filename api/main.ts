@@ -17,6 +17,7 @@ import { startDirtyEvaluator } from './segments/dirty-evaluator.js';
 import { embeddedWorkerFromEnv, jobRunnerOptionsFromEnv, startBackground } from './jobs/background.js';
 import { DEFAULT_KEY_LIMITS, keyLimitsFromEnv } from './http/key-limiter.js';
 import { statementTimeoutFromEnv } from './graphql/request-transaction.js';
+import { readRouterOf } from './db/request-connections.js';
 
 const port = Number(process.env.PORT ?? 4000);
 const host = process.env.HOST ?? '127.0.0.1';
@@ -54,7 +55,10 @@ const limits = keyLimitsFromEnv(DEFAULT_KEY_LIMITS);
 const app = createApiApp({ db, jobs: background.jobs, limits, statementTimeoutMs: statementTimeoutFromEnv() });
 const server = serve({ fetch: app.fetch, port, hostname: host }, (info) => {
   const worker = background.jobs.runsWorkers ? 'embedded worker' : 'no worker';
-  console.log(`Audience Edge API on http://${host}:${info.port}/graphql (${opened.kind}, ${worker}); health: /healthz`);
+  // DATABASE_READ_URL (api/db/read-routing.ts): query operations and downloads read there while it is fresh.
+  const reads = readRouterOf(db)?.status();
+  const replica = reads ? `, read replica ${reads.up ? 'up' : `down (${reads.reason})`}` : '';
+  console.log(`Audience Edge API on http://${host}:${info.port}/graphql (${opened.kind}, ${worker}${replica}); health: /healthz`);
 });
 tuneKeepAlive(server);
 

@@ -13,7 +13,8 @@ if (chooseDriver(options.url, options.driver) === 'pglite') {
   console.error('npm run worker needs PostgreSQL (DATABASE_URL): on PGlite the API runs the jobs itself.');
   process.exit(1);
 }
-const opened = await openDatabase(options);
+// Jobs write (export builds are insert ... select, passes apply memberships): no read URL here.
+const opened = await openDatabase({ ...options, readUrl: undefined, readRouting: undefined });
 const background = await startBackground(opened, jobRunnerOptionsFromEnv(true));
 console.log(`Audience Edge worker running (${opened.kind}, pid ${process.pid})`);
 

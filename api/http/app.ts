@@ -10,7 +10,7 @@ import type { JobQueue } from '../jobs/jobs.js';
 import { RateLimitedError, toHttpError } from '../errors.js';
 import { isProduction } from '../environment.js';
 import { CHART_COSTS } from '../graphql/costs.js';
-import { DEFAULT_STATEMENT_TIMEOUT_MS } from '../graphql/request-transaction.js';
+import { DEFAULT_STATEMENT_TIMEOUT_MS, noteWorkspaceWrite } from '../graphql/request-transaction.js';
 import { newRequestId, runWithRequestId } from '../log.js';
 import { DEFAULT_KEY_LIMITS, KeyLimiter, type KeyLimits } from './key-limiter.js';
 import { authenticate } from '../auth/auth.service.js';
@@ -120,8 +120,12 @@ export function createApiApp(options: ApiAppOptions): Hono<ApiEnv> {
     c.set('db', options.db);
     c.set('jobs', options.jobs);
     c.set('now', now);
-    c.set('caller', await authenticate(options.db, c.req.header('authorization'), now));
+    const caller = await authenticate(options.db, c.req.header('authorization'), now);
+    c.set('caller', caller);
     await next();
+    // A REST write (events, profiles, imports, erasure) has committed: read-your-writes for its
+    // workspace on a read replica (GraphQL notes its mutations itself).
+    if (caller && c.req.method !== 'GET' && c.req.method !== 'HEAD' && c.req.path !== '/graphql') noteWorkspaceWrite(options.db, caller.workspaceId);
   });
 
   app.use('/graphql', limitKey(limiter));
