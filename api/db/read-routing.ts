@@ -134,14 +134,13 @@ export class ReadRouter {
     if (this.writes.size > WRITERS_KEPT) this.writes.delete(this.writes.keys().next().value!);
   }
 
-  /** Where a read for `workspaceId` (none: no read-your-writes to keep) goes now; counted. */
-  pick(workspaceId?: string): ReadTarget {
-    const target = this.choose(workspaceId);
+  /** Counts a read served by `target` (status().reads). */
+  served(target: ReadTarget): void {
     this.counts[target]++;
-    return target;
   }
 
-  private choose(workspaceId?: string): ReadTarget {
+  /** Where a read for `workspaceId` (none: no read-your-writes to keep) goes now. */
+  pick(workspaceId?: string): ReadTarget {
     if (!this.up) return 'primary';
     if (this.clock() - this.caughtUpTo > this.maxStalenessMs) return 'primary';
     if (workspaceId === undefined) return 'replica';

@@ -125,6 +125,7 @@ export async function openRequestConnection(db: Database, timeoutMs: number, wor
     }
   }
   checkedOut ??= await checkout(source, primaryPool, timeout);
+  source.replica?.router.served(target);
   const { client } = checkedOut;
   let begun = checkedOut.begun;
   let released = false;
@@ -178,8 +179,10 @@ export interface Reader {
  */
 export function readerOf(db: Database, workspaceId: string): Reader {
   const replica = sources.get(db)?.replica;
-  if (!replica || replica.router.pick(workspaceId) === 'primary') return { db, target: 'primary' };
-  return { db: replica.db, target: 'replica' };
+  if (!replica) return { db, target: 'primary' };
+  const target = replica.router.pick(workspaceId);
+  replica.router.served(target);
+  return target === 'replica' ? { db: replica.db, target } : { db, target };
 }
 
 /** The pools per timeout of a node-postgres database, made when first asked for and ended by `end`. */

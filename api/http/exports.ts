@@ -36,6 +36,7 @@ exportRoutes.get('/exports/:id', async (c) => {
     if (reader.target === 'primary') throw error;
     if (isConnectionLoss(error)) readRouterOf(db)?.markDown(error);
     else if (!(error instanceof ConflictError || error instanceof NotFoundError)) throw error;
+    readRouterOf(db)?.served('primary');
     file = await open(db);
   }
   return c.body(file.body, 200, {
