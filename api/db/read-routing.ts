@@ -166,8 +166,10 @@ export class ReadRouter {
   }
 }
 
+/** The driver's own message (drizzle wraps it with the whole statement and its parameters in `cause`). */
 function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
+  const cause = error instanceof Error && error.cause instanceof Error ? error.cause : error;
+  return cause instanceof Error ? cause.message : String(cause);
 }
 
 /** The probe queries, as SQL text (both drivers run them as they are). */

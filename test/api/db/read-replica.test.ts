@@ -10,7 +10,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'drizzle-orm';
-import { openDatabase, type DatabaseKind, type OpenedDatabase } from '../../../api/db/index.js';
+import { databaseOptionsFromEnv, openDatabase, type DatabaseKind, type OpenedDatabase } from '../../../api/db/index.js';
 import { readRouterOf } from '../../../api/db/request-connections.js';
 import type { ReadRouter } from '../../../api/db/read-routing.js';
 import { SegmentService } from '../../../api/segments/segments.service.js';
@@ -24,6 +24,15 @@ const unavailable = replicaUnavailable();
 if (unavailable) console.warn(`read-replica tests skipped: a standby cannot be started on this machine: ${unavailable}`);
 /** Generous: the staleness test moves the router's clock past it rather than waiting. */
 const STALENESS_MS = 60_000;
+
+it('reads DATABASE_READ_URL and a staleness bound from the environment, refusing a bad bound', () => {
+  expect(databaseOptionsFromEnv({ DATABASE_URL: 'postgres://a/b', DATABASE_READ_URL: 'postgres://r/b', DATABASE_READ_MAX_STALENESS_MS: '2500' })).toMatchObject({
+    url: 'postgres://a/b',
+    readUrl: 'postgres://r/b',
+    readRouting: { maxStalenessMs: 2500 },
+  });
+  expect(() => databaseOptionsFromEnv({ DATABASE_READ_MAX_STALENESS_MS: '2s' })).toThrow(/DATABASE_READ_MAX_STALENESS_MS must be a whole number of milliseconds >= 0, not '2s'/);
+});
 
 let pair: ReplicaPair;
 let relay: NeonRelay;
@@ -47,6 +56,15 @@ describe.skipIf(unavailable !== null)(`DATABASE_READ_URL on a streaming standby$
 
   it('is refused with PGlite, naming both variables', async () => {
     await expect(openDatabase({ dataDir: 'memory://', readUrl: 'postgres://postgres@127.0.0.1:5432/x' })).rejects.toThrow(/DATABASE_READ_URL.*PGlite.*DATABASE_URL/);
+  });
+
+  it('does not read from a read URL that is not a standby (it would not follow the primary)', async () => {
+    const opened = await openDatabase({ driver: 'postgres', url: pair.primaryUrl, readUrl: pair.primaryUrl, poolMax: 1, migrate: false, readRouting: { probeIntervalMs: 0 } });
+    try {
+      expect(readRouterOf(opened.db)!.status()).toMatchObject({ up: false, reason: expect.stringMatching(/not a standby/) });
+    } finally {
+      await opened.close();
+    }
   });
 
   for (const kind of ['postgres', 'neon'] as const satisfies readonly DatabaseKind[]) describeDriver(kind);
