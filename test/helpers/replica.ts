@@ -14,9 +14,9 @@
  * reason and nothing else: once it says yes, a failure to start is a test failure.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync, appendFileSync } from 'node:fs';
+import { appendFileSync, chownSync, existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { tmpdir, userInfo } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 
@@ -75,6 +75,10 @@ export interface ReplicaPair {
   close(): Promise<void>;
 }
 
+/** Pairs of runs killed before their close are stopped and removed after this long. */
+const STALE_MS = 3600_000;
+const PREFIX = 'ae-replica-';
+
 /** Makes the pair (a few seconds: initdb, base backup, two starts). */
 export async function startReplicaPair(database = 'ae_replica'): Promise<ReplicaPair> {
   const bin = binDir()!;
@@ -89,7 +93,8 @@ export async function startReplicaPair(database = 'ae_replica'): Promise<Replica
       throw new Error(`${tool} ${args.join(' ')} failed: ${e.stderr || e.stdout || e.message}`);
     }
   };
-  const dir = mkdtempSync(join(tmpdir(), 'ae-replica-'));
+  removeStale(run);
+  const dir = mkdtempSync(join(tmpdir(), PREFIX));
   if (user) chownSync(dir, user.uid, user.gid);
   const primaryDir = join(dir, 'primary');
   const standbyDir = join(dir, 'standby');
@@ -169,7 +174,18 @@ export async function startReplicaPair(database = 'ae_replica'): Promise<Replica
   }
 }
 
-/** Who the clusters run as (for messages). */
-export function clusterUser(): string {
-  return isRoot() ? 'postgres' : userInfo().username;
+/** Stops the clusters of crashed runs (their folders older than STALE_MS) and removes the folders. */
+function removeStale(run: (tool: string, args: string[]) => unknown): void {
+  for (const name of readdirSync(tmpdir()).filter((n) => n.startsWith(PREFIX))) {
+    const dir = join(tmpdir(), name);
+    try {
+      if (Date.now() - statSync(dir).mtimeMs < STALE_MS) continue;
+      for (const data of ['standby', 'primary'].map((d) => join(dir, d))) {
+        if (existsSync(join(data, 'postmaster.pid'))) run('pg_ctl', ['-D', data, '-m', 'immediate', '-w', 'stop']);
+      }
+      rmSync(dir, { recursive: true, force: true });
+    } catch {
+      // another run's folder, or already gone
+    }
+  }
 }
