@@ -38,19 +38,21 @@ async function timed<T>(run: () => Promise<T>): Promise<{ ms: number; value: T }
   return { ms: performance.now() - t, value };
 }
 
-/** Execution time and the scanned relations of an EXPLAIN ANALYZE (median of RUNS). */
-async function explained(client: pg.Client, text: string, params: unknown[]): Promise<{ ms: number; scans: string }> {
+/** Execution time, pages touched (shared buffers hit or read, the plan's top node) and the scans of an EXPLAIN ANALYZE (median of RUNS). */
+async function explained(client: pg.Client, text: string, params: unknown[]): Promise<{ ms: number; pages: number; scans: string }> {
   const times: number[] = [];
   let plan = '';
   await client.query(text, params); // warm-up
   for (let i = 0; i < RUNS; i++) {
-    const result = await client.query<{ 'QUERY PLAN': string }>(`explain (analyze, costs off) ${text}`, params);
+    const result = await client.query<{ 'QUERY PLAN': string }>(`explain (analyze, buffers, costs off) ${text}`, params);
     plan = result.rows.map((r) => r['QUERY PLAN']).join('\n');
     times.push(Number(/Execution Time: ([0-9.]+) ms/.exec(plan)?.[1]));
   }
   const scanned = [...plan.matchAll(/((?:Parallel )?(?:Seq|Index Only|Index|Bitmap Heap|Bitmap Index) Scan)(?: using (\S+))? on (\S+)/g)].map((m) => `${m[1]} ${m[2] ?? m[3]}`);
   const removed = [...plan.matchAll(/Rows Removed by Filter: (\d+)/g)].reduce((sum, m) => sum + Number(m[1]), 0);
-  return { ms: median(times), scans: `${[...new Set(scanned)].join(', ')}${removed ? `; ${removed.toLocaleString('en-US')} rows filtered out` : ''}` };
+  const buffers = /Buffers: shared( hit=(\d+))?( read=(\d+))?/.exec(plan);
+  const pages = Number(buffers?.[2] ?? 0) + Number(buffers?.[4] ?? 0);
+  return { ms: median(times), pages, scans: `${[...new Set(scanned)].join(', ')}${removed ? `; ${removed.toLocaleString('en-US')} rows filtered out` : ''}` };
 }
 
 const bench = await createBenchDatabase();
@@ -111,8 +113,16 @@ try {
     await a.query(`vacuum (analyze) profiles_part`);
   });
   log(`  copied and indexed in ${fmt(copy.ms / 1000, 1)} s`);
-  log('| query (EXPLAIN ANALYZE, median) | workspace | one table | partitioned | plan, one table | plan, partitioned |');
-  log('| --- | --: | --: | --: | --- | --- |');
+  // The load writes one workspace after the other, so the one table is clustered by workspace: the
+  // best case. Tenants that write over months interleave: the same rows in random order.
+  const mixed = await timed(async () => {
+    await a.query(`create table profiles_mixed (like profiles including all)`);
+    await a.query(`insert into profiles_mixed select * from profiles order by random()`);
+    await a.query(`vacuum (analyze) profiles_mixed`);
+  });
+  log(`  and an interleaved copy (one table, rows in random order, the same indexes) in ${fmt(mixed.ms / 1000, 1)} s`);
+  log('| query (EXPLAIN ANALYZE, median; pages touched) | workspace | one table, clustered by workspace | one table, interleaved | partitioned | plan, interleaved | plan, partitioned |');
+  log('| --- | --: | --: | --: | --: | --- | --- |');
   const queries = [
     { name: 'count by a trait (`industry = retail`)', text: (t: string) => `select count(*) from ${t} where workspace_id = $1 and traits->>'industry' = 'retail'` },
     { name: 'count by purchase columns', text: (t: string) => `select count(*) from ${t} where workspace_id = $1 and purchase_count >= 2 and purchase_total > 100` },
@@ -121,15 +131,17 @@ try {
   for (const query of queries) {
     for (const ws of workspaces) {
       const plain = await explained(a, query.text('profiles'), [ws.id]);
+      const interleaved = await explained(a, query.text('profiles_mixed'), [ws.id]);
       const part = await explained(a, query.text('profiles_part'), [ws.id]);
-      log(`| ${query.name} | ${ws.size.toLocaleString('en-US')} | ${ms(plain.ms)} | ${ms(part.ms)} | ${plain.scans} | ${part.scans} |`);
+      const cell = (e: { ms: number; pages: number }) => `${ms(e.ms)}; ${e.pages.toLocaleString('en-US')} p`;
+      log(`| ${query.name} | ${ws.size.toLocaleString('en-US')} | ${cell(plain)} | ${cell(interleaved)} | ${cell(part)} | ${interleaved.scans} | ${part.scans} |`);
     }
   }
 
   log('\nOn disk (heap + TOAST, and each index), per row:');
   log('| relation | rows | heap | indexes | bytes per row (all) |');
   log('| --- | --: | --: | --: | --: |');
-  for (const table of ['profiles', 'events', 'segment_members', 'profiles_part']) {
+  for (const table of ['profiles', 'events', 'segment_members', 'profiles_part', 'profiles_mixed']) {
     const r = await a.query<{ n: string; heap: string; idx: string; total: string }>(
       `select (select count(*) from ${table})::text as n, pg_table_size('${table}')::text as heap,
          coalesce((select sum(pg_total_relation_size(inhrelid)) - sum(pg_table_size(inhrelid)) from pg_inherits where inhparent = '${table}'::regclass), pg_indexes_size('${table}'))::text as idx,
