@@ -43,8 +43,12 @@ const isRoot = () => process.getuid?.() === 0;
 export function replicaUnavailable(): string | null {
   if (!binDir()) return 'no PostgreSQL server binaries (initdb, pg_ctl, pg_basebackup) under /usr/lib/postgresql or pg_config --bindir';
   if (isRoot() && !osUser()) return 'running as root and there is no postgres OS user to run a cluster as (PostgreSQL refuses root)';
-  if (isRoot() && !existsSync('/usr/sbin/runuser') && !existsSync('/sbin/runuser')) return 'running as root without runuser to switch to the postgres OS user';
+  if (isRoot() && !runuser()) return 'running as root without runuser to switch to the postgres OS user';
   return null;
+}
+
+function runuser(): string | null {
+  return ['/usr/sbin/runuser', '/sbin/runuser', '/usr/bin/runuser'].find((path) => existsSync(path)) ?? null;
 }
 
 async function freePort(): Promise<number> {
@@ -84,7 +88,7 @@ export async function startReplicaPair(database = 'ae_replica'): Promise<Replica
   const bin = binDir()!;
   const user = isRoot() ? osUser() : null;
   const run = (tool: string, args: string[]) => {
-    const command = user ? 'runuser' : join(bin, tool);
+    const command = user ? runuser()! : join(bin, tool);
     const argv = user ? ['-u', 'postgres', '--', join(bin, tool), ...args] : args;
     try {
       return execFileSync(command, argv, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], cwd: '/' });
