@@ -149,6 +149,8 @@ async function openNodePostgres(url: string, max: number, migrate: boolean, opti
         application_name: 'audience-edge-read',
       });
       guardConnections(made, 'postgres replica');
+      // An idle replica connection that dies (the standby stopped): reads leave it now, not at the next probe.
+      made.on('error', (error) => router.markDown(error));
       return made;
     };
     const replicaPools = timeoutPools((timeoutMs) => readPool(timeoutMs) as unknown as ClientPool);
@@ -203,6 +205,7 @@ async function openNeon(url: string, max: number, migrate: boolean, options: Dat
     const readPool = new Pool({ connectionString: options.readUrl, max, connectionTimeoutMillis: REPLICA_CONNECT_TIMEOUT_MS });
     guardConnections(readPool, 'neon replica');
     const router = readRouter(pool, readPool, options);
+    readPool.on('error', (error: Error) => router.markDown(error));
     replica = {
       router,
       poolFor: () => readPool as unknown as ClientPool,
