@@ -21,12 +21,16 @@ import { readRouterOf } from './db/request-connections.js';
 
 const port = Number(process.env.PORT ?? 4000);
 const host = process.env.HOST ?? '127.0.0.1';
-const opened = await openDatabase(databaseOptionsFromEnv()).catch((error: unknown) => {
-  // Another API holds the PGlite folder: say so plainly, without a stack, and leave the folder alone.
-  if (!(error instanceof DataDirLockedError)) throw error;
-  console.error(error.message);
-  process.exit(1);
-});
+const opened = await Promise.resolve()
+  .then(() => openDatabase(databaseOptionsFromEnv()))
+  .catch((error: unknown) => {
+    // Another API holds the PGlite folder, or a DATABASE_* variable is wrong (DATABASE_READ_URL with
+    // PGlite): say so plainly, without a stack, and leave the folder alone.
+    const setting = error instanceof Error && /^DATABASE_[A-Z_]+ /.test(error.message);
+    if (!(error instanceof DataDirLockedError) && !setting) throw error;
+    console.error(error.message);
+    process.exit(1);
+  });
 const db = opened.db;
 
 const [existing] = await db.select({ id: workspaces.id }).from(workspaces).limit(1);
