@@ -17,15 +17,20 @@ import { startDirtyEvaluator } from './segments/dirty-evaluator.js';
 import { embeddedWorkerFromEnv, jobRunnerOptionsFromEnv, startBackground } from './jobs/background.js';
 import { DEFAULT_KEY_LIMITS, keyLimitsFromEnv } from './http/key-limiter.js';
 import { statementTimeoutFromEnv } from './graphql/request-transaction.js';
+import { readRouterOf } from './db/request-connections.js';
 
 const port = Number(process.env.PORT ?? 4000);
 const host = process.env.HOST ?? '127.0.0.1';
-const opened = await openDatabase(databaseOptionsFromEnv()).catch((error: unknown) => {
-  // Another API holds the PGlite folder: say so plainly, without a stack, and leave the folder alone.
-  if (!(error instanceof DataDirLockedError)) throw error;
-  console.error(error.message);
-  process.exit(1);
-});
+const opened = await Promise.resolve()
+  .then(() => openDatabase(databaseOptionsFromEnv()))
+  .catch((error: unknown) => {
+    // Another API holds the PGlite folder, or a DATABASE_* variable is wrong (DATABASE_READ_URL with
+    // PGlite): say so plainly, without a stack, and leave the folder alone.
+    const setting = error instanceof Error && /^DATABASE_[A-Z_]+ /.test(error.message);
+    if (!(error instanceof DataDirLockedError) && !setting) throw error;
+    console.error(error.message);
+    process.exit(1);
+  });
 const db = opened.db;
 
 const [existing] = await db.select({ id: workspaces.id }).from(workspaces).limit(1);
@@ -56,7 +61,10 @@ const limits = keyLimitsFromEnv(DEFAULT_KEY_LIMITS);
 const app = createApiApp({ db, jobs: background.jobs, limits, statementTimeoutMs: statementTimeoutFromEnv() });
 const server = serve({ fetch: app.fetch, port, hostname: host }, (info) => {
   const worker = background.jobs.runsWorkers ? 'embedded worker' : 'no worker';
-  console.log(`Audience Edge API on http://${host}:${info.port}/graphql (${opened.kind}, ${worker}); health: /healthz`);
+  // DATABASE_READ_URL (api/db/read-routing.ts): query operations and downloads read there while it is fresh.
+  const reads = readRouterOf(db)?.status();
+  const replica = reads ? `, read replica ${reads.up ? 'up' : `down (${reads.reason})`}` : '';
+  console.log(`Audience Edge API on http://${host}:${info.port}/graphql (${opened.kind}, ${worker}${replica}); health: /healthz`);
 });
 tuneKeepAlive(server);
 

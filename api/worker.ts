@@ -14,7 +14,8 @@ if (chooseDriver(options.url, options.driver) === 'pglite') {
   console.error('npm run worker needs PostgreSQL (DATABASE_URL): on PGlite the API runs the jobs itself.');
   process.exit(1);
 }
-const opened = await openDatabase(options);
+// Jobs write (export builds are insert ... select, passes apply memberships): no read URL here.
+const opened = await openDatabase({ ...options, readUrl: undefined, readRouting: undefined });
 const background = await startBackground(opened, jobRunnerOptionsFromEnv(true));
 // Other processes' writes are found by polling (every 200 ms): their commits cannot wake this one.
 const dirtyEvaluator = startDirtyEvaluator(opened.db);

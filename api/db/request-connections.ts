@@ -18,8 +18,15 @@
  * side on the one connection never interleave BEGINs and COMMITs, and no transaction outlives the
  * request. Drizzle handles are made once per pooled connection (building them per request cost more
  * than the listing's SQL); a request gets a thin object over them.
+ *
+ * With a read URL (DATABASE_READ_URL) the source also has replica pools: a request connection is
+ * checked out there when the read router says so (read-routing.ts: up, within the staleness bound,
+ * the workspace's own writes replayed), and from the primary when it does not or when the replica
+ * connection cannot be opened (the router then marks the replica down). Only query operations
+ * and downloads ask for one: mutations and every write transaction use the primary `db` itself.
  */
 import type { Database } from './types.js';
+import type { ReadRouter, ReadTarget } from './read-routing.js';
 
 /** The part of a pg / Neon pooled client used here. */
 export interface PooledClient {
@@ -42,12 +49,24 @@ export type RequestConnectionSource = (
    * without sending BEGIN: its `transaction()` makes savepoints.
    */
   wrap(client: PooledClient): Database;
+  /** The read URL's side, when one is configured. */
+  replica?: ReplicaSource;
 };
+
+export interface ReplicaSource {
+  router: ReadRouter;
+  /** Pools of the read URL: per timeout on node-postgres (as the primary's), one on Neon. */
+  poolFor(timeoutMs: number): ClientPool;
+  /** A drizzle database over the read URL's own pool (downloads: many statements, no held connection). */
+  db: Database;
+}
 
 export interface RequestConnection {
   db: Database;
   /** Gives the connection back (commits the transaction on Neon). Idempotent. */
   release(): Promise<void>;
+  /** Which server the connection is on. */
+  target: ReadTarget;
 }
 
 const sources = new WeakMap<Database, RequestConnectionSource>();
@@ -85,27 +104,34 @@ function requestHandle(outer: Database, begin: () => Promise<void>, ended: () =>
 }
 
 /**
- * A connection of `db` for one request whose statements time out after `timeoutMs` (0: none).
+ * A connection of `db` for one request whose statements time out after `timeoutMs` (0: none), on
+ * the replica when the read router allows it for `workspaceId`'s reads, else on the primary.
  * A database that openDatabase did not register (or PGlite) is handed out as it is.
  */
-export async function openRequestConnection(db: Database, timeoutMs: number): Promise<RequestConnection> {
+export async function openRequestConnection(db: Database, timeoutMs: number, workspaceId?: string): Promise<RequestConnection> {
   const source = sources.get(db);
-  if (!source) return { db, release: async () => undefined };
+  if (!source) return { db, release: async () => undefined, target: 'primary' };
   const timeout = Math.floor(timeoutMs);
-  const pool = source.kind === 'session-timeout' ? source.poolFor(timeout) : source.pool;
-  const client = await pool.connect();
-  let begun: Promise<unknown> | undefined;
-  let released = false;
-  const begin = () => (begun ??= client.query(source.kind === 'transaction' && timeout > 0 ? `begin; set local statement_timeout = ${timeout}` : 'begin'));
-  if (source.kind === 'transaction') {
+  const primaryPool = source.kind === 'session-timeout' ? source.poolFor(timeout) : source.pool;
+  let target: ReadTarget = source.replica ? source.replica.router.pick(workspaceId) : 'primary';
+  let checkedOut: { client: PooledClient; begun: Promise<unknown> | undefined } | undefined;
+  if (target === 'replica') {
     try {
-      await begin();
+      checkedOut = await checkout(source, source.replica!.poolFor(timeout), timeout);
     } catch (error) {
-      client.release(error instanceof Error ? error : true);
-      throw error;
+      // A replica that cannot be reached costs this request nothing but the attempt.
+      source.replica!.router.markDown(error);
+      target = 'primary';
     }
   }
+  checkedOut ??= await checkout(source, primaryPool, timeout);
+  source.replica?.router.served(target);
+  const { client } = checkedOut;
+  let begun = checkedOut.begun;
+  let released = false;
+  const begin = () => (begun ??= client.query('begin'));
   return {
+    target,
     db: requestHandle(handleOf(source, client), () => begin().then(() => undefined), () => released),
     release: once(async () => {
       released = true;
@@ -120,6 +146,43 @@ export async function openRequestConnection(db: Database, timeoutMs: number): Pr
       }
     }),
   };
+}
+
+/** A client of `pool`, in its request transaction on Neon (begun with the timeout in the same round trip). */
+async function checkout(source: RequestConnectionSource, pool: ClientPool, timeout: number): Promise<{ client: PooledClient; begun: Promise<unknown> | undefined }> {
+  const client = await pool.connect();
+  if (source.kind !== 'transaction') return { client, begun: undefined };
+  const begun = client.query(timeout > 0 ? `begin; set local statement_timeout = ${timeout}` : 'begin');
+  try {
+    await begun;
+  } catch (error) {
+    client.release(error instanceof Error ? error : true);
+    throw error;
+  }
+  return { client, begun };
+}
+
+/** The read router of `db` (null: no read URL, or PGlite). */
+export function readRouterOf(db: Database): ReadRouter | null {
+  return sources.get(db)?.replica?.router ?? null;
+}
+
+export interface Reader {
+  db: Database;
+  target: ReadTarget;
+}
+
+/**
+ * Where reads of `workspaceId` that are not a GraphQL request go (export downloads): the read URL's
+ * database when the router allows it, else `db`. The caller falls back to `db` itself when a replica
+ * statement fails with a lost connection (after `readRouterOf(db).markDown`).
+ */
+export function readerOf(db: Database, workspaceId: string): Reader {
+  const replica = sources.get(db)?.replica;
+  if (!replica) return { db, target: 'primary' };
+  const target = replica.router.pick(workspaceId);
+  replica.router.served(target);
+  return target === 'replica' ? { db: replica.db, target } : { db, target };
 }
 
 /** The pools per timeout of a node-postgres database, made when first asked for and ended by `end`. */

@@ -1,5 +1,6 @@
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import type * as schema from '../../drizzle/index.js';
+import type { ReadRoutingOptions } from './read-routing.js';
 
 /**
  * What `db.execute()` returns on all three drivers: PGlite, node-postgres and Neon all give `rows`.
@@ -39,4 +40,12 @@ export interface DatabaseOptions {
   migrate?: boolean;
   /** Pool size for postgres / neon (default 10). */
   poolMax?: number;
+  /**
+   * A read URL (DATABASE_READ_URL: a streaming replica of `url`, a Neon read replica), reached with
+   * the same driver: GraphQL query operations and export downloads read there while it is up and
+   * fresh enough (api/db/read-routing.ts). Refused with PGlite.
+   */
+  readUrl?: string;
+  /** How the reads are routed (staleness bound, probe interval). */
+  readRouting?: ReadRoutingOptions;
 }

@@ -10,7 +10,7 @@
  * per-key limits are what bound a request, and its statements run on the one connection as they come.
  */
 import type { Database } from '../db/index.js';
-import { openRequestConnection } from '../db/request-connections.js';
+import { openRequestConnection, readRouterOf } from '../db/request-connections.js';
 
 /** Default statement timeout of request queries (STATEMENT_TIMEOUT_MS; 0 turns it off). */
 export const DEFAULT_STATEMENT_TIMEOUT_MS = 15_000;
@@ -29,8 +29,19 @@ export interface RequestTransaction {
   finish(): Promise<void>;
 }
 
-/** A connection of `db` whose statements time out after `timeoutMs` (0: no timeout), for one request. */
-export async function openRequestTransaction(db: Database, timeoutMs: number): Promise<RequestTransaction> {
-  const connection = await openRequestConnection(db, timeoutMs);
+/**
+ * A connection of `db` whose statements time out after `timeoutMs` (0: no timeout), for one request;
+ * on the read replica when one is configured and fresh enough for `workspaceId` (api/db/read-routing.ts).
+ */
+export async function openRequestTransaction(db: Database, timeoutMs: number, workspaceId?: string): Promise<RequestTransaction> {
+  const connection = await openRequestConnection(db, timeoutMs, workspaceId);
   return { db: connection.db, finish: connection.release };
+}
+
+/**
+ * After a write of `workspaceId` committed (a mutation, a REST write), before its answer is sent: its
+ * next reads in this process go to the primary until the replica has replayed it. Nothing without a read URL.
+ */
+export function noteWorkspaceWrite(db: Database, workspaceId: string): void {
+  readRouterOf(db)?.noteWrite(workspaceId);
 }

@@ -10,7 +10,7 @@ import { formatGraphQLError, RateLimitedError } from '../errors.js';
 import type { KeyLimiter } from '../http/key-limiter.js';
 import { GraphQLError } from './graphql-js.js';
 import { operationCost, queryLimits } from './limits.js';
-import { openRequestTransaction, type RequestTransaction } from './request-transaction.js';
+import { noteWorkspaceWrite, openRequestTransaction, type RequestTransaction } from './request-transaction.js';
 import { inputPolicyPlugin } from './input-policy.plugin.js';
 import { jitGateway } from './executor.js';
 import { buildApiSchema } from './schema.js';
@@ -49,14 +49,17 @@ function requestLimits(options: ApolloOptions): ApolloServerPlugin<RequestContex
             }
           }
           if (operation.operation === 'query') {
-            const opening = openRequestTransaction(contextValue.db, options.statementTimeoutMs ?? 0);
+            // Reads: on the read replica when there is one and it holds what this workspace wrote.
+            const opening = openRequestTransaction(contextValue.db, options.statementTimeoutMs ?? 0, caller.workspaceId);
             transactions.set(contextValue, opening);
             contextValue.db = (await opening).db;
           }
         },
-        async willSendResponse({ contextValue }) {
+        async willSendResponse({ contextValue, operation }) {
           const opening = transactions.get(contextValue);
           if (opening) await opening.then((transaction) => transaction.finish(), () => undefined);
+          // A mutation's writes have committed: the workspace's next reads must see them (read-your-writes).
+          else if (operation?.operation === 'mutation' && contextValue.caller) noteWorkspaceWrite(contextValue.db, contextValue.caller.workspaceId);
         },
       };
     },

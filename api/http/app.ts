@@ -10,7 +10,7 @@ import type { JobQueue } from '../jobs/jobs.js';
 import { RateLimitedError, toHttpError } from '../errors.js';
 import { isProduction } from '../environment.js';
 import { CHART_COSTS } from '../graphql/costs.js';
-import { DEFAULT_STATEMENT_TIMEOUT_MS } from '../graphql/request-transaction.js';
+import { DEFAULT_STATEMENT_TIMEOUT_MS, noteWorkspaceWrite } from '../graphql/request-transaction.js';
 import { newRequestId, runWithRequestId } from '../log.js';
 import { DEFAULT_KEY_LIMITS, KeyLimiter, type KeyLimits } from './key-limiter.js';
 import { authenticate } from '../auth/auth.service.js';
@@ -126,6 +126,9 @@ export function createApiApp(options: ApiAppOptions): Hono<ApiEnv> {
     if (!caller && c.req.method === 'GET' && isChartPath(c.req.path) && c.req.query('signature') !== undefined) caller = await verifyChartLink(options.db, new URL(c.req.url), now);
     c.set('caller', caller);
     await next();
+    // A REST write (events, profiles, imports, erasure) has committed: read-your-writes for its
+    // workspace on a read replica (GraphQL notes its mutations itself).
+    if (caller && c.req.method !== 'GET' && c.req.method !== 'HEAD' && c.req.path !== '/graphql') noteWorkspaceWrite(options.db, caller.workspaceId);
   });
 
   app.use('/graphql', limitKey(limiter));
