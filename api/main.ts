@@ -17,6 +17,8 @@ import { startDirtyEvaluator } from './segments/dirty-evaluator.js';
 import { embeddedWorkerFromEnv, jobRunnerOptionsFromEnv, startBackground } from './jobs/background.js';
 import { DEFAULT_KEY_LIMITS, keyLimitsFromEnv } from './http/key-limiter.js';
 import { statementTimeoutFromEnv } from './graphql/request-transaction.js';
+import { instanceAdminConfig } from './admin/instance-token.js';
+import { isProduction } from './environment.js';
 
 const port = Number(process.env.PORT ?? 4000);
 const host = process.env.HOST ?? '127.0.0.1';
@@ -51,7 +53,12 @@ const dirtyEvaluator = startDirtyEvaluator(db, { batchSize: opened.kind === 'pgl
 
 // Per-key rate and concurrency (api/http/key-limiter.ts), the same on PGlite and PostgreSQL.
 const limits = keyLimitsFromEnv(DEFAULT_KEY_LIMITS);
-const app = createApiApp({ db, jobs: background.jobs, limits, statementTimeoutMs: statementTimeoutFromEnv() });
+// The instance admin token (workspace administration): off when unset; a refused one is reported here and to whoever presents it.
+const adminToken = process.env.ADMIN_TOKEN;
+const adminProblem = instanceAdminConfig(adminToken, isProduction()).problem;
+if (!adminToken) console.log('Workspace administration is off (set ADMIN_TOKEN to create, list, rename and delete workspaces).');
+else if (adminProblem) console.error(`Workspace administration is off: ${adminProblem}`);
+const app = createApiApp({ db, jobs: background.jobs, limits, statementTimeoutMs: statementTimeoutFromEnv(), adminToken });
 const server = serve({ fetch: app.fetch, port, hostname: host }, (info) => {
   const worker = background.jobs.runsWorkers ? 'embedded worker' : 'no worker';
   console.log(`Audience Edge API on http://${host}:${info.port}/graphql (${opened.kind}, ${worker}); health: /healthz`);

@@ -1,6 +1,7 @@
 /**
  * Every resolver class of the API. Features append theirs here (segments, categories, exports ...).
  */
+import { WorkspaceAdminResolver } from '../admin/workspaces.resolver.js';
 import { AnalyticsFieldResolver, AnalyticsResolver } from '../analytics/analytics.resolver.js';
 import { AuthResolver } from '../auth/auth.resolver.js';
 import { AudienceExportResolver } from '../exports/exports.resolver.js';
@@ -16,6 +17,7 @@ import { TraitResolver } from '../traits/traits.resolver.js';
 
 export const resolvers = [
   AuthResolver,
+  WorkspaceAdminResolver,
   TraitResolver,
   ProfileResolver,
   ProfileFieldResolver,

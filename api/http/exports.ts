@@ -11,7 +11,7 @@ export const exportRoutes = new Hono<ApiEnv>();
 
 exportRoutes.get('/exports/:id', async (c) => {
   const db = c.get('db');
-  const caller = requireRole({ db, jobs: c.get('jobs'), caller: c.get('caller'), now: c.get('now'), memo: new Map() }, ROLES.personalData);
+  const caller = requireRole({ db, jobs: c.get('jobs'), caller: c.get('caller'), instance: c.get('instance'), now: c.get('now'), memo: new Map() }, ROLES.personalData);
   checkInput(c.req.param('id'), 'id');
   const file = await openExportFile(db, caller.workspaceId, c.req.param('id'), async (segmentId) => {
     const [row] = await db.select({ slug: segments.slug }).from(segments).where(and(eq(segments.id, segmentId), eq(segments.workspaceId, caller.workspaceId)));
