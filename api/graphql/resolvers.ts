@@ -13,6 +13,7 @@ import { CategoryResolver } from '../segments/categories.resolver.js';
 import { LifecycleResolver } from '../segments/lifecycle.resolver.js';
 import { SegmentFieldResolver } from '../segments/segment-fields.resolver.js';
 import { SegmentResolver } from '../segments/segments.resolver.js';
+import { SegmentRemovalResolver } from '../segments/segment-removal.resolver.js';
 import { TraitResolver } from '../traits/traits.resolver.js';
 
 export const resolvers = [
@@ -24,6 +25,7 @@ export const resolvers = [
   EventResolver,
   SegmentResolver,
   SegmentFieldResolver,
+  SegmentRemovalResolver,
   CategoryResolver,
   LifecycleResolver,
   AudienceExportResolver,

@@ -120,9 +120,12 @@ export class SegmentService {
     const checked = input.rule == null ? null : await this.checkRule(input.rule, input.slug);
     return this.db.transaction(async (tx) => {
       const [existing] = await tx
-        .select({ id: segments.id })
+        .select({ id: segments.id, status: segments.status })
         .from(segments)
         .where(and(eq(segments.workspaceId, this.workspaceId), eq(segments.slug, input.slug)));
+      if (existing?.status === 'archived') {
+        throw new ConflictError(`The slug '${input.slug}' belongs to an archived segment: unarchive it (unarchiveSegment), or delete it (deleteSegment) to free the slug`);
+      }
       if (existing) throw new ConflictError(`A segment with slug '${input.slug}' already exists`);
       const [row] = await tx
         .insert(segments)
