@@ -23,7 +23,7 @@ export class WorkspaceAdminResolver {
   }
 
   @Mutation(() => WorkspaceType, { description: 'Renames a workspace (instance admin token only).' })
-  async renameWorkspace(@Arg('id', () => ID) id: string, @Arg('name', () => String) name: string, @Ctx() ctx: RequestContext): Promise<WorkspaceType> {
+  async renameWorkspace(@Arg('id', () => ID) id: string, @Arg('name', () => String, { description: '1 to 200 characters (trimmed).' }) name: string, @Ctx() ctx: RequestContext): Promise<WorkspaceType> {
     requireInstanceAdmin(ctx);
     return renameWorkspace(ctx.db, id, name);
   }

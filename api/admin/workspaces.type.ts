@@ -6,7 +6,7 @@ export const WorkspaceConnection = ConnectionOf('Workspace', WorkspaceType);
 
 @ObjectType({ description: 'A new workspace and its first admin key (instance admin).' })
 export class CreatedWorkspace {
-  @Field(() => WorkspaceType)
+  @Field(() => WorkspaceType, { description: 'The workspace created.' })
   workspace!: WorkspaceType;
   @Field(() => String, { description: "The first admin key's secret (`ae_...`): store it now, it is not shown again. With it the workspace's admin creates the other keys (createApiKey)." })
   adminKey!: string;
@@ -16,13 +16,13 @@ export class CreatedWorkspace {
 
 @ObjectType({ description: 'What deleteWorkspace erased (counted just before, in the same transaction).' })
 export class DeletedWorkspace {
-  @Field(() => ID)
+  @Field(() => ID, { description: 'The id the workspace had.' })
   id!: string;
-  @Field(() => String)
+  @Field(() => String, { description: 'The name it had.' })
   name!: string;
   @Field(() => Int, { description: 'Profiles erased, with their events, memberships, visitor ids and export identifiers.' })
   profiles!: number;
-  @Field(() => Int)
+  @Field(() => Int, { description: 'Events erased.' })
   events!: number;
   @Field(() => Int, { description: 'Segments deleted, with their versions, members, splits and size history.' })
   segments!: number;

@@ -17,7 +17,7 @@ export class LifecycleParameter {
   integer!: boolean;
   @Field(() => Float, { description: 'The lowest value allowed (excluded when minExclusive).' })
   min!: number;
-  @Field(() => Boolean)
+  @Field(() => Boolean, { description: 'true: the value must be above min (ratios), not equal to it.' })
   minExclusive!: boolean;
   @Field(() => Float, { description: 'The highest value allowed.' })
   max!: number;
@@ -31,7 +31,7 @@ export class LifecycleParameter {
 export class LifecycleTemplate {
   @Field(() => String, { description: 'The slug of the segment it creates.' })
   slug!: string;
-  @Field(() => String)
+  @Field(() => String, { description: 'The name of the segment it creates.' })
   name!: string;
   @Field(() => String, { description: 'Its category (DOMAIN.md): Prospects, Good customers, Bad customers or Great customers.' })
   category!: string;

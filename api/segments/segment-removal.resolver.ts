@@ -8,11 +8,11 @@ import { SegmentType } from './segments.type.js';
 
 @ObjectType({ description: 'A deleted segment: its slug is free again.' })
 export class DeletedSegment {
-  @Field(() => ID)
+  @Field(() => ID, { description: 'The id it had.' })
   id!: string;
-  @Field(() => String)
+  @Field(() => String, { description: 'Its slug, now free for a new segment.' })
   slug!: string;
-  @Field(() => String)
+  @Field(() => String, { description: 'The name it had.' })
   name!: string;
   @Field(() => Int, { description: 'Its audience exports, deleted with it (their download URLs answer NOT_FOUND).' })
   audienceExports!: number;
