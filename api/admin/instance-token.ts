@@ -45,6 +45,9 @@ export function instanceAdminConfig(raw: string | undefined, production: boolean
   if (raw.length < MIN_ADMIN_TOKEN_LENGTH) {
     return { digest, problem: `ADMIN_TOKEN is shorter than ${MIN_ADMIN_TOKEN_LENGTH} characters and is refused: set a long random value (e.g. \`openssl rand -base64 32\`)` };
   }
+  if (/\s/.test(raw)) {
+    return { digest, problem: 'ADMIN_TOKEN contains whitespace, which an Authorization header cannot carry in a bearer token: choose a value without spaces' };
+  }
   if (secretFromHeader(`Bearer ${raw}`) !== null) {
     return { digest, problem: 'ADMIN_TOKEN has the shape of a workspace API key (`ae_` + 43 characters) and is refused: choose a value that cannot be mistaken for one' };
   }

@@ -26,6 +26,7 @@ describe('the instance admin token configuration', () => {
     expect(instanceAdminConfig(undefined, true)).toEqual({ digest: null, problem: null });
     expect(instanceAdminConfig('short', false).problem).toMatch(/shorter than 32/);
     expect(instanceAdminConfig(`ae_${'a'.repeat(43)}`, false).problem).toMatch(/shape of a workspace API key/);
+    expect(instanceAdminConfig('a token with spaces in it, 0123456789abcdef', false).problem).toMatch(/whitespace/);
     expect(instanceAdminConfig('admin-token-change-me-0123456789abcdef', true).problem).toMatch(/placeholder/);
     expect(instanceAdminConfig('admin-token-change-me-0123456789abcdef', false).problem).toBeNull();
     expect(instanceAdminConfig(TOKEN, true).problem).toBeNull();
