@@ -67,7 +67,9 @@ export async function unarchiveSegment(db: Database, workspaceId: string, id: st
 export async function deleteSegment(db: Database, workspaceId: string, id: string): Promise<DeletedSegment> {
   const current = await new SegmentService(db, workspaceId).get(id);
   return db.transaction(async (tx) => {
-    // Locked: an unarchive, publish or edit of it waits for this and then finds it gone.
+    // Locked: an unarchive, publish or edit of it waits for this and then finds it gone; so does a
+    // publish of a rule referencing it (which share-locks what it references, segments.service.ts),
+    // or this waits for that publish and then sees its reference below.
     const [locked] = await tx.select().from(segments).where(eq(segments.id, current.id)).for('update');
     if (!locked) throw new ConflictError(`Segment '${current.slug}' was deleted by someone else`);
     if (locked.status !== 'archived') {

@@ -4,6 +4,7 @@
  * edge ruleset, exports deleted with the segment, and category rename and delete.
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { sql } from 'drizzle-orm';
 import { describeEachDatabase } from '../../helpers/db.js';
 import { codeOf, createTestWorkspace, dataOf, startTestApi, type TestApi, type TestWorkspace } from '../harness.js';
 import { upsertProfiles } from '../../../api/profiles/upsert.service.js';
@@ -157,6 +158,44 @@ describeEachDatabase('archive, unarchive, delete', (suite) => {
     expect(codeOf(await gql('mutation($id: ID!) { deleteCategory(id: $id) { uncategorisedSegments } }', { id: category.id }))).toBe('NOT_FOUND');
     // The name is free again.
     expect(dataOf(await gql('mutation { createCategory(name: "Promotions") { name } }')).createCategory.name).toBe('Promotions');
+  });
+
+  it('publishing an old version that references a segment being deleted: never a published reference to nothing', async () => {
+    // PGlite runs one statement at a time: the interleaving below only exists on PostgreSQL.
+    if (suite.kind !== 'postgres') return;
+    const target = await create({ slug: 'race-target', name: 'Target', rule: VN });
+    await run('archiveSegment', target.id);
+    const referrer = await create({ slug: 'race-user', name: 'Referrer', rule: { all: [{ segment: 'race-target' }, VN] } });
+    // Its latest version no longer references the target: only version 1 does.
+    dataOf(await gql(UPDATE, { input: { id: referrer.id, expectedVersion: 1, rule: VN } }));
+    const waiting = async () =>
+      (await suite.db.execute<{ n: number }>(sql`select count(*)::int as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'`)).rows[0]!.n;
+    const until = async (done: () => Promise<boolean>) => {
+      for (let i = 0; i < 500 && !(await done()); i++) await new Promise((r) => setTimeout(r, 20));
+    };
+    // Hold version 1's row: the publish validates (the target exists), enters its transaction and waits there.
+    let release!: () => void;
+    let locked!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    const isLocked = new Promise<void>((r) => (locked = r));
+    const blocker = suite.db.transaction(async (tx) => {
+      await tx.execute(sql`select 1 from segment_versions where segment_id = ${referrer.id} and version = 1 for update`);
+      locked();
+      await held;
+    });
+    await isLocked;
+    const publishing = gql('mutation($id: ID!) { publishSegment(id: $id, version: 1) { status publishedVersion } }', { id: referrer.id });
+    await until(async () => (await waiting()) >= 1);
+    let deleteSettled = false;
+    const deleting = gql(DELETE, { id: target.id }).finally(() => (deleteSettled = true));
+    // The deletion either waits for the publish (the target is share-locked by it) or, were it not, would finish now.
+    await until(async () => deleteSettled || (await waiting()) >= 2);
+    release();
+    await blocker;
+    const [published, deleted] = await Promise.all([publishing, deleting]);
+    expect(dataOf(published).publishSegment).toEqual({ status: 'PUBLISHED', publishedVersion: 1 });
+    expect(codeOf(deleted)).toBe('CONFLICT');
+    expect(deleted.errors![0]!.extensions!.referencedBy).toEqual(['race-user']);
   });
 
   it('refuses to delete a segment while an export of it is being built', async () => {
