@@ -5,7 +5,8 @@
 import type { Database } from './db/index.js';
 import type { ApiRole } from '../drizzle/index.js';
 import type { JobQueue } from './jobs/jobs.js';
-import { ForbiddenError, UnauthenticatedError } from './errors.js';
+import { BadInputError, ForbiddenError, UnauthenticatedError } from './errors.js';
+import type { InstanceCheck } from './admin/instance-token.js';
 
 /** Who is calling: the key's workspace and role. */
 export interface Caller {
@@ -20,6 +21,11 @@ export interface RequestContext {
   jobs: JobQueue;
   /** null when no (valid) key was sent: only public fields resolve. */
   caller: Caller | null;
+  /**
+   * Whether the bearer is the instance admin token (api/admin/instance-token.ts): it manages
+   * workspaces and nothing else. Absent: it is not (a workspace key, or nothing).
+   */
+  instance?: InstanceCheck;
   /** The request's instant: one "now" per request. */
   now: Date;
   /** Per-request memo for DataLoaders and services, keyed by the feature that owns them. */
@@ -33,11 +39,32 @@ export interface RequestContext {
  * FORBIDDEN (wrong role). Every resolver that touches workspace data starts with it.
  */
 export function requireRole(ctx: RequestContext, roles: readonly ApiRole[]): Caller {
+  if (ctx.instance && ctx.instance.kind !== 'other') {
+    throw new ForbiddenError("The instance admin token manages workspaces only (createWorkspace, workspaces, renameWorkspace, deleteWorkspace): use one of the workspace's API keys for its data");
+  }
   if (!ctx.caller) throw new UnauthenticatedError();
   if (!roles.includes(ctx.caller.role)) {
     throw new ForbiddenError(`This API key has the role '${ctx.caller.role}'; this needs one of: ${roles.join(', ')}`);
   }
   return ctx.caller;
+}
+
+/**
+ * For the instance administration operations: passes only the instance admin token. A workspace
+ * key (any role, admin included) is FORBIDDEN; no bearer or a wrong one is UNAUTHENTICATED; the
+ * configured token when it is refused (a placeholder in production, too short) is BAD_USER_INPUT
+ * naming the setting, as IDENTIFY_SECRET is.
+ */
+export function requireInstanceAdmin(ctx: RequestContext): void {
+  const instance = ctx.instance;
+  if (instance?.kind === 'admin') return;
+  if (instance?.kind === 'refused') throw new BadInputError(instance.problem, { setting: 'ADMIN_TOKEN' });
+  if (ctx.caller) {
+    throw new ForbiddenError(
+      `This needs the instance admin token (ADMIN_TOKEN); an API key belongs to one workspace (this one has the role '${ctx.caller.role}') and cannot manage workspaces`,
+    );
+  }
+  throw new UnauthenticatedError('The instance admin token is required: send "Authorization: Bearer <ADMIN_TOKEN>" (the API must be started with ADMIN_TOKEN set)');
 }
 
 /** One value per request and key (DataLoaders, services). */

@@ -18,6 +18,8 @@ import { embeddedWorkerFromEnv, jobRunnerOptionsFromEnv, startBackground } from 
 import { DEFAULT_KEY_LIMITS, keyLimitsFromEnv } from './http/key-limiter.js';
 import { statementTimeoutFromEnv } from './graphql/request-transaction.js';
 import { readRouterOf } from './db/request-connections.js';
+import { instanceAdminConfig } from './admin/instance-token.js';
+import { isProduction } from './environment.js';
 
 const port = Number(process.env.PORT ?? 4000);
 const host = process.env.HOST ?? '127.0.0.1';
@@ -58,7 +60,12 @@ const dirtyEvaluator = background.jobs.runsWorkers ? startDirtyEvaluator(db, { b
 
 // Per-key rate and concurrency (api/http/key-limiter.ts), the same on PGlite and PostgreSQL.
 const limits = keyLimitsFromEnv(DEFAULT_KEY_LIMITS);
-const app = createApiApp({ db, jobs: background.jobs, limits, statementTimeoutMs: statementTimeoutFromEnv() });
+// The instance admin token (workspace administration): off when unset; a refused one is reported here and to whoever presents it.
+const adminToken = process.env.ADMIN_TOKEN;
+const adminProblem = instanceAdminConfig(adminToken, isProduction()).problem;
+if (!adminToken) console.log('Workspace administration is off (set ADMIN_TOKEN to create, list, rename and delete workspaces).');
+else if (adminProblem) console.error(`Workspace administration is off: ${adminProblem}`);
+const app = createApiApp({ db, jobs: background.jobs, limits, statementTimeoutMs: statementTimeoutFromEnv(), adminToken });
 const server = serve({ fetch: app.fetch, port, hostname: host }, (info) => {
   const worker = background.jobs.runsWorkers ? 'embedded worker' : 'no worker';
   // DATABASE_READ_URL (api/db/read-routing.ts): query operations and downloads read there while it is fresh.

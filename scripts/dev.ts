@@ -6,7 +6,9 @@
  * identify secret (made once, kept in .data/dev-edge.json; the identify secret is also the API's
  * IDENTIFY_SECRET, so its issueIdentifyToken tokens pass the Worker) as vars. Ctrl-C stops both.
  * Then serves the demo shop page (scripts/demo-page.ts) on 127.0.0.1:DEMO_PORT, an allowed origin of the Worker.
- * Env: PORT (API, 4000), EDGE_PORT (8787), DEMO_PORT (3000; 0 turns the demo page off).
+ * It also gives the API an instance admin token (ADMIN_TOKEN: workspace administration), the
+ * caller's own when set, else one made once and kept in .data/dev-edge.json, and prints it.
+ * Env: PORT (API, 4000), EDGE_PORT (8787), DEMO_PORT (3000; 0 turns the demo page off), ADMIN_TOKEN.
  */
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -15,6 +17,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { DevKeys } from '../api/dev-keys.js';
 import { startDemoPageServer, type DemoPageServer } from './demo-page.js';
+import { generateAdminToken, MIN_ADMIN_TOKEN_LENGTH } from '../api/admin/instance-token.js';
 import { forwardLines, ROOT, signalGroup, startWranglerDev, stopChild, waitForHttp, type WranglerDev } from './wrangler-dev.js';
 
 const apiPort = Number(process.env.PORT ?? 4000);
@@ -36,24 +39,27 @@ const TSX = fileURLToPath(new URL('../node_modules/tsx/dist/cli.mjs', import.met
  * The Worker's cookie secret and the identify secret it shares with the API: random, made on the
  * first start (each when missing) and kept so cookies and tokens survive restarts.
  */
-function devSecrets(): { cookieSecret: string; identifySecret: string } {
+function devSecrets(): { cookieSecret: string; identifySecret: string; adminToken: string } {
   mkdirSync(dataDir, { recursive: true });
   const saved = (existsSync(edgeFile) ? JSON.parse(readFileSync(edgeFile, 'utf8')) : {}) as Record<string, unknown>;
   const usable = (value: unknown): value is string => typeof value === 'string' && value.length >= 16;
   const secrets = {
     cookieSecret: usable(saved.cookieSecret) ? saved.cookieSecret : randomBytes(32).toString('base64url'),
     identifySecret: usable(saved.identifySecret) ? saved.identifySecret : randomBytes(32).toString('base64url'),
+    adminToken: typeof saved.adminToken === 'string' && saved.adminToken.length >= MIN_ADMIN_TOKEN_LENGTH ? saved.adminToken : generateAdminToken(),
   };
-  if (secrets.cookieSecret !== saved.cookieSecret || secrets.identifySecret !== saved.identifySecret) {
+  if (secrets.cookieSecret !== saved.cookieSecret || secrets.identifySecret !== saved.identifySecret || secrets.adminToken !== saved.adminToken) {
     writeFileSync(edgeFile, `${JSON.stringify(secrets, null, 2)}\n`, { mode: 0o600 });
   }
   return secrets;
 }
 const secrets = devSecrets();
+/** The caller's ADMIN_TOKEN wins over the generated one (and is not printed). */
+const adminToken = process.env.ADMIN_TOKEN || secrets.adminToken;
 
 const api = spawn(process.execPath, [TSX, 'api/main.ts'], {
   cwd: ROOT,
-  env: { ...process.env, PORT: String(apiPort), HOST: '127.0.0.1', DEV_KEYS_FILE: keysFile, IDENTIFY_SECRET: secrets.identifySecret },
+  env: { ...process.env, PORT: String(apiPort), HOST: '127.0.0.1', DEV_KEYS_FILE: keysFile, IDENTIFY_SECRET: secrets.identifySecret, ADMIN_TOKEN: adminToken },
   stdio: ['ignore', 'pipe', 'pipe'],
   detached: true,
 });
@@ -104,7 +110,8 @@ try {
       ...(demo ? [`  Demo     ${demo.url}/?utm_campaign=black-friday   (a shop page tagged by the Worker; open /pricing three times)`] : []),
       `  Admin key  ${keys.adminKey}`,
       `  Edge key   ${keys.edgeKey}   (the Worker already has it)`,
-      `  Keys are kept in .data/dev-keys.json (git-ignored). Test geography: header x-ae-dev-cf: {"country":"VN"}`,
+      `  Instance admin token  ${process.env.ADMIN_TOKEN ? '(your ADMIN_TOKEN)' : `${adminToken}   (createWorkspace, workspaces, renameWorkspace, deleteWorkspace)`}`,
+      `  Keys are kept in .data/dev-keys.json, secrets in .data/dev-edge.json (git-ignored). Test geography: header x-ae-dev-cf: {"country":"VN"}`,
       '',
     ].join('\n'),
   );

@@ -16,7 +16,7 @@ export const MAX_CHART_POINTS = 1000;
 export const chartRoutes = new Hono<ApiEnv>();
 
 function reader(c: Context<ApiEnv>) {
-  return requireRole({ db: c.get('db'), jobs: c.get('jobs'), caller: c.get('caller'), now: c.get('now'), memo: new Map() }, ROLES.read);
+  return requireRole({ db: c.get('db'), jobs: c.get('jobs'), caller: c.get('caller'), instance: c.get('instance'), now: c.get('now'), memo: new Map() }, ROLES.read);
 }
 
 function svgResponse(c: Context<ApiEnv>, svg: string): Response {

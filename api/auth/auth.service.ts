@@ -40,13 +40,22 @@ function forgetKey(id: string): void {
   for (const [hash, entry] of keyCache) if (entry.caller.keyId === id) keyCache.delete(hash);
 }
 
+/**
+ * Drops every cached key of a workspace (it is being deleted): called before its keys are deleted
+ * (no lookup in flight may cache one) and after (nothing cached survives), as revokeApiKey does.
+ */
+export function forgetWorkspaceKeys(workspaceId: string): void {
+  keyCacheGeneration++;
+  for (const [hash, entry] of keyCache) if (entry.caller.workspaceId === workspaceId) keyCache.delete(hash);
+}
+
 export interface CreatedKey {
   /** The secret: returned once, never stored. */
   key: string;
   apiKey: ApiKeyRow;
 }
 
-function checkName(name: string, path: string): string {
+export function checkName(name: string, path: string): string {
   const trimmed = name.trim();
   if (trimmed.length === 0 || trimmed.length > 200) {
     throw new BadInputError(`${path}: give a name of 1 to 200 characters`, { problems: [{ path, message: 'invalid name' }] });
@@ -64,11 +73,12 @@ export async function createApiKey(db: Database, workspaceId: string, name: stri
 }
 
 /** A new workspace with its first admin key. */
-export async function createWorkspace(db: Database, name: string, now = new Date()): Promise<{ workspace: WorkspaceRow; adminKey: string }> {
+export async function createWorkspace(db: Database, name: string, now = new Date()): Promise<{ workspace: WorkspaceRow; adminKey: string; apiKey: ApiKeyRow }> {
+  const checked = checkName(name, 'name');
   return db.transaction(async (tx) => {
-    const [workspace] = await tx.insert(workspaces).values({ name: checkName(name, 'name'), createdAt: now }).returning();
-    const { key } = await createApiKey(tx, workspace!.id, 'Admin', 'admin', now);
-    return { workspace: workspace!, adminKey: key };
+    const [workspace] = await tx.insert(workspaces).values({ name: checked, createdAt: now }).returning();
+    const { key, apiKey } = await createApiKey(tx, workspace!.id, 'Admin', 'admin', now);
+    return { workspace: workspace!, adminKey: key, apiKey };
   });
 }
 

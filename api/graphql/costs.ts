@@ -40,6 +40,11 @@ export const FIELD_COSTS: Readonly<Record<string, number>> = {
   // Mutations that recompute memberships, scan members or write many rows.
   'Mutation.publishSegment': 500,
   'Mutation.archiveSegment': 100,
+  'Mutation.deleteSegment': 100,
+  // Every row of a workspace (instance admin token only).
+  'Mutation.deleteWorkspace': 1000,
+  // The segments whose rules reference it (one statement per page of segments).
+  'Segment.referencedBy': 2,
   'Mutation.createLifecycleSegments': 2000,
   'Mutation.createAudienceExport': 500,
   'Mutation.upsertProfiles': 200,

@@ -1,6 +1,7 @@
 /**
  * Every resolver class of the API. Features append theirs here (segments, categories, exports ...).
  */
+import { WorkspaceAdminResolver } from '../admin/workspaces.resolver.js';
 import { AnalyticsFieldResolver, AnalyticsResolver } from '../analytics/analytics.resolver.js';
 import { AuthResolver } from '../auth/auth.resolver.js';
 import { AudienceExportResolver } from '../exports/exports.resolver.js';
@@ -12,16 +13,19 @@ import { CategoryResolver } from '../segments/categories.resolver.js';
 import { LifecycleResolver } from '../segments/lifecycle.resolver.js';
 import { SegmentFieldResolver } from '../segments/segment-fields.resolver.js';
 import { SegmentResolver } from '../segments/segments.resolver.js';
+import { SegmentRemovalResolver } from '../segments/segment-removal.resolver.js';
 import { TraitResolver } from '../traits/traits.resolver.js';
 
 export const resolvers = [
   AuthResolver,
+  WorkspaceAdminResolver,
   TraitResolver,
   ProfileResolver,
   ProfileFieldResolver,
   EventResolver,
   SegmentResolver,
   SegmentFieldResolver,
+  SegmentRemovalResolver,
   CategoryResolver,
   LifecycleResolver,
   AudienceExportResolver,

@@ -31,7 +31,7 @@ export function apolloHandler(server: ApolloServer<RequestContext>) {
     }
     const response = await server.executeHTTPGraphQLRequest({
       httpGraphQLRequest: { method: c.req.method.toUpperCase(), headers, search: searchOf(c.req.url), body },
-      context: async () => ({ db: c.get('db'), jobs: c.get('jobs'), caller: c.get('caller'), now: c.get('now'), memo: new Map(), origin: publicOrigin(c.req.url) }),
+      context: async () => ({ db: c.get('db'), jobs: c.get('jobs'), caller: c.get('caller'), instance: c.get('instance'), now: c.get('now'), memo: new Map(), origin: publicOrigin(c.req.url) }),
     });
     const out = new Headers();
     for (const [key, value] of response.headers) out.set(key, value);

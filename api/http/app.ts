@@ -23,6 +23,7 @@ import { exportRoutes } from './exports.js';
 import { restRoutes } from './rest.js';
 import { enterForeground } from '../jobs/foreground.js';
 import { importRoutes } from './imports.js';
+import { checkInstanceToken, instanceAdminConfig, type InstanceAdminConfig } from '../admin/instance-token.js';
 
 export const MAX_BODY_BYTES = 1024 * 1024;
 
@@ -61,6 +62,11 @@ export interface ApiAppOptions {
   limits?: KeyLimits;
   /** Statement timeout of GraphQL query operations in ms (default 15 s; 0: none). */
   statementTimeoutMs?: number;
+  /**
+   * The instance admin token (ADMIN_TOKEN; main.ts reads the environment): workspace
+   * administration. Unset: those operations are off.
+   */
+  adminToken?: string;
 }
 
 /** Per-key limits on a route: a concurrent slot for the request, and `cost` units charged when given. */
@@ -81,6 +87,7 @@ function limitKey(limiter: KeyLimiter, cost = 0): MiddlewareHandler<ApiEnv> {
 export function createApiApp(options: ApiAppOptions): Hono<ApiEnv> {
   const production = options.production ?? isProduction();
   const limiter = new KeyLimiter(options.limits ?? DEFAULT_KEY_LIMITS);
+  const instanceAdmin: InstanceAdminConfig = instanceAdminConfig(options.adminToken, production);
   const apollo = createApolloServer({ production, limiter, statementTimeoutMs: options.statementTimeoutMs ?? DEFAULT_STATEMENT_TIMEOUT_MS });
   apollo.startInBackgroundHandlingStartupErrorsByLoggingAndFailingAllRequests();
   const graphql = apolloHandler(apollo);
@@ -121,9 +128,12 @@ export function createApiApp(options: ApiAppOptions): Hono<ApiEnv> {
     c.set('db', options.db);
     c.set('jobs', options.jobs);
     c.set('now', now);
-    let caller = await authenticate(options.db, c.req.header('authorization'), now);
+    // The instance token first: it is never looked up as an API key (nor cached, nor rate-limited as one).
+    const instance = checkInstanceToken(instanceAdmin, c.req.header('authorization'));
+    c.set('instance', instance);
+    let caller = instance.kind === 'other' ? await authenticate(options.db, c.req.header('authorization'), now) : null;
     // A chart link (chartLink) stands for the key that signed it, limits included.
-    if (!caller && c.req.method === 'GET' && isChartPath(c.req.path) && c.req.query('signature') !== undefined) caller = await verifyChartLink(options.db, new URL(c.req.url), now);
+    if (!caller && instance.kind === 'other' && c.req.method === 'GET' && isChartPath(c.req.path) && c.req.query('signature') !== undefined) caller = await verifyChartLink(options.db, new URL(c.req.url), now);
     c.set('caller', caller);
     await next();
     // A REST write (events, profiles, imports, erasure) has committed: read-your-writes for its

@@ -21,7 +21,7 @@ export const exportRoutes = new Hono<ApiEnv>();
 
 exportRoutes.get('/exports/:id', async (c) => {
   const db = c.get('db');
-  const caller = requireRole({ db, jobs: c.get('jobs'), caller: c.get('caller'), now: c.get('now'), memo: new Map() }, ROLES.personalData);
+  const caller = requireRole({ db, jobs: c.get('jobs'), caller: c.get('caller'), instance: c.get('instance'), now: c.get('now'), memo: new Map() }, ROLES.personalData);
   checkInput(c.req.param('id'), 'id');
   const open = (from: Database) =>
     openExportFile(from, caller.workspaceId, c.req.param('id'), async (segmentId) => {

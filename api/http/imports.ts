@@ -44,8 +44,8 @@ export function importView(row: ImportRow) {
   };
 }
 
-function callerOf(c: { get(key: 'caller'): ApiEnv['Variables']['caller']; get(key: 'db'): ApiEnv['Variables']['db']; get(key: 'now'): Date; get(key: 'jobs'): ApiEnv['Variables']['jobs'] }) {
-  return requireRole({ db: c.get('db'), jobs: c.get('jobs'), caller: c.get('caller'), now: c.get('now'), memo: new Map() }, ROLES.writeProfiles);
+function callerOf(c: { get<K extends keyof ApiEnv['Variables']>(key: K): ApiEnv['Variables'][K] }) {
+  return requireRole({ db: c.get('db'), jobs: c.get('jobs'), caller: c.get('caller'), instance: c.get('instance'), now: c.get('now'), memo: new Map() }, ROLES.writeProfiles);
 }
 
 importRoutes.post('/imports/:type', async (c) => {

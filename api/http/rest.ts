@@ -17,8 +17,8 @@ import { chartRoutes } from '../analytics/charts.routes.js';
 export const restRoutes = new Hono<ApiEnv>();
 restRoutes.route('/', chartRoutes);
 
-function callerOf(c: { get(key: 'caller'): ApiEnv['Variables']['caller']; get(key: 'db'): ApiEnv['Variables']['db']; get(key: 'now'): Date; get(key: 'jobs'): ApiEnv['Variables']['jobs'] }) {
-  return requireRole({ db: c.get('db'), jobs: c.get('jobs'), caller: c.get('caller'), now: c.get('now'), memo: new Map() }, ROLES.edge);
+function callerOf(c: { get<K extends keyof ApiEnv['Variables']>(key: K): ApiEnv['Variables'][K] }) {
+  return requireRole({ db: c.get('db'), jobs: c.get('jobs'), caller: c.get('caller'), instance: c.get('instance'), now: c.get('now'), memo: new Map() }, ROLES.edge);
 }
 
 restRoutes.post('/edge/events', async (c) => {

@@ -1,5 +1,5 @@
 /**
- * The demo workspace's segments: the 13 lifecycle segments (published, in "Lifecycle"), a handful
+ * The demo workspace's segments: the 13 lifecycle segments (published, in their 4 categories), a handful
  * of edge segments a marketer would target on the website, and a static list.
  */
 import type { Database } from '../db/index.js';

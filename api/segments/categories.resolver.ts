@@ -1,9 +1,9 @@
-import { Arg, Args, Ctx, Field, FieldResolver, ID, Mutation, ObjectType, Query, Resolver, Root } from 'type-graphql';
+import { Arg, Args, Ctx, Field, FieldResolver, ID, Int, Mutation, ObjectType, Query, Resolver, Root } from 'type-graphql';
 import { GraphQLDateTime } from 'graphql-scalars';
 import { ROLES, requireRole, type RequestContext } from '../context.js';
 import { ConnectionArgs, ConnectionOf, pageRequest, type Connection } from '../graphql/connection.js';
 import type { CategoryRow, SegmentRow } from '../../drizzle/index.js';
-import { createCategory, getCategory, listCategories } from './categories.service.js';
+import { createCategory, deleteCategory, getCategory, listCategories, updateCategory } from './categories.service.js';
 import { listSegments } from './segments.queries.js';
 import { SegmentConnection } from './segments.type.js';
 
@@ -20,6 +20,14 @@ export class CategoryType {
 }
 
 export const CategoryConnection = ConnectionOf('Category', CategoryType);
+
+@ObjectType({ description: 'A deleted category and how many segments it left uncategorised.' })
+export class DeletedCategory {
+  @Field(() => CategoryType, { description: 'The category as it was.' })
+  category!: CategoryType;
+  @Field(() => Int, { description: 'Its segments, now without a category (they are not changed otherwise: same versions, members, edge rules and exports).' })
+  uncategorisedSegments!: number;
+}
 
 @Resolver(() => CategoryType)
 export class CategoryResolver {
@@ -43,6 +51,23 @@ export class CategoryResolver {
   ): Promise<CategoryRow> {
     const caller = requireRole(ctx, ROLES.writeSegments);
     return createCategory(ctx.db, caller.workspaceId, name, description ?? null);
+  }
+
+  @Mutation(() => CategoryType, { description: 'Renames a category or changes its description (an omitted argument is kept, a null description cleared); names are unique in a workspace (CONFLICT).' })
+  async updateCategory(
+    @Arg('id', () => ID) id: string,
+    @Arg('name', () => String, { nullable: true }) name: string | null | undefined,
+    @Arg('description', () => String, { nullable: true }) description: string | null | undefined,
+    @Ctx() ctx: RequestContext,
+  ): Promise<CategoryRow> {
+    const caller = requireRole(ctx, ROLES.writeSegments);
+    return updateCategory(ctx.db, caller.workspaceId, id, { name, description });
+  }
+
+  @Mutation(() => DeletedCategory, { description: 'Deletes a category: its segments stay, without a category (nothing else refers to categories).' })
+  async deleteCategory(@Arg('id', () => ID) id: string, @Ctx() ctx: RequestContext): Promise<DeletedCategory> {
+    const caller = requireRole(ctx, ROLES.writeSegments);
+    return deleteCategory(ctx.db, caller.workspaceId, id);
   }
 
   @FieldResolver(() => SegmentConnection, { description: 'The segments of this category.' })

@@ -1,18 +1,30 @@
 /**
  * The 13 customer-lifecycle segments of DOMAIN.md in one step: declares the traits they read,
- * creates them from the templates of schema/lifecycle.ts with the workspace's thresholds in a
- * "Lifecycle" category, and publishes them. All or nothing: one transaction.
+ * creates them from the templates of schema/lifecycle.ts with the workspace's thresholds, each in
+ * its category of DOMAIN.md (Prospects, Good customers, Bad customers, Great customers: created
+ * when missing, reused by name when present), and publishes them. All or nothing: one transaction.
+ * The catalogue of the templates and their thresholds (lifecycleTemplates) is `lifecycleCatalogue`.
  */
 import { and, eq, inArray } from 'drizzle-orm';
 import type { Database } from '../db/index.js';
 import { ConflictError, RuleInvalidError } from '../errors.js';
+import type { RuleProblem } from '../../schema/validate-problems.js';
 import { segments, type SegmentRow } from '../../drizzle/index.js';
-import { buildLifecycleSegments, LIFECYCLE_TRAITS } from '../../schema/lifecycle.js';
+import { buildLifecycleSegments, describeLifecycleTemplates, LIFECYCLE_CATEGORIES, LIFECYCLE_CATEGORY_DESCRIPTIONS, LIFECYCLE_TRAITS, type LifecycleParameters, type LifecycleTemplateInfo } from '../../schema/lifecycle.js';
 import { defineTrait } from '../traits/traits.service.js';
 import { ensureCategory } from './categories.service.js';
 import { SegmentService } from './segments.service.js';
 
-export const LIFECYCLE_CATEGORY = 'Lifecycle';
+function invalidParameters(errors: readonly RuleProblem[]): RuleInvalidError {
+  return new RuleInvalidError(errors, `Invalid lifecycle parameters: ${errors.map((e) => `${e.path}: ${e.message}`).join('; ')}`);
+}
+
+/** The templates with `parameters` applied (defaults for the rest), or BAD_USER_INPUT naming each bad one. */
+export function lifecycleCatalogue(parameters: unknown): { parameters: LifecycleParameters; templates: LifecycleTemplateInfo[] } {
+  const described = describeLifecycleTemplates(parameters ?? undefined);
+  if (!described.ok) throw invalidParameters(described.errors);
+  return described;
+}
 
 export async function createLifecycleSegments(
   db: Database,
@@ -21,7 +33,7 @@ export async function createLifecycleSegments(
   options: { publish: boolean; now?: Date } = { publish: true },
 ): Promise<SegmentRow[]> {
   const built = buildLifecycleSegments(parameters === null ? undefined : (parameters as Record<string, number> | undefined));
-  if (!built.ok) throw new RuleInvalidError(built.errors, `Invalid lifecycle parameters: ${built.errors.map((e) => `${e.path}: ${e.message}`).join('; ')}`);
+  if (!built.ok) throw invalidParameters(built.errors);
   const slugs = built.segments.map((s) => s.slug);
   return db.transaction(async (tx) => {
     const taken = await tx
@@ -29,10 +41,15 @@ export async function createLifecycleSegments(
       .from(segments)
       .where(and(eq(segments.workspaceId, workspaceId), inArray(segments.slug, slugs)));
     if (taken.length > 0) {
-      throw new ConflictError(`The workspace already has segments named ${taken.map((t) => `'${t.slug}'`).join(', ')}: archive or rename them first`);
+      throw new ConflictError(`The workspace already has segments named ${taken.map((t) => `'${t.slug}'`).join(', ')}: delete them first (archiveSegment, then deleteSegment), or use createSegment from lifecycleTemplates with slugs of your own`);
     }
     for (const trait of LIFECYCLE_TRAITS) await defineTrait(tx, workspaceId, trait.name, trait.type, trait.description ?? null, options.now);
-    const category = await ensureCategory(tx, workspaceId, LIFECYCLE_CATEGORY, 'Customer lifecycle stages: prospects, good, bad and great customers.');
+    // A millisecond apart, so that categories (listed oldest first) come in funnel order.
+    const categoryIds = new Map<string, string>();
+    const base = (options.now ?? new Date()).getTime();
+    for (const [i, name] of LIFECYCLE_CATEGORIES.entries()) {
+      categoryIds.set(name, (await ensureCategory(tx, workspaceId, name, LIFECYCLE_CATEGORY_DESCRIPTIONS[name], new Date(base + i))).id);
+    }
     const now = options.now ?? new Date();
     const service = new SegmentService(tx, workspaceId, () => now);
     const created: SegmentRow[] = [];
@@ -41,8 +58,8 @@ export async function createLifecycleSegments(
         await service.create({
           slug: template.slug,
           name: template.name,
-          description: `${template.category}: ${template.description}`,
-          categoryId: category.id,
+          description: template.description,
+          categoryId: categoryIds.get(template.category)!,
           type: 'dynamic',
           rule: template.rule,
         }),

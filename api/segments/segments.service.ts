@@ -120,9 +120,12 @@ export class SegmentService {
     const checked = input.rule == null ? null : await this.checkRule(input.rule, input.slug);
     return this.db.transaction(async (tx) => {
       const [existing] = await tx
-        .select({ id: segments.id })
+        .select({ id: segments.id, status: segments.status })
         .from(segments)
         .where(and(eq(segments.workspaceId, this.workspaceId), eq(segments.slug, input.slug)));
+      if (existing?.status === 'archived') {
+        throw new ConflictError(`The slug '${input.slug}' belongs to an archived segment: unarchive it (unarchiveSegment), or delete it (deleteSegment) to free the slug`);
+      }
       if (existing) throw new ConflictError(`A segment with slug '${input.slug}' already exists`);
       const [row] = await tx
         .insert(segments)
@@ -216,6 +219,18 @@ export class SegmentService {
     // One transaction: the published version, its members, its dependents' members and the edge
     // ruleset change together or not at all.
     return this.db.transaction(async (tx) => {
+      // The segments it references, share-locked: one being deleted at the same time (deleteSegment
+      // holds it for update) either is gone here, and this publish is refused, or waits for this
+      // publish and then sees the reference and refuses the deletion. Never a published dangling reference.
+      if (checked && checked.references.length > 0) {
+        const present = await tx
+          .select({ slug: segments.slug })
+          .from(segments)
+          .where(and(eq(segments.workspaceId, this.workspaceId), inArray(segments.slug, checked.references)))
+          .for('share');
+        const gone = checked.references.filter((slug) => !present.some((p) => p.slug === slug));
+        if (gone.length > 0) throw new ConflictError(`Segment '${current.slug}' references ${gone.map((s) => `'${s}'`).join(', ')}, deleted meanwhile: change its rule`);
+      }
       await tx.update(segmentVersions).set({ publishedAt: now }).where(eq(segmentVersions.id, versionRow.id));
       const [updated] = await tx
         .update(segments)

@@ -3,7 +3,10 @@ import { buildCatalogue } from '../../schema/attributes.js';
 import {
   buildLifecycleSegments,
   DEFAULT_LIFECYCLE_PARAMETERS,
+  describeLifecycleTemplates,
   LIFECYCLE_CATEGORIES,
+  LIFECYCLE_CATEGORY_DESCRIPTIONS,
+  LIFECYCLE_PARAMETER_INFO,
   LIFECYCLE_TRAITS,
   type LifecycleParameters,
   type LifecycleSegmentTemplate,
@@ -125,5 +128,51 @@ describe('lifecycle parameters', () => {
 
   it('treats undefined values as defaults', () => {
     expect(buildLifecycleSegments({ newWithinDays: undefined })).toEqual(buildLifecycleSegments());
+  });
+});
+
+describe('the lifecycle catalogue', () => {
+  /** Another valid value of a parameter (the defaults of the others kept), or null when none of these is. */
+  function otherValue(name: keyof LifecycleParameters): number | null {
+    const d = DEFAULT_LIFECYCLE_PARAMETERS[name];
+    for (const candidate of [d + 1, d - 1, d / 2, d * 2]) if (buildLifecycleSegments({ [name]: candidate }).ok) return candidate;
+    return null;
+  }
+
+  it('lists for each template exactly the parameters that change its rule or meaning', () => {
+    const base = describeLifecycleTemplates();
+    if (!base.ok) throw new Error('defaults must be valid');
+    for (const info of LIFECYCLE_PARAMETER_INFO) {
+      const value = otherValue(info.name);
+      expect({ name: info.name, value }).not.toEqual({ name: info.name, value: null });
+      const changed = segmentsOf({ [info.name]: value! });
+      for (const [i, template] of base.templates.entries()) {
+        const differs = JSON.stringify([changed[i]!.rule, changed[i]!.description]) !== JSON.stringify([template.rule, template.description]);
+        expect({ slug: template.slug, parameter: info.name, reads: template.parameters.includes(info.name) }).toEqual({ slug: template.slug, parameter: info.name, reads: differs });
+      }
+    }
+  });
+
+  it('describes every parameter with its default and bounds, and every one is read by some template', () => {
+    const described = describeLifecycleTemplates();
+    if (!described.ok) throw new Error('defaults must be valid');
+    expect(LIFECYCLE_PARAMETER_INFO.map((p) => p.name).sort()).toEqual(Object.keys(DEFAULT_LIFECYCLE_PARAMETERS).sort());
+    const read = new Set(described.templates.flatMap((t) => t.parameters));
+    for (const info of LIFECYCLE_PARAMETER_INFO) {
+      expect(read.has(info.name)).toBe(true);
+      expect(info.description).toMatch(/^[A-Z].+\.$/);
+      expect(info.default).toBe(DEFAULT_LIFECYCLE_PARAMETERS[info.name]);
+      expect(info.default >= info.min && info.default <= info.max).toBe(true);
+      // The bounds are the ones enforced: just outside is refused, the bounds themselves are not (unless exclusive).
+      expect(buildLifecycleSegments({ [info.name]: info.max + (info.integer ? 1 : 0.5) }).ok).toBe(false);
+      expect(buildLifecycleSegments({ [info.name]: info.min - 1 }).ok).toBe(false);
+      if (info.minExclusive) expect(buildLifecycleSegments({ [info.name]: info.min }).ok).toBe(false);
+    }
+    expect(describeLifecycleTemplates({ newWithinDays: 45 })).toMatchObject({ ok: true, parameters: { newWithinDays: 45 } });
+    expect(describeLifecycleTemplates({ newWithinDays: 0 }).ok).toBe(false);
+  });
+
+  it('puts each category description on the categories of DOMAIN.md', () => {
+    expect(Object.keys(LIFECYCLE_CATEGORY_DESCRIPTIONS)).toEqual([...LIFECYCLE_CATEGORIES]);
   });
 });

@@ -72,6 +72,11 @@ export const operations: AuthorizedOperation[] = [
     call: (f) => gql('mutation($id: ID!) { revokeApiKey(id: $id) { id } }', { id: f.ids.spareKeyId }),
     foreign: (f) => gql('mutation($id: ID!) { revokeApiKey(id: $id) { id } }', { id: f.ids.otherKeyId }),
   },
+  // The instance admin operations: no workspace key may run them (the instance token, api/admin, is tested in test/api/admin).
+  { name: 'workspaces', roles: [], call: () => gql('{ workspaces { edges { node { id } } } }') },
+  { name: 'createWorkspace', roles: [], call: () => gql('mutation { createWorkspace(name: "Sneaky") { adminKey } }') },
+  { name: 'renameWorkspace', roles: [], call: (f) => gql('mutation($id: ID!) { renameWorkspace(id: $id, name: "Taken") { id } }', { id: f.own.workspaceId }) },
+  { name: 'deleteWorkspace', roles: [], call: (f) => gql('mutation($id: ID!) { deleteWorkspace(id: $id) { id } }', { id: f.other.workspaceId }) },
   { name: 'traitDefinitions', roles: [...READ, 'ingest'], call: () => gql('{ traitDefinitions { edges { node { name } } } }') },
   { name: 'defineTrait', roles: ['admin', 'editor'], call: () => gql('mutation { defineTrait(name: "plan", type: STRING) { id } }') },
   {

@@ -23,6 +23,13 @@ export async function segmentFixtures(f: AuthFixtures): Promise<void> {
     await service.publish(f.ids[`${side}SegmentId`]!);
     f.ids[`${side}ListId`] = (await service.create({ slug: 'list', name: 'List', type: 'static' })).id;
     f.ids[`${side}ArchiveId`] = (await service.create({ slug: 'archive-me', name: 'Archive me', type: 'static' })).id;
+    // Archived already: unarchiveSegment and deleteSegment take them out (each role's call after the first finds them gone or not archived).
+    for (const name of ['Unarchive', 'Delete']) {
+      const archived = await service.create({ slug: `${name.toLowerCase()}-me`, name, type: 'static' });
+      await service.archive(archived.id);
+      f.ids[`${side}${name}Id`] = archived.id;
+    }
+    f.ids[`${side}DoomedCategoryId`] = (await createCategory(f.db, workspaceId, 'Doomed', null)).id;
   }
 }
 
@@ -65,5 +72,10 @@ export const segmentOperations: AuthorizedOperation[] = [
     call: (f) => gql('mutation($s: ID!, $p: [ID!]!) { removeFromStaticSegment(segmentId: $s, profileIds: $p) { id } }', { s: f.ids.ownListId, p: [f.ids.ownProfileId] }),
     foreign: (f) => gql('mutation($s: ID!, $p: [ID!]!) { removeFromStaticSegment(segmentId: $s, profileIds: $p) { id } }', { s: f.ids.otherListId, p: [f.ids.ownProfileId] }),
   },
+  { name: 'unarchiveSegment', roles: WRITE, answers: false, ...byId('mutation($id: ID!) { unarchiveSegment(id: $id) { id status } }', 'UnarchiveId') },
+  { name: 'deleteSegment', roles: WRITE, answers: false, ...byId('mutation($id: ID!) { deleteSegment(id: $id) { id slug } }', 'DeleteId') },
+  { name: 'updateCategory', roles: WRITE, ...byId('mutation($id: ID!) { updateCategory(id: $id, description: "Edited") { id name } }', 'CategoryId') },
+  { name: 'deleteCategory', roles: WRITE, answers: false, ...byId('mutation($id: ID!) { deleteCategory(id: $id) { uncategorisedSegments } }', 'DoomedCategoryId') },
+  { name: 'lifecycleTemplates', roles: READ, call: () => gql('{ lifecycleTemplates { slug category parameters { name default } } }') },
   { name: 'createLifecycleSegments', roles: WRITE, answers: false, call: () => gql('mutation { createLifecycleSegments(publish: false) { slug } }') },
 ];

@@ -41,6 +41,7 @@ describeEachDatabase('input policy', (suite) => {
     const input = { slug: 'existing', name: 'Existing', rule: { all: [] } };
     ids.segmentId = dataOf(await gql('mutation($input: CreateSegmentInput!) { createSegment(input: $input) { id } }', { input })).createSegment.id;
     ids.profileId = dataOf(await gql('mutation { upsertProfile(input: { externalId: "cust-0" }) { id } }')).upsertProfile.id;
+    ids.categoryId = dataOf(await gql('mutation { createCategory(name: "Existing") { id } }')).createCategory.id;
   });
   afterAll(() => api?.close());
 

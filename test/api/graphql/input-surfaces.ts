@@ -66,6 +66,18 @@ export const inputSurfaces: InputSurface[] = [
     query: 'mutation($name: String!, $description: String) { createCategory(name: $name, description: $description) { id } }',
     variables: () => ({ name: 'Seasonal', description: 'Campaign audiences' }),
   },
+  {
+    name: 'updateCategory',
+    query: 'mutation($id: ID!, $name: String, $description: String) { updateCategory(id: $id, name: $name, description: $description) { id } }',
+    variables: (ids) => ({ id: ids.categoryId, name: 'Renamed', description: 'Edited' }),
+  },
+  // The instance admin operations: the policy runs before authorization, so a workspace key is refused the same way.
+  { name: 'createWorkspace', query: 'mutation($name: String!) { createWorkspace(name: $name) { adminKey } }', variables: () => ({ name: 'Acme' }) },
+  {
+    name: 'renameWorkspace',
+    query: 'mutation($id: ID!, $name: String!) { renameWorkspace(id: $id, name: $name) { id } }',
+    variables: (ids) => ({ id: ids.segmentId, name: 'Acme' }),
+  },
   { name: 'createApiKey', query: 'mutation($name: String!) { createApiKey(name: $name, role: VIEWER) { key } }', variables: () => ({ name: 'pipeline' }) },
   {
     name: 'createLifecycleSegments',
