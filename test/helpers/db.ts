@@ -6,7 +6,7 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe } from 'vitest';
 import { openDatabase, type Database, type DatabaseKind } from '../../api/db/index.js';
-import { startNeonRelay } from './neon-relay.js';
+import { startNeonRelay, useNeonRelay } from './neon-relay.js';
 
 export const TEST_DATABASE_URL = process.env.TEST_DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/postgres';
 const PREFIX = 'ae_test_';
@@ -89,13 +89,7 @@ export async function createTestDatabase(kind: DatabaseKind): Promise<TestDataba
     };
   }
   const relay = await startNeonRelay();
-  const { neonConfig } = await import('@neondatabase/serverless');
-  const { WebSocket } = await import('ws');
-  neonConfig.webSocketConstructor = WebSocket;
-  neonConfig.wsProxy = relay.wsProxy;
-  neonConfig.useSecureWebSocket = false;
-  neonConfig.pipelineTLS = false;
-  neonConfig.pipelineConnect = false;
+  await useNeonRelay(relay);
   try {
     const opened = await openDatabase({ driver: 'neon', url: server.url, poolMax: 5 });
     return {

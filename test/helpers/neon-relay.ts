@@ -69,3 +69,14 @@ export async function startNeonRelay(): Promise<NeonRelay> {
     },
   };
 }
+
+/** Points this process's Neon driver at `relay` (plain WebSockets, no TLS, no pipelining: the relay speaks to local PostgreSQL). */
+export async function useNeonRelay(relay: NeonRelay): Promise<void> {
+  const { neonConfig } = await import('@neondatabase/serverless');
+  const { WebSocket } = await import('ws');
+  neonConfig.webSocketConstructor = WebSocket;
+  neonConfig.wsProxy = relay.wsProxy;
+  neonConfig.useSecureWebSocket = false;
+  neonConfig.pipelineTLS = false;
+  neonConfig.pipelineConnect = false;
+}

@@ -15,7 +15,7 @@ import { readRouterOf } from '../../../api/db/request-connections.js';
 import type { ReadRouter } from '../../../api/db/read-routing.js';
 import { SegmentService } from '../../../api/segments/segments.service.js';
 import { defineTrait } from '../../../api/traits/traits.service.js';
-import { startNeonRelay, type NeonRelay } from '../../helpers/neon-relay.js';
+import { startNeonRelay, useNeonRelay, type NeonRelay } from '../../helpers/neon-relay.js';
 import { replicaUnavailable, startReplicaPair, type ReplicaPair } from '../../helpers/replica.js';
 import { createTestWorkspace, dataOf, startTestApi, type TestApi, type TestWorkspace } from '../harness.js';
 import { requestExport, waitForExport } from '../exports/export-helpers.js';
@@ -41,13 +41,7 @@ describe.skipIf(unavailable !== null)(`DATABASE_READ_URL on a streaming standby$
   beforeAll(async () => {
     pair = await startReplicaPair();
     relay = await startNeonRelay();
-    const { neonConfig } = await import('@neondatabase/serverless');
-    const { WebSocket } = await import('ws');
-    neonConfig.webSocketConstructor = WebSocket;
-    neonConfig.wsProxy = relay.wsProxy;
-    neonConfig.useSecureWebSocket = false;
-    neonConfig.pipelineTLS = false;
-    neonConfig.pipelineConnect = false;
+    await useNeonRelay(relay);
   }, 120_000);
   afterAll(async () => {
     await relay?.close();
