@@ -5,6 +5,7 @@
 import type { Database } from './db/index.js';
 import type { ApiRole } from '../drizzle/index.js';
 import type { JobQueue } from './jobs/jobs.js';
+import type { PreviewCounts } from './segments/preview/previews.js';
 import { ForbiddenError, UnauthenticatedError } from './errors.js';
 
 /** Who is calling: the key's workspace and role. */
@@ -24,6 +25,8 @@ export interface RequestContext {
   now: Date;
   /** Per-request memo for DataLoaders and services, keyed by the feature that owns them. */
   memo: Map<string, unknown>;
+  /** Exact live counts of unsaved rules from memory (api/segments/preview); absent: SQL counts. */
+  previews?: PreviewCounts;
 }
 
 /**

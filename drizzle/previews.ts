@@ -17,6 +17,8 @@ export const previewWatches = pgTable(
     /** The process holding the copy (random per process). */
     holder: text('holder').notNull(),
     until: timestamptz('until').notNull(),
+    /** The oldest transaction the holder's copy may not have seen: changes before it are pruned. */
+    horizon: xid8('horizon').notNull(),
   },
   (t) => [primaryKey({ columns: [t.workspaceId, t.holder] })],
 );

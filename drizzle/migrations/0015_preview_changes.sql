@@ -8,6 +8,7 @@ CREATE TABLE "preview_watches" (
 	"workspace_id" uuid NOT NULL,
 	"holder" text NOT NULL,
 	"until" timestamp (3) with time zone NOT NULL,
+	"horizon" "xid8" NOT NULL,
 	CONSTRAINT "preview_watches_workspace_id_holder_pk" PRIMARY KEY("workspace_id","holder")
 );
 --> statement-breakpoint
