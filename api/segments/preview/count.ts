@@ -21,13 +21,20 @@ export interface CountEnv {
 
 type Mask = Uint8Array;
 
-/** Slots matching `rule` among the live ones, and their number. */
+/** The number of live slots matching `rule` at `now`. */
 export function countRule(snapshot: ProfileSnapshot, rule: RuleNode, now: number, env: CountEnv): number {
+  const mask = matchingSlots(snapshot, rule, now, env);
+  let n = 0;
+  for (let i = 0; i < snapshot.size; i++) n += mask[i]!;
+  return n;
+}
+
+/** One byte per slot: 1 when the slot is live and matches `rule` at `now`. */
+export function matchingSlots(snapshot: ProfileSnapshot, rule: RuleNode, now: number, env: CountEnv): Uint8Array {
   const mask = evaluate(snapshot, rule, now, env, new Set());
   const live = snapshot.live;
-  let n = 0;
-  for (let i = 0; i < snapshot.size; i++) n += mask[i]! & live[i]!;
-  return n;
+  for (let i = 0; i < snapshot.size; i++) mask[i]! &= live[i]!;
+  return mask;
 }
 
 /** The static segments a rule reaches (through dynamic references too), for the caller to read. */

@@ -58,15 +58,21 @@ async function watch(db: Database, workspaceId: string, holder: string): Promise
     on conflict (workspace_id, holder) do update set until = excluded.until, horizon = excluded.horizon`);
 }
 
-/** Waits for the transactions running when the watch became visible (they may not have logged). */
+/**
+ * Waits for the write transactions of this database that were running when the watch became
+ * visible (they may have written without logging). Those of other databases of the server do not
+ * matter (a snapshot's xmin would wait for them too).
+ */
 async function awaitOlderTransactions(db: Database): Promise<void> {
-  const [first] = await rows(db, sql`select pg_snapshot_xmax(pg_current_snapshot())::text as xmax`);
-  const xmax = String(first!.xmax);
+  const running = sql`select backend_xid::text from pg_stat_activity where datname = current_database() and backend_xid is not null and pid <> pg_backend_pid()`;
+  const [first] = await rows(db, sql`select coalesce(array_agg(x.backend_xid), '{}') as xids from (${running}) x`);
+  const xids = first!.xids as string[];
+  if (xids.length === 0) return;
   const started = Date.now();
   for (;;) {
-    const [row] = await rows(db, sql`select pg_snapshot_xmin(pg_current_snapshot()) >= ${xmax}::xid8 as done`);
-    if (row!.done === true) return;
-    if (Date.now() - started > WAIT_LIMIT_MS) throw new Error(`preview: transactions older than ${xmax} still running after ${WAIT_LIMIT_MS} ms`);
+    const [row] = await rows(db, sql`select count(*)::int as n from (${running}) x where x.backend_xid = any(${`{${xids.join(',')}}`}::text[])`);
+    if (Number(row!.n) === 0) return;
+    if (Date.now() - started > WAIT_LIMIT_MS) throw new Error(`preview: write transactions still running after ${WAIT_LIMIT_MS} ms`);
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
 }
