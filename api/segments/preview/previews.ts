@@ -38,6 +38,8 @@ interface Held {
 export class PreviewCounts {
   readonly holder = randomUUID();
   private readonly held = new Map<string, Held>();
+  /** Workspaces found smaller than minProfiles, until when (not asked again for a minute). */
+  private readonly small = new Map<string, number>();
   readonly options: PreviewOptions;
 
   constructor(private readonly db: Database, options: Partial<PreviewOptions> = {}) {
@@ -98,8 +100,12 @@ export class PreviewCounts {
   private async largeEnough(workspaceId: string): Promise<boolean> {
     const min = this.options.minProfiles;
     if (min <= 0) return true;
+    if ((this.small.get(workspaceId) ?? 0) > Date.now()) return false;
     const result = await this.db.execute(sql`select count(*)::int as n from (select 1 from profiles where workspace_id = ${workspaceId}::uuid limit ${min}) x`);
-    return Number((result.rows[0] as { n: number }).n) >= min;
+    if (Number((result.rows[0] as { n: number }).n) >= min) return true;
+    if (this.small.size > 10_000) this.small.clear();
+    this.small.set(workspaceId, Date.now() + 60_000);
+    return false;
   }
 
   private startLoad(workspaceId: string): Held {
