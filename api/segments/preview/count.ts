@@ -67,9 +67,11 @@ export function staticReferences(rule: RuleNode, env: Pick<CountEnv, 'segment'>,
 function evaluate(s: ProfileSnapshot, node: RuleNode, now: number, env: CountEnv, resolving: Set<string>): Mask {
   switch (node.kind) {
     case 'all': {
+      // Event counts last, each over the profiles still possible when there are few of them.
       const out = new Uint8Array(s.size).fill(1);
-      for (const child of node.rules) {
-        const m = evaluate(s, child, now, env, resolving);
+      const ordered = [...node.rules.filter((r) => r.kind !== 'event'), ...node.rules.filter((r) => r.kind === 'event')];
+      for (const child of ordered) {
+        const m = child.kind === 'event' ? event(s, child, now, out) : evaluate(s, child, now, env, resolving);
         for (let i = 0; i < out.length; i++) out[i]! &= m[i]!;
       }
       return out;
@@ -251,8 +253,15 @@ function condition(s: ProfileSnapshot, node: ConditionNode, now: number): Mask {
 
 const nullable = (x: number): number | null => (Number.isNaN(x) ? null : x);
 
-/** Counts per slot of the events the node counts, then the node's bounds. */
-function event(s: ProfileSnapshot, node: EventNode, now: number): Mask {
+/** Below this share of candidate profiles, an event count reads only their events (grouped by slot). */
+const FEW = 1 / 8;
+
+/**
+ * Counts per slot of the events the node counts, then the node's bounds. With `candidates`, the
+ * answer is only needed where a candidate is 1 (the caller ANDs it): when they are few, only their
+ * events are read.
+ */
+function event(s: ProfileSnapshot, node: EventNode, now: number, candidates?: Mask): Mask {
   const out = new Uint8Array(s.size);
   const { min, max } = node;
   if (min === 0 && max === null) return out.fill(1);
@@ -270,7 +279,28 @@ function event(s: ProfileSnapshot, node: EventNode, now: number): Mask {
     const windowed = node.inLastDays !== null;
     const from = windowed ? now - node.inLastDays! * DAY_MS : 0;
     const { slot, at } = table;
-    if (checks.length === 0) {
+    const pass = (r: number): boolean => {
+      if (windowed) {
+        const t = at[r]!;
+        if (!(t >= from && t <= now)) return false;
+      }
+      for (const check of checks) if (check.verdict[check.codes[r]!] === 0) return false;
+      return true;
+    };
+    let few = 0;
+    if (candidates !== undefined) for (let i = 0; i < s.size; i++) few += candidates[i]!;
+    if (candidates !== undefined && few < s.size * FEW) {
+      table.groupBySlot(s.size);
+      const { bySlot, byRow } = table;
+      const grouped = Math.min(bySlot.length - 1, s.size);
+      for (let i = 0; i < grouped; i++) {
+        if (candidates[i] === 0) continue;
+        let c = 0;
+        for (let k = bySlot[i]!; k < bySlot[i + 1]!; k++) if (pass(byRow[k]!)) c++;
+        counts[i] = c;
+      }
+      for (let r = table.grouped; r < table.n; r++) if (candidates[slot[r]!] === 1 && pass(r)) counts[slot[r]!]!++;
+    } else if (checks.length === 0) {
       const to = windowed ? now : Infinity;
       const since = windowed ? from : -Infinity;
       for (let r = 0; r < table.n; r++) {
