@@ -30,8 +30,6 @@ function keyOf(value: AttrValue): string {
   switch (typeof value) {
     case 'string':
       return `s${value}`;
-    case 'number':
-      return `n${value}`;
     case 'boolean':
       return value ? 'T' : 'F';
     default:
@@ -44,6 +42,7 @@ export class DictColumn {
   codes: Int32Array;
   readonly values: AttrValue[] = [undefined];
   private readonly lookup = new Map<string, number>();
+  private readonly numbers = new Map<number, number>();
 
   constructor(capacity: number) {
     this.codes = new Int32Array(capacity);
@@ -52,6 +51,16 @@ export class DictColumn {
   /** The code of `value` (null and undefined are missing, as JSON null is in SQL). */
   codeOf(value: AttrValue): number {
     if (value === undefined || value === null) return 0;
+    if (typeof value === 'number') {
+      // Numbers by value (no key string per distinct amount); -0 is 0 as in JSON text.
+      let code = this.numbers.get(value);
+      if (code === undefined) {
+        code = this.values.length;
+        this.values.push(value);
+        this.numbers.set(value, code);
+      }
+      return code;
+    }
     const key = keyOf(value);
     let code = this.lookup.get(key);
     if (code === undefined) {

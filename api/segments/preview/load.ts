@@ -16,8 +16,8 @@ import { ProfileSnapshot, type ProfileRowData } from './snapshot.js';
 
 /** How long a watch lasts without use; a holder idle longer loads again. */
 export const WATCH_MS = 10 * 60_000;
-/** ~20k profiles or ~60k events a statement. */
-const BATCH_BLOCKS = 1000;
+/** ~8k profiles or ~25k events a statement (rows are parsed a batch at a time: less garbage at once). */
+const BATCH_BLOCKS = 400;
 const WAIT_LIMIT_MS = 10_000;
 
 type Row = Record<string, unknown>;
