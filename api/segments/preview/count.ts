@@ -21,11 +21,41 @@ export interface CountEnv {
 
 type Mask = Uint8Array;
 
+/**
+ * Masks and counters are reused across counts of one copy (a count of a 1M-profile rule would
+ * otherwise allocate ~1 MB per node and 4 MB per event count, and the garbage collector's passes
+ * over the large heap cost more than the evaluation).
+ */
+const pools = new WeakMap<ProfileSnapshot, { masks: Mask[]; counts?: Int32Array }>();
+function poolOf(s: ProfileSnapshot) {
+  let pool = pools.get(s);
+  if (pool === undefined) pools.set(s, (pool = { masks: [] }));
+  return pool;
+}
+/** A mask of the copy's size filled with `value`. */
+function newMask(s: ProfileSnapshot, value: 0 | 1): Mask {
+  const pool = poolOf(s);
+  let m = pool.masks.pop();
+  while (m !== undefined && m.length !== s.size) m = pool.masks.pop();
+  return m === undefined ? new Uint8Array(s.size).fill(value) : m.fill(value);
+}
+function release(s: ProfileSnapshot, m: Mask): void {
+  const pool = poolOf(s);
+  if (pool.masks.length < 16) pool.masks.push(m);
+}
+function zeroCounts(s: ProfileSnapshot): Int32Array {
+  const pool = poolOf(s);
+  if (pool.counts === undefined || pool.counts.length !== s.size) pool.counts = new Int32Array(s.size);
+  else pool.counts.fill(0);
+  return pool.counts;
+}
+
 /** The number of live slots matching `rule` at `now`. */
 export function countRule(snapshot: ProfileSnapshot, rule: RuleNode, now: number, env: CountEnv): number {
   const mask = matchingSlots(snapshot, rule, now, env);
   let n = 0;
   for (let i = 0; i < snapshot.size; i++) n += mask[i]!;
+  release(snapshot, mask);
   return n;
 }
 
@@ -68,19 +98,21 @@ function evaluate(s: ProfileSnapshot, node: RuleNode, now: number, env: CountEnv
   switch (node.kind) {
     case 'all': {
       // Event counts last, each over the profiles still possible when there are few of them.
-      const out = new Uint8Array(s.size).fill(1);
+      const out = newMask(s, 1);
       const ordered = [...node.rules.filter((r) => r.kind !== 'event'), ...node.rules.filter((r) => r.kind === 'event')];
       for (const child of ordered) {
         const m = child.kind === 'event' ? event(s, child, now, out) : evaluate(s, child, now, env, resolving);
         for (let i = 0; i < out.length; i++) out[i]! &= m[i]!;
+        release(s, m);
       }
       return out;
     }
     case 'any': {
-      const out = new Uint8Array(s.size);
+      const out = newMask(s, 0);
       for (const child of node.rules) {
         const m = evaluate(s, child, now, env, resolving);
         for (let i = 0; i < out.length; i++) out[i]! |= m[i]!;
+        release(s, m);
       }
       return out;
     }
@@ -96,7 +128,7 @@ function evaluate(s: ProfileSnapshot, node: RuleNode, now: number, env: CountEnv
     case 'segment': {
       const target = env.segment(node.slug);
       // A cycle cannot be saved; should one reach us anyway, the re-entered reference is false (as in SQL).
-      if (!target || resolving.has(node.slug)) return new Uint8Array(s.size);
+      if (!target || resolving.has(node.slug)) return newMask(s, 0);
       if (target.type === 'static') return env.staticMembers(target.id).slice(0, s.size);
       resolving.add(node.slug);
       const m = evaluate(s, target.rule, now, env, resolving);
@@ -112,7 +144,7 @@ function evaluate(s: ProfileSnapshot, node: RuleNode, now: number, env: CountEnv
 
 /** A condition on a JSON column: decided per distinct value, looked up per row. */
 function dictionary(s: ProfileSnapshot, codes: Int32Array | undefined, values: readonly AttrValue[] | undefined, node: ConditionNode, now: number): Mask {
-  const out = new Uint8Array(s.size);
+  const out = newMask(s, 0);
   if (codes === undefined || values === undefined) return out.fill(evaluateCondition(node, undefined, now) ? 1 : 0);
   const table = new Uint8Array(values.length);
   for (let code = 0; code < values.length; code++) table[code] = evaluateCondition(node, values[code], now) ? 1 : 0;
@@ -126,7 +158,7 @@ function dictionary(s: ProfileSnapshot, codes: Int32Array | undefined, values: r
  * reads the value as profileAttributes gives it (an ISO string for an instant).
  */
 function numeric(s: ProfileSnapshot, column: Float64Array, kind: 'number' | 'date', node: ConditionNode, now: number): Mask {
-  const out = new Uint8Array(s.size);
+  const out = newMask(s, 0);
   const n = s.size;
   if (node.op === 'exists' || node.op === 'notExists') {
     const present = node.op === 'exists' ? 1 : 0;
@@ -241,13 +273,13 @@ function condition(s: ProfileSnapshot, node: ConditionNode, now: number): Mask {
     case 'reachable.phone': {
       const column = path === 'reachable.email' ? s.reachableEmail : s.reachablePhone;
       const table = [evaluateCondition(node, false, now) ? 1 : 0, evaluateCondition(node, true, now) ? 1 : 0];
-      const out = new Uint8Array(s.size);
+      const out = newMask(s, 0);
       for (let i = 0; i < out.length; i++) out[i] = table[column[i]!]!;
       return out;
     }
     default:
       // Edge attributes (geo, device, ...) have no value on a stored profile.
-      return new Uint8Array(s.size).fill(evaluateCondition(node, undefined, now) ? 1 : 0);
+      return newMask(s, evaluateCondition(node, undefined, now) ? 1 : 0);
   }
 }
 
@@ -262,10 +294,10 @@ const FEW = 1 / 8;
  * events are read.
  */
 function event(s: ProfileSnapshot, node: EventNode, now: number, candidates?: Mask): Mask {
-  const out = new Uint8Array(s.size);
+  const out = newMask(s, 0);
   const { min, max } = node;
   if (min === 0 && max === null) return out.fill(1);
-  const counts = new Int32Array(s.size);
+  const counts = zeroCounts(s);
   const table = s.events.get(node.event);
   if (table !== undefined) {
     // Per `where` condition, a verdict per distinct property value.
@@ -293,10 +325,19 @@ function event(s: ProfileSnapshot, node: EventNode, now: number, candidates?: Ma
       table.groupBySlot(s.size);
       const { bySlot, byRow } = table;
       const grouped = Math.min(bySlot.length - 1, s.size);
+      const since = windowed ? from : -Infinity;
+      const to = windowed ? now : Infinity;
+      // `pass` inlined: this loop runs on every live count of a selective rule.
       for (let i = 0; i < grouped; i++) {
         if (candidates[i] === 0) continue;
         let c = 0;
-        for (let k = bySlot[i]!; k < bySlot[i + 1]!; k++) if (pass(byRow[k]!)) c++;
+        rows: for (let k = bySlot[i]!; k < bySlot[i + 1]!; k++) {
+          const r = byRow[k]!;
+          const t = at[r]!;
+          if (!(t >= since && t <= to)) continue;
+          for (let j = 0; j < checks.length; j++) if (checks[j]!.verdict[checks[j]!.codes[r]!] === 0) continue rows;
+          c++;
+        }
         counts[i] = c;
       }
       for (let r = table.grouped; r < table.n; r++) if (candidates[slot[r]!] === 1 && pass(r)) counts[slot[r]!]!++;
