@@ -7,6 +7,7 @@ import type { ApiRole } from '../drizzle/index.js';
 import type { JobQueue } from './jobs/jobs.js';
 import { BadInputError, ForbiddenError, UnauthenticatedError } from './errors.js';
 import type { InstanceCheck } from './admin/instance-token.js';
+import type { PreviewCounts } from './segments/preview/previews.js';
 
 /** Who is calling: the key's workspace and role. */
 export interface Caller {
@@ -32,6 +33,8 @@ export interface RequestContext {
   memo: Map<string, unknown>;
   /** The API's public origin for links it hands out (PUBLIC_API_URL, else the request's own origin). */
   origin?: string;
+  /** Exact live counts of unsaved rules from memory (api/segments/preview); absent: SQL counts. */
+  previews?: PreviewCounts;
 }
 
 /**

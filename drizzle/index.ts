@@ -9,3 +9,4 @@ export * from './exports.js';
 export * from './settings.js';
 export * from './jobs.js';
 export * from './imports.js';
+export * from './previews.js';

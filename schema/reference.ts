@@ -103,7 +103,16 @@ export function evaluateCondition(node: ConditionNode, value: AttrValue, now: nu
   if (node.op === 'notExists') return isMissing(value);
   if (isMissing(value)) return false;
   const x = typed(value, node.attrType);
-  if (x === undefined) return false;
+  return x !== undefined && evaluateTypedCondition(node, x, now);
+}
+
+/**
+ * One condition (not `exists` / `notExists`) against a value already of the condition's type, as
+ * `evaluateCondition` sees it after its type check: for `date`, epoch milliseconds. For evaluators
+ * that keep typed values (api/segments/preview keeps instants as milliseconds).
+ * @example evaluateTypedCondition({ kind: 'condition', attr: 'x', attrType: 'number', op: 'gt', value: { kind: 'scalar', value: 1 } }, 2, 0); // true
+ */
+export function evaluateTypedCondition(node: ConditionNode, x: string | number | boolean | readonly string[], now: number): boolean {
   const v = node.value;
   switch (node.op) {
     case 'eq':
@@ -142,6 +151,9 @@ export function evaluateCondition(node: ConditionNode, value: AttrValue, now: nu
       return v.kind === 'days' && typeof x === 'number' && x >= now - v.days * DAY_MS && x <= now;
     case 'notInLastDays':
       return v.kind === 'days' && typeof x === 'number' && x < now - v.days * DAY_MS;
+    case 'exists':
+    case 'notExists':
+      return false; // decided on presence by evaluateCondition
     default: {
       const never: never = node.op;
       return never;

@@ -7,6 +7,7 @@ import type { Context } from 'hono';
 import type { RequestContext } from '../context.js';
 import { BadInputError } from '../errors.js';
 import type { ApiEnv } from './env.js';
+import { previewCountsFor } from '../segments/preview/previews.js';
 
 /** The `?...` part of a request URL (what `new URL(url).search` gives, without parsing the URL). */
 function searchOf(url: string): string {
@@ -31,7 +32,7 @@ export function apolloHandler(server: ApolloServer<RequestContext>) {
     }
     const response = await server.executeHTTPGraphQLRequest({
       httpGraphQLRequest: { method: c.req.method.toUpperCase(), headers, search: searchOf(c.req.url), body },
-      context: async () => ({ db: c.get('db'), jobs: c.get('jobs'), caller: c.get('caller'), instance: c.get('instance'), now: c.get('now'), memo: new Map(), origin: publicOrigin(c.req.url) }),
+      context: async () => ({ db: c.get('db'), jobs: c.get('jobs'), caller: c.get('caller'), instance: c.get('instance'), now: c.get('now'), memo: new Map(), origin: publicOrigin(c.req.url), previews: previewCountsFor(c.get('db')) }),
     });
     const out = new Headers();
     for (const [key, value] of response.headers) out.set(key, value);

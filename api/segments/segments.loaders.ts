@@ -25,5 +25,5 @@ export function memberCounts(ctx: RequestContext): DataLoader<string, number> {
 /** The size shown for a segment: its members once published (or static), else a live count of its draft rule. */
 export async function segmentSize(ctx: RequestContext, segment: SegmentRow): Promise<number> {
   if (segment.type === 'static' || segment.status === 'published') return memberCounts(ctx).load(segment.id);
-  return new SegmentService(ctx.db, segment.workspaceId, () => ctx.now).size(segment);
+  return new SegmentService(ctx.db, segment.workspaceId, () => ctx.now, ctx.previews).size(segment);
 }

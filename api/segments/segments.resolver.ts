@@ -11,7 +11,7 @@ import { CreateSegmentInput, UpdateSegmentInput } from './segments.input.js';
 import { listSegments } from './segments.queries.js';
 import { RuleScopeEnum, RuleValidation, SegmentConnection, SegmentPreview, SegmentStatusEnum, SegmentType } from './segments.type.js';
 
-const service = (ctx: RequestContext, roles: Parameters<typeof requireRole>[1]) => new SegmentService(ctx.db, requireRole(ctx, roles).workspaceId, () => ctx.now);
+const service = (ctx: RequestContext, roles: Parameters<typeof requireRole>[1]) => new SegmentService(ctx.db, requireRole(ctx, roles).workspaceId, () => ctx.now, ctx.previews);
 
 @Resolver()
 export class SegmentResolver {

@@ -13,6 +13,7 @@ import { loadCatalogue, loadPublishedDefinitions, loadSegmentInfos } from './def
 import { compileRuleSql } from './rule-sql.js';
 import { disableJit, refreshWithDependents } from './membership.service.js';
 import { rebuildRuleset } from './ruleset.service.js';
+import type { PreviewCounts } from './preview/previews.js';
 
 export type SegmentRow = typeof segments.$inferSelect;
 export type SegmentVersionRow = typeof segmentVersions.$inferSelect;
@@ -59,6 +60,8 @@ export class SegmentService {
     private readonly workspaceId: string,
     /** The instant of the request: membership is computed at it (tests and seeds pin it). */
     private readonly clock: () => Date = () => new Date(),
+    /** Exact live counts from memory (api/segments/preview); without it, every count is SQL. */
+    private readonly previews?: PreviewCounts,
   ) {}
 
   /** Validates a rule in this workspace; `selfSlug` makes references back to it a cycle. */
@@ -311,10 +314,21 @@ export class SegmentService {
     return memberCount(this.db, segmentId);
   }
 
-  /** Live count of the profiles a validated rule matches now. */
+  /**
+   * Live count of the profiles a validated rule matches now: from the in-memory copy of the
+   * workspace when this process holds one (exact: brought up to date first), else in SQL.
+   */
   async countMatching(rule: RuleNode, now = this.clock().getTime()): Promise<number> {
     const definitions = await loadPublishedDefinitions(this.db, this.workspaceId);
-    const predicate = compileRuleSql(rule, { now, segment: (slug) => definitions.bySlug.get(slug) });
+    const fast = await this.previews?.count(this.workspaceId, rule, definitions, now);
+    return fast ?? this.countMatchingSql(rule, now, definitions);
+  }
+
+  /** The same count, always in SQL (one predicate over profiles: rule-sql.ts). */
+  async countMatchingSql(rule: RuleNode, now = this.clock().getTime(), definitions?: Awaited<ReturnType<typeof loadPublishedDefinitions>>): Promise<number> {
+    definitions ??= await loadPublishedDefinitions(this.db, this.workspaceId);
+    const published = definitions;
+    const predicate = compileRuleSql(rule, { now, segment: (slug) => published.bySlug.get(slug) });
     return this.db.transaction(async (tx) => {
       await disableJit(tx);
       const [row] = await tx

@@ -11,6 +11,8 @@ import { createWorkspace, matchingInSql, storeSubjects } from '../../helpers/sql
 import type { RuleNode } from '../../../schema/rule.js';
 import { profileEvaluationSql } from '../../../api/segments/membership.service.js';
 import type { PublishedDefinition } from '../../../api/segments/definitions.js';
+import { matchingSlots } from '../../../api/segments/preview/count.js';
+import { loadSnapshot, unwatch } from '../../../api/segments/preview/load.js';
 
 /** Attribute paths of a rule and of every library segment it references. */
 function pathsWithReferences(rule: RuleNode, seen = new Set<string>()): Set<string> {
@@ -68,6 +70,19 @@ describeEachDatabase('golden cases in SQL', (suite) => {
       const result = await suite.db.execute(profileEvaluationSql(workspaceId, [id], [definition], { byId: new Map(), bySlug: published }, c.now));
       const perProfile = (result.rows as Array<{ s0: boolean }>)[0]?.s0 === true;
       if (perProfile !== c.expected) failures.push(`${c.name} (per-profile query): expected ${c.expected}`);
+    }
+    expect(failures).toEqual([]);
+  });
+
+  it('evaluates every storable profile-scoped case in memory (live counts) as the case file says', async () => {
+    const loaded = await loadSnapshot(suite.db, workspaceId, 'golden');
+    await unwatch(suite.db, workspaceId, 'golden');
+    const countEnv = { segment, staticMembers: () => new Uint8Array(loaded.snapshot.size) };
+    const failures: string[] = [];
+    for (const [i, c] of cases.entries()) {
+      const slot = loaded.snapshot.slotOf(ids[i] as string);
+      const inMemory = slot >= 0 && matchingSlots(loaded.snapshot, c.rule, c.now, countEnv)[slot] === 1;
+      if (inMemory !== c.expected) failures.push(`${c.name} (in memory): expected ${c.expected}`);
     }
     expect(failures).toEqual([]);
   });
