@@ -88,8 +88,9 @@ export async function refreshSegment(
 
 /**
  * Recomputes a segment and every published dynamic segment that references it, directly or
- * through others (their members follow from its members): the dynamic ones in one pass
- * (refreshSegments), after the start when it is static (its stored list is what they read).
+ * through others (their members follow from its members): the dynamic ones through
+ * refreshSegments (in one pass from ONE_PASS_FROM segments on), after the start when it is static
+ * (its stored list is what they read).
  */
 export async function refreshWithDependents(db: Database, workspaceId: string, segment: { id: string; slug: string }, now = Date.now()): Promise<void> {
   // Every caller runs this in the transaction that changes the definitions: held until it commits.
@@ -119,8 +120,16 @@ export async function refreshWithDependents(db: Database, workspaceId: string, s
 }
 
 /**
+ * From how many dynamic segments refreshSegments evaluates them in one pass. The pass reads every
+ * profile, the events of the names they count and their members whatever their rules; a single
+ * segment's own statement reads only what its rule selects through the indexes (a publish of one
+ * segment: 0.8-1 s against 3-4 s in one pass at 200k profiles under load 12; bench/README.md).
+ */
+export const ONE_PASS_FROM = 3;
+
+/**
  * Recomputes the published segments `segmentIds` of a workspace at `now` and records their sizes;
- * returns them. The dynamic ones in one pass (api/segments/recompute.ts: every profile evaluated
+ * returns them. From ONE_PASS_FROM dynamic segments on (`options.onePassFrom`), the dynamic ones in one pass (api/segments/recompute.ts: every profile evaluated
  * once against all of them, event counts grouped once, one set-based diff per chunk of profiles),
  * with the same result as refreshSegment on each; a static one (or one no longer published)
  * through refreshSegment, first, as dynamic segments may reference its stored members.
@@ -131,15 +140,16 @@ export async function refreshSegments(
   segmentIds: readonly string[],
   now = Date.now(),
   definitions?: PublishedDefinitions,
-  options?: RecomputeOptions,
+  options?: RecomputeOptions & { onePassFrom?: number },
 ): Promise<Map<string, number>> {
   const defs = definitions ?? (await loadPublishedDefinitions(db, workspaceId));
   const sizes = new Map<string, number>();
   const unique = [...new Set(segmentIds)];
   const dynamic = unique.map((id) => defs.byId.get(id)).filter((d): d is PublishedDefinition => d?.type === 'dynamic');
+  const onePass = dynamic.length >= (options?.onePassFrom ?? ONE_PASS_FROM);
   return inTransaction(db, async (tx) => {
-    for (const id of unique) if (defs.byId.get(id)?.type !== 'dynamic') sizes.set(id, await refreshSegment(tx, workspaceId, id, now, defs));
-    if (dynamic.length === 0) return sizes;
+    for (const id of unique) if (!onePass || defs.byId.get(id)?.type !== 'dynamic') sizes.set(id, await refreshSegment(tx, workspaceId, id, now, defs));
+    if (!onePass || dynamic.length === 0) return sizes;
     const computed = await recomputeMemberships(tx, workspaceId, dynamic, defs, now, options);
     await lockSizes(tx, [...computed.keys()]);
     await recordSizes(tx, workspaceId, computed, now);
@@ -149,7 +159,7 @@ export async function refreshSegments(
 }
 
 /** Recomputes every published dynamic segment of a workspace in one pass (time windows move on by themselves). */
-export async function refreshWorkspace(db: Database, workspaceId: string, now = Date.now(), options?: RecomputeOptions): Promise<Map<string, number>> {
+export async function refreshWorkspace(db: Database, workspaceId: string, now = Date.now(), options?: RecomputeOptions & { onePassFrom?: number }): Promise<Map<string, number>> {
   const definitions = await loadPublishedDefinitions(db, workspaceId);
   const ids = [...definitions.byId.values()].filter((d) => d.type === 'dynamic').map((d) => d.id);
   return refreshSegments(db, workspaceId, ids, now, definitions, options);
