@@ -14,7 +14,7 @@ import { createWorkspace } from '../api/auth/auth.service.js';
 import { defineTrait } from '../api/traits/traits.service.js';
 import { loadPublishedDefinitions } from '../api/segments/definitions.js';
 import { createLifecycleSegments } from '../api/segments/lifecycle.service.js';
-import { compiledEvaluation, evaluateProfiles, profileEvaluationSql, refreshProfiles, refreshSegment, refreshWorkspace, refreshWorkspacePerSegment } from '../api/segments/membership.service.js';
+import { compiledEvaluation, evaluateProfiles, profileEvaluationSql, ONE_PASS_FROM, refreshProfiles, refreshSegment, refreshSegments, refreshWorkspace, refreshWorkspacePerSegment } from '../api/segments/membership.service.js';
 import { compileRuleSql } from '../api/segments/rule-sql.js';
 import { SegmentService } from '../api/segments/segments.service.js';
 import { profiles, segmentMembers } from '../drizzle/index.js';
@@ -266,6 +266,9 @@ try {
   const oldPublish = await timed(() => refreshSegment(db, ws, published.value.id, NOW));
   log(`  reference: refreshSegment of that segment alone from no members (the old publish's recompute) ${millis(oldPublish.ms)} (${oldPublish.value.toLocaleString('en-US')} members)`);
   rows.push({ figure: '  publish of the 4-condition segment (its membership computed)', value: `${millis(published.ms)} (refreshSegment alone: ${millis(oldPublish.ms)})`, target: '<= 3 s', met: published.ms <= 3_000 });
+  await clearMembers(published.value.id);
+  const onePassAlone = await timed(() => refreshSegments(db, ws, [published.value.id], NOW, undefined, { onePassFrom: 1 }));
+  log(`  the same in one pass (not used for one segment: ONE_PASS_FROM = ${ONE_PASS_FROM}) ${millis(onePassAlone.ms)}`);
   // A published segment with the most dependents published again: it and every segment that
   // references it, transitively, recomputed in the publish's transaction.
   const refsBySlug = new Map([...definitions.byId.values()].filter((d) => d.type === 'dynamic').map((d) => [d.slug, ruleReferences(d.rule)]));
@@ -286,8 +289,11 @@ try {
     const oldWay = await timed(async () => {
       for (const id of ids) await refreshSegment(db, ws, id, NOW);
     });
-    log(`  publish of '${hub}' again, ${hubDependents.size} segments depending on it (membership in place): ${millis(republished.ms)}; reference: refreshSegment of each ${millis(oldWay.ms)}`);
-    rows.push({ figure: `  publish of a segment with ${hubDependents.size} dependents (membership in place)`, value: `${millis(republished.ms)} (refreshSegment of each: ${millis(oldWay.ms)})`, target: '<= 3 s', met: republished.ms <= 3_000 });
+    // The same segments in one pass (refreshSegments uses it from ONE_PASS_FROM segments on): what
+    // the threshold is set from.
+    const onePassGroup = await timed(() => refreshSegments(db, ws, ids, NOW, undefined, { onePassFrom: 1 }));
+    log(`  publish of '${hub}' again, ${hubDependents.size} segments depending on it (membership in place): ${millis(republished.ms)}; reference: refreshSegment of each ${millis(oldWay.ms)}; the ${ids.length} in one pass ${millis(onePassGroup.ms)} (used from ${ONE_PASS_FROM} segments on)`);
+    rows.push({ figure: `  publish of a segment with ${hubDependents.size} dependents (membership in place)`, value: `${millis(republished.ms)} (refreshSegment of each: ${millis(oldWay.ms)}; one pass: ${millis(onePassGroup.ms)})`, target: '<= 3 s', met: republished.ms <= 3_000 });
   }
   rows.push({ figure: `  size of the 4-condition segment once published (Segment.size: count of its members, median of ${RUNS})`, value: millis(median(publishedSizes)), target: '<= 100 ms', met: median(publishedSizes) <= 100 });
 

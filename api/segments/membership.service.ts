@@ -122,10 +122,13 @@ export async function refreshWithDependents(db: Database, workspaceId: string, s
 /**
  * From how many dynamic segments refreshSegments evaluates them in one pass. The pass reads every
  * profile, the events of the names they count and their members whatever their rules; a single
- * segment's own statement reads only what its rule selects through the indexes (a publish of one
- * segment: 0.8-1 s against 3-4 s in one pass at 200k profiles under load 12; bench/README.md).
+ * segment's own statement reads only what its rule selects through the indexes. Measured at 1M
+ * profiles (load ~15, bench/README.md): a publish of one segment 20.0 s in one pass against 2.3 s
+ * alone; of one with 3 dependents 21.3 s against 11.5 s for the four one after another (~2.9 s
+ * each), so the pass pays from about 7-8 segments; 100 segments in place at 200k: 16.5 s against
+ * 44-77 s.
  */
-export const ONE_PASS_FROM = 3;
+export const ONE_PASS_FROM = 8;
 
 /**
  * Recomputes the published segments `segmentIds` of a workspace at `now` and records their sizes;
