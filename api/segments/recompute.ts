@@ -2,9 +2,10 @@
  * The full recompute of many dynamic segments in one pass (publish with its dependents, the
  * periodic recompute of a workspace): every profile is read once and evaluated against all of
  * them, with the event counts of all their rules grouped once (api/segments/event-aggregates.ts);
- * the resulting (segment, profile) pairs are compared with the stored memberships of those
- * segments in one set-based statement. The result equals refreshSegment run on each segment at
- * the same `now` (members, joined_at of newcomers, size history).
+ * each profile's matching segments are compared with its stored memberships among them in one
+ * set-based statement per chunk of profiles, and only the differences are applied. The result
+ * equals refreshSegment run on each segment at the same `now` (members, joined_at of newcomers,
+ * and, recorded by refreshSegments, the size history).
  */
 import { sql, type SQL } from 'drizzle-orm';
 import type { Database } from '../db/index.js';
@@ -15,9 +16,9 @@ import { EventCountColumns, eventAggregatesSql } from './event-aggregates.js';
 import type { PublishedDefinition, PublishedDefinitions } from './definitions.js';
 
 /**
- * Profiles per statement. Each statement holds its chunk's pairs (members, current and new) in
- * hash tables: ~250k profiles x 13 segments each on average at 1M (3.2M pairs) fit in work_mem
- * below; the whole workspace at once would spill to disk and take longer.
+ * Profiles per statement. A statement hashes its chunk's event aggregates (a row per profile with
+ * events, 8 bytes per counted node) and stored members grouped per profile (~3.2M memberships of
+ * 250k profiles at 1M): within the work_mem set below, whatever the size of the workspace.
  */
 export const RECOMPUTE_CHUNK_PROFILES = 250_000;
 
