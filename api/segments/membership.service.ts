@@ -125,8 +125,8 @@ export async function refreshWithDependents(db: Database, workspaceId: string, s
  * segment's own statement reads only what its rule selects through the indexes. Measured at 1M
  * profiles (load ~15, bench/README.md): a publish of one segment 20.0 s in one pass against 2.3 s
  * alone; of one with 3 dependents 21.3 s against 11.5 s for the four one after another (~2.9 s
- * each), so the pass pays from about 7-8 segments; 100 segments in place at 200k: 16.5 s against
- * 44-77 s.
+ * each), so the pass pays from about 7-8 segments; 100 segments in place at 200k: 13.6 s against
+ * 50.5 s one after another (same run).
  */
 export const ONE_PASS_FROM = 8;
 
