@@ -45,6 +45,14 @@ export interface RuleSqlEnv {
    * all the segments that share it (see profileEvaluationSql). Takes precedence over `events`.
    */
   eventCount?: (node: EventNode) => SQL;
+  /**
+   * When given, the typed reading of a profile attribute that is an expression (a trait read from
+   * JSON as text, number, boolean, date or string list; a derived value such as days since the last
+   * purchase) is this expression instead: the caller computes `view` once per profile row for all
+   * the conditions and segments that read it under the same `key` (see recompute.ts). The
+   * expression must be NULL exactly when `view` is.
+   */
+  attributeView?: (key: string, view: SQL) => SQL;
 }
 
 const e = alias(events, 'e');
@@ -72,8 +80,10 @@ function compileNode(node: RuleNode, env: RuleSqlEnv, resolving: Set<string>, to
       return node.rules.length === 0 ? FALSE : sql`(${sql.join(node.rules.map((r) => compileNode(r, env, resolving, false)), sql` or `)})`;
     case 'not':
       return sql`(not ${compileNode(node.rule, env, resolving, false)})`;
-    case 'condition':
-      return compileCondition(node, profileAttributeSql(node.attr, env.now), env.now);
+    case 'condition': {
+      const attr = profileAttributeSql(node.attr, env.now);
+      return compileCondition(node, env.attributeView ? sharedView(node, attr, env.attributeView) : attr, env.now);
+    }
     case 'event':
       return compileEvent(node, env, top);
     case 'segment':
@@ -83,6 +93,20 @@ function compileNode(node: RuleNode, env: RuleSqlEnv, resolving: Set<string>, to
       return never;
     }
   }
+}
+
+/**
+ * A condition's attribute read through `attributeView`: a JSON trait as its typed view (the same
+ * CASE the condition would write, so comparing the shared value is comparing the view; presence
+ * tests keep reading the JSON), a derived value as itself. Columns are left as they are (their
+ * comparisons use their indexes and cost nothing to repeat).
+ */
+function sharedView(node: ConditionNode, attr: AttrSql, attributeView: NonNullable<RuleSqlEnv['attributeView']>): AttrSql {
+  if (attr.kind === 'typed') return { kind: 'typed', expr: attributeView(JSON.stringify([node.attr]), attr.expr), nullable: attr.nullable };
+  if (attr.kind !== 'json' || node.op === 'exists' || node.op === 'notExists') return attr;
+  const view = typedView(attr, node.attrType);
+  if (view === null) return attr;
+  return { kind: 'typed', expr: attributeView(JSON.stringify([node.attr, node.attrType]), view.x), nullable: true };
 }
 
 function compileReference(slug: string, env: RuleSqlEnv, resolving: Set<string>, top: boolean): SQL {

@@ -9,7 +9,11 @@ import { describeEachDatabase } from '../../helpers/db.js';
 import { attributePaths, storedProfileFor } from '../../helpers/profile-fixtures.js';
 import { createWorkspace, matchingInSql, storeSubjects } from '../../helpers/sql-subjects.js';
 import type { RuleNode } from '../../../schema/rule.js';
+import { randomUUID } from 'node:crypto';
+import { inArray } from 'drizzle-orm';
 import { profileEvaluationSql } from '../../../api/segments/membership.service.js';
+import { recomputeMemberships } from '../../../api/segments/recompute.js';
+import { segmentMembers } from '../../../drizzle/index.js';
 import type { PublishedDefinition } from '../../../api/segments/definitions.js';
 import { matchingSlots } from '../../../api/segments/preview/count.js';
 import { loadSnapshot, unwatch } from '../../../api/segments/preview/load.js';
@@ -83,6 +87,25 @@ describeEachDatabase('golden cases in SQL', (suite) => {
       const slot = loaded.snapshot.slotOf(ids[i] as string);
       const inMemory = slot >= 0 && matchingSlots(loaded.snapshot, c.rule, c.now, countEnv)[slot] === 1;
       if (inMemory !== c.expected) failures.push(`${c.name} (in memory): expected ${c.expected}`);
+    }
+    expect(failures).toEqual([]);
+  });
+
+  it('evaluates every case as the case file says in the one-pass recompute (all the cases of an instant as segments of one pass)', async () => {
+    const failures: string[] = [];
+    const byNow = new Map<number, number[]>();
+    cases.forEach((c, i) => byNow.set(c.now, [...(byNow.get(c.now) ?? []), i]));
+    for (const [now, indexes] of byNow) {
+      const targets: PublishedDefinition[] = indexes.map((i) => ({ id: randomUUID(), slug: `case-${i}`, type: 'dynamic', scope: 'profile', version: 1, rule: cases[i]!.rule }));
+      // Chunks of 7 profiles: cases fall on either side of chunk bounds.
+      await suite.db.transaction(async (tx) => recomputeMemberships(tx, workspaceId, targets, { byId: new Map(), bySlug: published }, now, { chunkProfiles: 7 }));
+      const rows = await suite.db.select().from(segmentMembers).where(inArray(segmentMembers.segmentId, targets.map((t) => t.id)));
+      const members = new Set(rows.map((r) => `${r.segmentId}/${r.profileId}`));
+      indexes.forEach((i, k) => {
+        const c = cases[i]!;
+        if (members.has(`${targets[k]!.id}/${ids[i]}`) !== c.expected) failures.push(`${c.name} (one pass): expected ${c.expected}`);
+      });
+      await suite.db.delete(segmentMembers).where(inArray(segmentMembers.segmentId, targets.map((t) => t.id)));
     }
     expect(failures).toEqual([]);
   });
