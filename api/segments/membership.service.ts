@@ -15,6 +15,7 @@ import { compileRuleSql } from './rule-sql.js';
 import { loadPublishedDefinitions, type PublishedDefinition, type PublishedDefinitions } from './definitions.js';
 import { compiledEvaluation, evaluateProfiles } from './profile-evaluation.js';
 import { ruleReferences } from '../../schema/rule.js';
+import { lowerDue, storeNextChanges } from './due-store.js';
 
 export { compiledEvaluation, evaluateProfiles, profileEvaluationSql } from './profile-evaluation.js';
 
@@ -122,6 +123,8 @@ export async function refreshWithDependents(db: Database, workspaceId: string, s
         done.add(slug);
       }
     }
+    // Their time windows from now on: the profiles' due instants were computed without these rules.
+    await lowerDue(tx, workspaceId, ids.map((id) => definitions.byId.get(id)?.rule).filter((r) => r !== undefined), definitions, now);
   });
 }
 
@@ -166,6 +169,8 @@ export async function refreshProfiles(
   // Inside the caller's transaction (every caller has one) no savepoint is needed: an error here
   // aborts that transaction anyway. Otherwise one transaction, for the size locks.
   const apply = async (tx: Database) => {
+    // First: a due-pass batch may hold these rows (its claim), and it takes the size locks after them.
+    await storeNextChanges(tx, workspaceId, ids, rows);
     const changed = await executePrepared(tx, APPLY_MEMBERSHIP, {
       segmentIds: textArrayLiteral(segmentPairs),
       profileIds: textArrayLiteral(profilePairs),
