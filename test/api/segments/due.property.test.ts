@@ -112,6 +112,8 @@ async function run(db: Database, ops: readonly Op[]): Promise<void> {
   const service = () => new SegmentService(db, workspaceId, () => new Date(clock));
   const ids: string[] = [];
   for (const [i, rule] of RULES.entries()) ids.push((await service().create({ slug: `s${i}`, name: `S${i}`, type: 'dynamic', rule })).id);
+  // All published from the start (a publish op publishes again, an edit a new rule, an archive ends one).
+  for (const id of ids) await service().publish(id);
   // The first pass seeds the workspace (a full recompute); every later one evaluates the due.
   expect((await refreshDue(db, workspaceId, { now: clock })).seeded).toBe(true);
   const archived = new Set<number>();
