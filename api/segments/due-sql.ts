@@ -21,11 +21,11 @@
  * Everything is an upper bound on "when can it first change": early is safe, late would be a bug.
  */
 import { sql, type SQL } from 'drizzle-orm';
-import { alias } from 'drizzle-orm/pg-core';
+import { alias, type AnyPgColumn } from 'drizzle-orm/pg-core';
 import { events, profiles } from '../../drizzle/index.js';
 import { DAY_MS, type ConditionNode, type EventNode, type RuleNode } from '../../schema/rule.js';
 import type { PublishedDefinitions } from './definitions.js';
-import { daysSinceLastSql, epochMs, profileAttributeSql } from './rule-sql-attributes.js';
+import { profileAttributeSql } from './rule-sql-attributes.js';
 import { eventFilterSql, typedView } from './rule-sql.js';
 
 const e = alias(events, 'e');
@@ -96,8 +96,18 @@ export function earliest(parts: readonly SQL[]): SQL {
   return parts.length === 1 ? parts[0]! : sql`least(${sql.join([...parts], sql`, `)})`;
 }
 
-/** `x` when it lies after `now` (and before year 10000), else NULL. */
-const after = (x: SQL, now: SQL): SQL => sql`(case when ${x} > ${now} and ${x} <= ${LATEST_MS}::float8 then ${x} end)`;
+/**
+ * `x` when it lies after `now` (no later than year 9999: a later instant is stored as that, early
+ * and harmless), else NULL. `x` is written once: it is evaluated once per row.
+ */
+const after = (x: SQL, now: SQL): SQL => sql`nullif(greatest(least(${x}, ${LATEST_MS}::float8), ${now}), ${now})`;
+
+/**
+ * Epoch ms of a timestamptz(3) in float8 arithmetic (date_part is float8; rounding restores the
+ * whole milliseconds the column holds): several times cheaper than the numeric `extract` of epochMs,
+ * and this is evaluated for every candidate of every profile.
+ */
+export const instantMs = (column: SQL | AnyPgColumn): SQL => sql`round(date_part('epoch', ${column}) * 1000)`;
 
 /**
  * The changes of `inLastDays` / `notInLastDays` on a value `x` (ms): `x >= now - days && x <= now`
@@ -144,16 +154,18 @@ function dayBreakpoints(node: ConditionNode): number[] | 'any' {
 }
 
 /** Epoch ms of the last purchase, and whole days since it at `now`. */
-const lastMs = epochMs(profiles.lastPurchaseAt);
+const lastMs = instantMs(profiles.lastPurchaseAt);
 
 /** The next change of a time-dependent condition on the profile row in scope; null when it has none to offer. */
 export function conditionChange(node: ConditionNode, now: SQL): SQL | null {
   if (node.op === 'inLastDays' || node.op === 'notInLastDays') {
     if (node.value.kind !== 'days') return null;
-    const view = typedView(profileAttributeSql(node.attr, now), node.attrType);
+    const attr = profileAttributeSql(node.attr, now);
+    const view = attr.kind === 'instant' ? { x: instantMs(attr.expr) } : typedView(attr, node.attrType);
     return view === null ? null : earliest(windowChanges(view.x, node.op, node.value.days, now));
   }
-  const k = daysSinceLastSql(now);
+  // daysSinceLastSql's value, from the float8 instant (the same whole ms: the same whole days).
+  const k = sql`floor((${now} - ${lastMs}) / ${DAY_MS}::float8)`;
   const nextDay = after(sql`(${lastMs} + (${k} + 1) * ${DAY_MS}::float8)`, now);
   if (node.attr === 'purchases.daysSinceLast') {
     const points = dayBreakpoints(node);

@@ -13,8 +13,7 @@ import { events, profileDue, profiles } from '../../drizzle/index.js';
 import type { RuleNode } from '../../schema/rule.js';
 import { DAY_MS } from '../../schema/rule.js';
 import type { PublishedDefinitions } from './definitions.js';
-import { conditionChange, earliest, eventChange, timeAtoms } from './due-sql.js';
-import { epochMs } from './rule-sql-attributes.js';
+import { conditionChange, earliest, eventChange, instantMs, timeAtoms } from './due-sql.js';
 
 /** A float8 ms instant as timestamptz(3), rounded down (early, never late). */
 const instant = (ms: SQL) => sql`to_timestamp(floor(${ms}) / 1000)`;
@@ -72,7 +71,7 @@ export async function lowerDue(db: Database, workspaceId: string, rules: readonl
     sources.push(sql`select ${profiles.id} as id, ${earliest(changes)} as due from ${profiles} where ${profiles.workspaceId} = ${workspaceId}::uuid`);
   }
   for (const node of atoms.events) {
-    const { filter, change } = eventChange(node, nowSql, epochMs(sql`"e"."occurred_at"`));
+    const { filter, change } = eventChange(node, nowSql, instantMs(sql`"e"."occurred_at"`));
     // The same bound as the filter's, on the column, for the index (a millisecond wider: the filter decides).
     const range = node.inLastDays === null ? sql`` : sql` and "e"."occurred_at" >= ${new Date(now - node.inLastDays * DAY_MS - 1).toISOString()}::timestamptz`;
     sources.push(sql`select "e"."profile_id" as id, min(${change}) as due from ${events} as "e"
@@ -81,10 +80,11 @@ export async function lowerDue(db: Database, workspaceId: string, rules: readonl
   const result = await db.execute(sql`
     with written as (
       insert into ${profileDue} (profile_id, workspace_id, due_at)
+      -- (not a where on s.due: pushed into the sources, it would compute every candidate twice)
       select s.id, ${workspaceId}::uuid, ${instant(sql`min(s.due)`)}
       from (${sql.join(sources, sql` union all `)}) as s
-      where s.due is not null
       group by s.id
+      having min(s.due) is not null
       on conflict (profile_id) do update set due_at = least(${profileDue.dueAt}, excluded.due_at)
       returning 1
     )

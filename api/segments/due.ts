@@ -23,7 +23,7 @@ import { executePrepared, placeholder as p, prepareSql, textArrayLiteral } from 
 import { dirtyProfiles, profileDue, profileDueSeeded, profiles, workspaces } from '../../drizzle/index.js';
 import { loadPublishedDefinitions } from './definitions.js';
 import { lowerDue } from './due-store.js';
-import { lockDefinitions, refreshProfiles, refreshWorkspace } from './membership.service.js';
+import { disableJit, lockDefinitions, refreshProfiles, refreshWorkspace } from './membership.service.js';
 import { describeForLog } from '../log.js';
 
 export const DEFAULT_DUE_BATCH = 1000;
@@ -59,6 +59,7 @@ const ids = (rows: ReadonlyArray<Record<string, unknown>>): string[] => rows.map
 async function dueBatch(db: Database, workspaceId: string, batchSize: number, now: number): Promise<{ claimed: number; progress: number; evaluated: number; added: number; removed: number }> {
   return inTransaction(db, async (tx) => {
     await lockDefinitions(tx, workspaceId, 'shared');
+    await disableJit(tx); // the evaluation of a batch is costed high enough for LLVM to compile it at every run
     const claimed = ids(await executePrepared(tx, CLAIM, { workspaceId, now: new Date(now).toISOString(), limit: batchSize }));
     if (claimed.length === 0) return { claimed: 0, progress: 0, evaluated: 0, added: 0, removed: 0 };
     const locked = ids(await executePrepared(tx, LOCK_PROFILES, { ids: textArrayLiteral(claimed) }));
@@ -83,8 +84,14 @@ async function dueBatch(db: Database, workspaceId: string, batchSize: number, no
  */
 export async function seedDue(db: Database, workspaceId: string, now: number): Promise<number> {
   await refreshWorkspace(db, workspaceId, now);
+  return seedDueInstants(db, workspaceId, now);
+}
+
+/** The second half of seedDue: every profile's instant at `now` (memberships already current at `now`), and the workspace marked seeded. Returns the rows written. */
+export async function seedDueInstants(db: Database, workspaceId: string, now: number): Promise<number> {
   return inTransaction(db, async (tx) => {
     await lockDefinitions(tx, workspaceId, 'shared');
+    await disableJit(tx);
     // Loaded under the lock: a segment published since the recompute lowered its own instants.
     const definitions = await loadPublishedDefinitions(tx, workspaceId);
     const rules = [...definitions.byId.values()].filter((d) => d.type === 'dynamic').map((d) => d.rule);
