@@ -26,7 +26,9 @@ export const TASKS: TaskList = {
   /** The periodic membership refresh (time windows move without events: the profiles due, api/segments/due.ts); payload `{ period }`. */
   'refresh-memberships': async (payload, context) => {
     const started = Date.now();
-    const workspaces = await refreshDueAllWorkspaces(context.db);
+    // Two batches side by side on PostgreSQL (sliceMs is set on PGlite: one connection, small batches).
+    const options = context.sliceMs === undefined ? { concurrency: 2 } : { batchSize: 200 };
+    const workspaces = await refreshDueAllWorkspaces(context.db, console.error, options);
     console.log(`membership refresh pass ${String(payload.period)}: ${workspaces} workspaces in ${Date.now() - started} ms`);
   },
   // The dirty-profile evaluator (issue 10, item 1) joins here as a task, started by a periodic

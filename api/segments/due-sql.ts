@@ -30,7 +30,7 @@ import { eventFilterSql, typedView } from './rule-sql.js';
 
 const e = alias(events, 'e');
 
-/** The last instant a due time may be (9999-12-31T23:59:59.999Z): later ones are never stored. */
+/** The last instant a due time may be (9999-12-31T23:59:59.999Z): later ones are stored as it. */
 const LATEST_MS = 253402300799999;
 
 /** Profile attributes derived from `now`: every comparison on them moves with time. */
@@ -96,11 +96,14 @@ export function earliest(parts: readonly SQL[]): SQL {
   return parts.length === 1 ? parts[0]! : sql`least(${sql.join([...parts], sql`, `)})`;
 }
 
+/** `x` when it lies after `now`, else NULL (NULL stays NULL). `x` is written once: it is evaluated once per row. */
+const after = (x: SQL, now: SQL): SQL => sql`nullif(greatest(${x}, ${now}), ${now})`;
+
 /**
- * `x` when it lies after `now` (no later than year 9999: a later instant is stored as that, early
- * and harmless), else NULL. `x` is written once: it is evaluated once per row.
+ * A due instant (float8 ms, NULL: none) as timestamptz(3): rounded down (early, never late), and
+ * capped at the end of year 9999 (a later one, or an infinite one, is stored as that: early, harmless).
  */
-const after = (x: SQL, now: SQL): SQL => sql`nullif(greatest(least(${x}, ${LATEST_MS}::float8), ${now}), ${now})`;
+export const dueInstant = (ms: SQL): SQL => sql`to_timestamp(floor(case when ${ms} > ${LATEST_MS}::float8 then ${LATEST_MS}::float8 else ${ms} end) / 1000)`;
 
 /**
  * Epoch ms of a timestamptz(3) in float8 arithmetic (date_part is float8; rounding restores the

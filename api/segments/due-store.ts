@@ -13,10 +13,8 @@ import { events, profileDue, profiles } from '../../drizzle/index.js';
 import type { RuleNode } from '../../schema/rule.js';
 import { DAY_MS } from '../../schema/rule.js';
 import type { PublishedDefinitions } from './definitions.js';
-import { conditionChange, earliest, eventChange, instantMs, timeAtoms } from './due-sql.js';
+import { conditionChange, dueInstant, earliest, eventChange, instantMs, timeAtoms } from './due-sql.js';
 
-/** A float8 ms instant as timestamptz(3), rounded down (early, never late). */
-const instant = (ms: SQL) => sql`to_timestamp(floor(${ms}) / 1000)`;
 
 const STORE = prepareSql(
   'ae_due_store_v1',
@@ -30,7 +28,7 @@ const STORE = prepareSql(
   ),
   stored as (
     insert into ${profileDue} (profile_id, workspace_id, due_at)
-    select v.id, ${p('workspaceId')}::uuid, ${instant(sql`v.due`)} from v where v.due is not null
+    select v.id, ${p('workspaceId')}::uuid, ${dueInstant(sql`v.due`)} from v where v.due is not null
     on conflict (profile_id) do update set due_at = excluded.due_at
     returning 1
   )
@@ -81,7 +79,7 @@ export async function lowerDue(db: Database, workspaceId: string, rules: readonl
     with written as (
       insert into ${profileDue} (profile_id, workspace_id, due_at)
       -- (not a where on s.due: pushed into the sources, it would compute every candidate twice)
-      select s.id, ${workspaceId}::uuid, ${instant(sql`min(s.due)`)}
+      select s.id, ${workspaceId}::uuid, ${dueInstant(sql`min(s.due)`)}
       from (${sql.join(sources, sql` union all `)}) as s
       group by s.id
       having min(s.due) is not null

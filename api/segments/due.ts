@@ -105,31 +105,47 @@ export async function seedDueInstants(db: Database, workspaceId: string, now: nu
  * The time-window pass of one workspace at `now`: every profile due by then evaluated, in batches
  * of `batchSize` (one transaction each), or, the first time, the workspace seeded (seedDue).
  */
-export async function refreshDue(db: Database, workspaceId: string, options: { now?: number; batchSize?: number } = {}): Promise<DuePass> {
+export async function refreshDue(db: Database, workspaceId: string, options: DueOptions = {}): Promise<DuePass> {
   const now = options.now ?? Date.now();
   const batchSize = options.batchSize ?? DEFAULT_DUE_BATCH;
+  const concurrency = options.concurrency ?? 1;
   if (!Number.isInteger(batchSize) || batchSize < 1) throw new Error(`batchSize must be a whole number >= 1, not ${batchSize}`);
+  if (!Number.isInteger(concurrency) || concurrency < 1) throw new Error(`concurrency must be a whole number >= 1, not ${concurrency}`);
   const pass: DuePass = { evaluated: 0, added: 0, removed: 0, seeded: false };
   if ((await executePrepared(db, SEEDED, { workspaceId })).length === 0) {
     await seedDue(db, workspaceId, now);
     pass.seeded = true;
   }
-  for (;;) {
-    const batch = await dueBatch(db, workspaceId, batchSize, now);
-    pass.evaluated += batch.evaluated;
-    pass.added += batch.added;
-    pass.removed += batch.removed;
-    // A full batch may have more behind it; a batch of profiles all held elsewhere ends the pass
-    // (their writers and the dirty evaluator rewrite their instants).
-    if (batch.claimed < batchSize || batch.progress === 0) return pass;
-  }
+  // Loops side by side claim disjoint batches (skip locked): more cores on PostgreSQL.
+  const loop = async (): Promise<void> => {
+    for (;;) {
+      const batch = await dueBatch(db, workspaceId, batchSize, now);
+      pass.evaluated += batch.evaluated;
+      pass.added += batch.added;
+      pass.removed += batch.removed;
+      // A full batch may have more behind it; a batch of profiles all held elsewhere ends the loop
+      // (their writers and the dirty evaluator rewrite their instants).
+      if (batch.claimed < batchSize || batch.progress === 0) return;
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, loop));
+  return pass;
+}
+
+export interface DueOptions {
+  /** The instant of the pass, epoch ms (default: the clock). */
+  now?: number;
+  /** Profiles per batch, one transaction each (default 1,000; keep it small on PGlite). */
+  batchSize?: number;
+  /** Batches evaluated side by side, each on its own connection (default 1; PGlite has one). */
+  concurrency?: number;
 }
 
 /**
  * One pass over every workspace; never throws: a failing workspace is logged and the others still
  * refresh; a pass that cannot start (lost connection) is logged and skipped. Returns the workspaces refreshed.
  */
-export async function refreshDueAllWorkspaces(db: Database, log: (message: string) => void = console.error, now?: number): Promise<number> {
+export async function refreshDueAllWorkspaces(db: Database, log: (message: string) => void = console.error, options: DueOptions = {}): Promise<number> {
   let all: Array<{ id: string }>;
   try {
     all = await db.select({ id: workspaces.id }).from(workspaces);
@@ -140,7 +156,7 @@ export async function refreshDueAllWorkspaces(db: Database, log: (message: strin
   let refreshed = 0;
   for (const { id } of all) {
     try {
-      await refreshDue(db, id, { now });
+      await refreshDue(db, id, options);
       refreshed++;
     } catch (error) {
       log(`membership refresh of workspace ${id} failed: ${describeForLog(error)}`);
