@@ -216,3 +216,31 @@ export function eventChange(node: EventNode, now: SQL, occurredMs: SQL): { filte
   }
   return { filter: sql.join(filters, sql` and `), change: earliest(changes) };
 }
+
+const INDEXED_INSTANTS: Record<string, AnyPgColumn> = {
+  'purchases.last': profiles.lastPurchaseAt,
+  'purchases.first': profiles.firstPurchaseAt,
+  'profile.createdAt': profiles.createdAt,
+};
+
+/**
+ * A condition on the profile row that every profile for which `conditionChange` offers an instant
+ * satisfies, on an indexed column ((workspace_id, column) indexes), so that a set-based lowering
+ * reads only those profiles; null when there is none (every profile must be read). Bounds are a few
+ * milliseconds wider than needed: the candidate itself decides.
+ */
+export function changePrefilter(node: ConditionNode, now: number): SQL | null {
+  const since = (column: AnyPgColumn, ms: number) => (Number.isFinite(ms) && ms > -8.6e15 && ms < LATEST_MS ? sql`${column} >= ${new Date(ms).toISOString()}::timestamptz` : null);
+  if (node.op === 'inLastDays' || node.op === 'notInLastDays') {
+    const column = INDEXED_INSTANTS[node.attr];
+    // A candidate is the date itself or floor(date + days) + 1, later than now: the date is >= now - days - 1 ms.
+    return column && node.value.kind === 'days' ? since(column, now - node.value.days * DAY_MS - 2) : null;
+  }
+  if (node.attr === 'purchases.daysSinceLast') {
+    const points = dayBreakpoints(node);
+    if (points === 'any' || points.length === 0) return null;
+    // A candidate needs a breakpoint b > days since last = floor((now - last) / day): last > now - max(b) days.
+    return since(profiles.lastPurchaseAt, now - Math.max(...points) * DAY_MS - 2);
+  }
+  return null;
+}

@@ -13,7 +13,7 @@ import { events, profileDue, profiles } from '../../drizzle/index.js';
 import type { RuleNode } from '../../schema/rule.js';
 import { DAY_MS } from '../../schema/rule.js';
 import type { PublishedDefinitions } from './definitions.js';
-import { conditionChange, dueInstant, earliest, eventChange, instantMs, timeAtoms } from './due-sql.js';
+import { changePrefilter, conditionChange, dueInstant, earliest, eventChange, instantMs, timeAtoms } from './due-sql.js';
 
 
 const STORE = prepareSql(
@@ -66,7 +66,10 @@ export async function lowerDue(db: Database, workspaceId: string, rules: readonl
   const sources: SQL[] = [];
   const changes = atoms.conditions.map((c) => conditionChange(c, nowSql)).filter((c): c is SQL => c !== null);
   if (changes.length > 0) {
-    sources.push(sql`select ${profiles.id} as id, ${earliest(changes)} as due from ${profiles} where ${profiles.workspaceId} = ${workspaceId}::uuid`);
+    // Only the profiles that can have a candidate, when every condition bounds them on an indexed column.
+    const prefilters = atoms.conditions.map((c) => changePrefilter(c, now));
+    const some = prefilters.every((f) => f !== null) ? sql` and (${sql.join(prefilters as SQL[], sql` or `)})` : sql``;
+    sources.push(sql`select ${profiles.id} as id, ${earliest(changes)} as due from ${profiles} where ${profiles.workspaceId} = ${workspaceId}::uuid${some}`);
   }
   for (const node of atoms.events) {
     const { filter, change } = eventChange(node, nowSql, instantMs(sql`"e"."occurred_at"`));
