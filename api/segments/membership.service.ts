@@ -3,7 +3,9 @@
  * - `refreshSegment`: recompute one segment in SQL (on publish, and periodically for time windows).
  * - `refreshProfiles`: re-evaluate changed profiles against every published dynamic segment of the
  *   workspace in one query (the dirty evaluator's batches, after profile upserts and new events).
- * Both record a point of size history when the size changed.
+ * Both record a point of size history when the size changed. refreshProfiles also stores each
+ * profile's next time-window change (due-store.ts), and a publish lowers them for its segments'
+ * windows: the periodic pass (due.ts) evaluates only the profiles due.
  */
 import { is, sql } from 'drizzle-orm';
 import { PgTransaction } from 'drizzle-orm/pg-core';

@@ -139,8 +139,9 @@ export function compiledEvaluation(definitions: PublishedDefinitions): CompiledE
 
 /**
  * Evaluates profiles against the dynamic segments of `definitions` through their compiled
- * statement (prepared, see api/db/prepared.ts): a row per profile with its id and a boolean `s<i>`
- * per segment of `.dynamic`.
+ * statement (prepared, see api/db/prepared.ts): a row per profile with its id, a boolean `s<i>`
+ * per segment of `.dynamic`, and `next_change`: the next instant (epoch ms, float8) after `now` at
+ * which a time-dependent condition can change for it, or null (due-sql.ts).
  */
 export async function evaluateProfiles(db: Database, definitions: PublishedDefinitions, workspaceId: string, profileIds: readonly string[], now: number) {
   const compiled = compiledEvaluation(definitions);
