@@ -5,7 +5,8 @@
  * equal a from-scratch evaluation of every profile at that instant. And directly: once the dirty
  * queue is drained, every profile's evaluation stays the same at every sampled instant before its
  * stored due instant (due early is allowed, late is not). Every kind of time-dependent condition is
- * in the rules. On PGlite and PostgreSQL; FC_RUNS asks for more sequences, FC_SEED replays one.
+ * in the rules; each rule is also checked alone (so that no other rule's earlier instant hides a late
+ * one). On PGlite and PostgreSQL; FC_RUNS asks for more sequences, FC_SEED replays one.
  */
 import { eq } from 'drizzle-orm';
 import fc from 'fast-check';
@@ -81,8 +82,8 @@ const iso = (ms: number) => new Date(ms).toISOString();
 
 /**
  * Every profile's evaluation at `now` is also its evaluation at instants before its stored due
- * instant (the last millisecond before it, one millisecond after `now`, and halfway), or within 10
- * days when it has none.
+ * instant (the last millisecond before it, one millisecond after `now`, and seven between), or
+ * within 10 days when it has none.
  */
 async function assertConstantUntilDue(db: Database, workspaceId: string, now: number): Promise<void> {
   const definitions = await loadPublishedDefinitions(db, workspaceId);
@@ -95,7 +96,7 @@ async function assertConstantUntilDue(db: Database, workspaceId: string, now: nu
     const [base] = await evaluateProfiles(db, definitions, workspaceId, [p.id], now);
     const end = due.get(p.id) ?? now + 10 * DAY;
     expect(end, `due instant of ${p.externalId} is not after now`).toBeGreaterThan(now);
-    for (const t of new Set([now + 1, Math.floor((now + end) / 2), end - 1])) {
+    for (const t of new Set([now + 1, ...[1, 2, 3, 4, 5, 6, 7].map((k) => Math.floor(now + ((end - now) * k) / 8)), end - 1])) {
       if (t <= now || t >= end) continue;
       const [later] = await evaluateProfiles(db, definitions, workspaceId, [p.id], t);
       expect(verdicts(later!), `${p.externalId} at now+${t - now} ms (due at now+${end - now} ms)`).toBe(verdicts(base!));
@@ -177,7 +178,57 @@ async function run(db: Database, ops: readonly Op[]): Promise<void> {
   expect(state.sizeMismatches).toEqual([]);
 }
 
+/**
+ * One rule alone (no other segment's instants to hide a late one): writes, then at each of a few
+ * instants every profile's evaluation is checked constant until its due instant.
+ */
+async function runAlone(db: Database, rule: number, steps: ReadonlyArray<{ ops: Op[]; ms: number }>): Promise<void> {
+  let clock = T0;
+  let eventSeq = 0;
+  const workspaceId = await createWorkspace(db, 'due-alone');
+  await defineTrait(db, workspaceId, 'renewal', 'date', null, new Date(T0));
+  await defineTrait(db, workspaceId, 'trial', 'date', null, new Date(T0));
+  const service = new SegmentService(db, workspaceId, () => new Date(clock));
+  await service.publish((await service.create({ slug: 'alone', name: 'Alone', type: 'dynamic', rule: RULES[rule]! })).id);
+  for (const step of steps) {
+    for (const op of step.ops) {
+      if (op.kind === 'upsert') {
+        await upsertProfiles(db, workspaceId, op.people.map((externalId) => ({
+          externalId,
+          traits: { renewal: op.renewalHours === null ? null : iso(clock - op.renewalHours * HOUR), trial: op.trialHours === null ? null : iso(clock - op.trialHours * HOUR) },
+        })), new Date(clock));
+      } else if (op.kind === 'events') {
+        await trackEvents(db, workspaceId, op.items.map((e) => ({
+          eventId: `e${eventSeq++}`,
+          externalId: e.person,
+          name: e.name,
+          properties: e.name === 'purchase' ? { revenue: 10 } : e.name === 'trial' ? { ends: iso(clock - e.endsHours * HOUR), plan: e.plan } : { path: '/' },
+          timestamp: iso(clock - e.hoursAgo * HOUR),
+        })), new Date(clock));
+      }
+    }
+    await settleMemberships(db, clock);
+    await refreshDue(db, workspaceId, { now: clock }); // the pass re-evaluates the profiles due by now
+    await assertConstantUntilDue(db, workspaceId, clock);
+    clock += step.ms;
+  }
+}
+
+const writeArb = opArb.filter((op) => op.kind === 'upsert' || op.kind === 'events');
+const aloneRules = RULES.map((r, i) => [r, i] as const).filter(([r]) => !JSON.stringify(r).includes('"segment"')).map(([, i]) => i);
+
 describeEachDatabase('memberships with time passing, evaluating only the profiles due', (suite) => {
+  it('each time-dependent rule alone: no profile changes before its due instant', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.constantFrom(...aloneRules),
+        fc.array(fc.record({ ops: fc.array(writeArb, { minLength: 0, maxLength: 3 }), ms: fc.integer({ min: 1, max: 3 * DAY }) }), { minLength: 1, maxLength: 4 }),
+        (rule, steps) => runAlone(suite.db, rule, steps),
+      ),
+      { numRuns: RUNS * 2, seed: SEED },
+    );
+  }, 600_000);
+
   beforeAll(() => {
     console.log(`due property: seed ${SEED}, ${RUNS} sequences (FC_SEED=${SEED} replays them)`);
   });
