@@ -46,6 +46,7 @@ const RULES: RuleJson[] = [
   { all: [{ attr: 'traits.renewal', op: 'inLastDays', value: 2 }, { not: { attr: 'traits.trial', op: 'notInLastDays', value: 1 } }] },
   { event: 'trial', where: [{ attr: 'ends', op: 'inLastDays', value: 1 }, { attr: 'plan', op: 'eq', value: 'pro' }] },
   { not: { segment: 's3' } },
+  { attr: 'purchases.overdueRatio', op: 'between', value: [1.2, 2.5] },
 ];
 
 type Op =
