@@ -129,3 +129,34 @@ export type SegmentVersionRow = typeof segmentVersions.$inferSelect;
 export type SegmentMemberRow = typeof segmentMembers.$inferSelect;
 export type SegmentSizeRow = typeof segmentSizeHistory.$inferSelect;
 export type DirtyProfileRow = typeof dirtyProfiles.$inferSelect;
+
+/**
+ * The next instant at which any time-windowed condition of the workspace's published segments can
+ * change for a profile (an event entering or leaving a window, a date crossing `now - days`, the days
+ * since the last purchase crossing a bound): the periodic pass (api/segments/due.ts) evaluates only
+ * the profiles whose instant has come. Written by every evaluation of the profile (refreshProfiles),
+ * lowered on publish; no row: nothing time-dependent can change for it. Early is safe (an extra
+ * evaluation), late would be a bug. Its own table, not a column of the heavily indexed profiles row.
+ * No foreign key to profiles (a publish must not fail on a profile erased meanwhile): a row of a
+ * deleted profile is dropped by the pass that claims it.
+ */
+export const profileDue = pgTable(
+  'profile_due',
+  {
+    profileId: uuid('profile_id').primaryKey(),
+    workspaceId: workspaceRef(),
+    dueAt: timestamptz('due_at').notNull(),
+  },
+  (t) => [index('profile_due_workspace_due_idx').on(t.workspaceId, t.dueAt)],
+);
+
+/**
+ * Workspaces whose profile_due rows cover every profile: the first periodic pass of a workspace
+ * (after this table appeared, or for a new workspace) recomputes every segment and seeds them.
+ */
+export const profileDueSeeded = pgTable('profile_due_seeded', {
+  workspaceId: uuid('workspace_id')
+    .primaryKey()
+    .references(() => workspaces.id, { onDelete: 'cascade' }),
+  seededAt: timestamptz('seeded_at').notNull().defaultNow(),
+});

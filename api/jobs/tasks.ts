@@ -5,7 +5,7 @@
  */
 import { runExportBuild } from '../exports/build.js';
 import { backfillExportIdentifiers } from '../exports/identifiers.js';
-import { refreshAllWorkspaces } from '../segments/refresh-scheduler.js';
+import { refreshDueAllWorkspaces } from '../segments/due.js';
 import type { PeriodicTask } from './periodic.js';
 import type { TaskList } from './jobs.js';
 
@@ -23,10 +23,12 @@ export const TASKS: TaskList = {
     const filled = await backfillExportIdentifiers(context.db, context.sliceMs === undefined ? 2_000 : 200);
     if (filled > 0) console.log(`export identifiers filled in for ${filled} profiles`);
   },
-  /** The periodic membership refresh (time windows move without events); payload `{ period }`. */
+  /** The periodic membership refresh (time windows move without events: the profiles due, api/segments/due.ts); payload `{ period }`. */
   'refresh-memberships': async (payload, context) => {
     const started = Date.now();
-    const workspaces = await refreshAllWorkspaces(context.db);
+    // Two batches side by side on PostgreSQL (sliceMs is set on PGlite: one connection, small batches).
+    const options = context.sliceMs === undefined ? { concurrency: 2 } : { batchSize: 200 };
+    const workspaces = await refreshDueAllWorkspaces(context.db, console.error, options);
     console.log(`membership refresh pass ${String(payload.period)}: ${workspaces} workspaces in ${Date.now() - started} ms`);
   },
   // The dirty-profile evaluator (issue 10, item 1) joins here as a task, started by a periodic

@@ -4,7 +4,9 @@
  *   their dependents, and periodically for time windows); `refreshSegment`: one segment alone.
  * - `refreshProfiles`: re-evaluate changed profiles against every published dynamic segment of the
  *   workspace in one query (the dirty evaluator's batches, after profile upserts and new events).
- * Both record a point of size history when the size changed.
+ * Both record a point of size history when the size changed. refreshProfiles also stores each
+ * profile's next time-window change (due-store.ts), and a publish lowers them for its segments'
+ * windows: the periodic pass (due.ts) evaluates only the profiles due.
  */
 import { is, sql } from 'drizzle-orm';
 import { PgTransaction } from 'drizzle-orm/pg-core';
@@ -17,6 +19,7 @@ import { loadPublishedDefinitions, type PublishedDefinition, type PublishedDefin
 import { compiledEvaluation, evaluateProfiles } from './profile-evaluation.js';
 import { ruleReferences } from '../../schema/rule.js';
 import { recomputeMemberships, type RecomputeOptions } from './recompute.js';
+import { lowerDue, storeNextChanges } from './due-store.js';
 
 export { compiledEvaluation, evaluateProfiles, profileEvaluationSql } from './profile-evaluation.js';
 
@@ -116,6 +119,8 @@ export async function refreshWithDependents(db: Database, workspaceId: string, s
     // The size locks of all of them at once, in one order (see lockSizes).
     await lockSizes(tx, ids);
     await refreshSegments(tx, workspaceId, ids, now, definitions);
+    // Their time windows from now on: the profiles' due instants were computed without these rules.
+    await lowerDue(tx, workspaceId, ids.map((id) => definitions.byId.get(id)?.rule).filter((r) => r !== undefined), definitions, now);
   });
 }
 
@@ -213,6 +218,8 @@ export async function refreshProfiles(
   // Inside the caller's transaction (every caller has one) no savepoint is needed: an error here
   // aborts that transaction anyway. Otherwise one transaction, for the size locks.
   const apply = async (tx: Database) => {
+    // First: a due-pass batch may hold these rows (its claim), and it takes the size locks after them.
+    await storeNextChanges(tx, workspaceId, ids, rows);
     const changed = await executePrepared(tx, APPLY_MEMBERSHIP, {
       segmentIds: textArrayLiteral(segmentPairs),
       profileIds: textArrayLiteral(profilePairs),

@@ -12,6 +12,7 @@ import { compileRuleSql, eventFilterSql } from './rule-sql.js';
 import { epochMs } from './rule-sql-attributes.js';
 import type { PublishedDefinition, PublishedDefinitions } from './definitions.js';
 import type { EventNode } from '../../schema/rule.js';
+import { conditionChange, earliest, eventChange, timeAtoms } from './due-sql.js';
 
 /** The parts of the per-profile evaluation that vary per call: SQL expressions (values or parameters). */
 interface EvaluationInputs {
@@ -42,15 +43,26 @@ function evaluationSql(dynamic: readonly PublishedDefinition[], definitions: Pub
   };
   const env = { now, segment: (slug: string) => definitions.bySlug.get(slug), events: 'correlated' as const, eventCount };
   const columns: SQL[] = dynamic.map((d, i) => sql`${compileRuleSql(d.rule, env)} as ${sql.identifier(`s${i}`)}`);
-  const names = [...new Set([...counts.values()].map((c) => c.node.event))];
   // The instant of each event in ms, computed once per event row (`offset 0` keeps the subquery
   // from being flattened, which would repeat the expression in every count's filter).
   const occurredMs = sql`${sql.identifier('e')}.${sql.identifier('occurred_ms')}`;
+  // The profile's next change instant (due-sql.ts): the earliest change of any time-dependent
+  // condition, event counts' changes as `min` columns over the same pass over its events.
+  const atoms = timeAtoms(dynamic.map((d) => d.rule), definitions);
+  const aggregates = [...counts.values()].map((c) => sql`count(*) filter (where ${eventFilterSql(c.node, now, occurredMs)}) as ${sql.identifier(c.column)}`);
+  const changes = atoms.conditions.map((c) => conditionChange(c, now)).filter((c): c is SQL => c !== null);
+  atoms.events.forEach((node, i) => {
+    const { filter, change } = eventChange(node, now, occurredMs);
+    aggregates.push(sql`min(${change}) filter (where ${filter}) as ${sql.identifier(`d${i}`)}`);
+    changes.push(sql`${sql.identifier('ev')}.${sql.identifier(`d${i}`)}`);
+  });
+  columns.push(sql`${earliest(changes)} as "next_change"`);
+  const names = [...new Set([...counts.values()].map((c) => c.node.event).concat(atoms.events.map((n) => n.event)))];
   const perProfile =
-    counts.size === 0
+    aggregates.length === 0
       ? sql``
       : sql`cross join lateral (
-          select ${sql.join([...counts.values()].map((c) => sql`count(*) filter (where ${eventFilterSql(c.node, now, occurredMs)}) as ${sql.identifier(c.column)}`), sql`, `)}
+          select ${sql.join(aggregates, sql`, `)}
           from (
             select ${events.name}, ${events.properties}, ${epochMs(events.occurredAt)} as "occurred_ms"
             from ${events}
@@ -127,8 +139,9 @@ export function compiledEvaluation(definitions: PublishedDefinitions): CompiledE
 
 /**
  * Evaluates profiles against the dynamic segments of `definitions` through their compiled
- * statement (prepared, see api/db/prepared.ts): a row per profile with its id and a boolean `s<i>`
- * per segment of `.dynamic`.
+ * statement (prepared, see api/db/prepared.ts): a row per profile with its id, a boolean `s<i>`
+ * per segment of `.dynamic`, and `next_change`: the next instant (epoch ms, float8) after `now` at
+ * which a time-dependent condition can change for it, or null (due-sql.ts).
  */
 export async function evaluateProfiles(db: Database, definitions: PublishedDefinitions, workspaceId: string, profileIds: readonly string[], now: number) {
   const compiled = compiledEvaluation(definitions);

@@ -1,15 +1,18 @@
 /**
  * Time moves segments: "bought in the last 30 days" loses people every day with no event at all.
  * Profile changes are evaluated by the dirty evaluator (dirty-evaluator.ts); a periodic pass
- * recomputes every published dynamic segment of every workspace so windows stay true (and size
- * history records it). The API runs the pass as the periodic `refresh-memberships` job
- * (api/jobs/tasks.ts: once per period across all processes); startRefreshScheduler runs it on a
- * timer in one process.
+ * evaluates the profiles whose next time-window change has come (due.ts: refreshDueAllWorkspaces)
+ * so windows stay true (and size history records it). The API runs the pass as the periodic
+ * `refresh-memberships` job (api/jobs/tasks.ts: once per period across all processes);
+ * startRefreshScheduler runs it on a timer in one process. refreshAllWorkspaces, the full recompute
+ * of every segment of every workspace, is what the pass was before (and the reference of
+ * `npm run bench:windows`).
  */
 import type { Database } from '../db/index.js';
 import { workspaces } from '../../drizzle/index.js';
 import { refreshWorkspace } from './membership.service.js';
 import { describeForLog } from '../log.js';
+import { refreshDueAllWorkspaces } from './due.js';
 
 export interface RefreshScheduler {
   /** Runs one pass now (also what the timer runs); resolves when it is done. */
@@ -24,7 +27,7 @@ export interface RefreshScheduler {
  */
 export function startRefreshScheduler(db: Database, intervalMs = 15 * 60_000, log: (message: string) => void = console.error): RefreshScheduler {
   let running: Promise<void> | null = null;
-  const pass = () => refreshAllWorkspaces(db, log).then(() => undefined);
+  const pass = () => refreshDueAllWorkspaces(db, log).then(() => undefined);
   const runOnce = (): Promise<void> => {
     running ??= pass().finally(() => {
       running = null;

@@ -197,7 +197,7 @@ const asStringList = (v: SQL) =>
   sql`(case when jsonb_typeof(${v}) = 'array' then (case when not jsonb_path_exists(${v}, 'strict $[*] ? (@.type() != "string")') then ${v} end) end)`;
 
 /** The typed SQL view of an attribute for a condition of `attrType`, and whether it can be NULL. */
-function typedView(attr: AttrSql, attrType: ConditionNode['attrType']): { x: SQL; nullable: boolean } | null {
+export function typedView(attr: AttrSql, attrType: ConditionNode['attrType']): { x: SQL; nullable: boolean } | null {
   switch (attr.kind) {
     case 'missing':
       return null;
