@@ -159,6 +159,17 @@ function dayBreakpoints(node: ConditionNode): number[] | 'any' {
 /** Epoch ms of the last purchase, and whole days since it at `now`. */
 const lastMs = instantMs(profiles.lastPurchaseAt);
 
+/**
+ * A ratio threshold PostgreSQL can multiply by any average interval without an error: float8
+ * multiplication raises "value out of range" on underflow (5e-324 x 0.5) and overflow. A tiny
+ * threshold becomes 0 and a huge one 1e7 (no average interval of the years 1-9999 reaches a day
+ * beyond that): both move the candidate day earlier, never later, so at worst an extra evaluation.
+ */
+function saneRatio(v: number): number {
+  if (Math.abs(v) < 1e-200) return 0;
+  return Math.max(-1e7, Math.min(1e7, v));
+}
+
 /** The next change of a time-dependent condition on the profile row in scope; null when it has none to offer. */
 export function conditionChange(node: ConditionNode, now: SQL): SQL | null {
   if (node.op === 'inLastDays' || node.op === 'notInLastDays') {
@@ -181,7 +192,7 @@ export function conditionChange(node: ConditionNode, now: SQL): SQL | null {
     // day after today within [floor(v * avg) - 1, floor(v * avg) + 2], which float rounding cannot leave.
     const avg = sql`${profiles.avgIntervalDays}`;
     const values = numbers(node);
-    const thresholds = values === 'any' || !['gt', 'gte', 'lt', 'lte', 'eq', 'neq', 'between', 'in', 'notIn'].includes(node.op) ? 'any' : values.filter(Number.isFinite);
+    const thresholds = values === 'any' || !['gt', 'gte', 'lt', 'lte', 'eq', 'neq', 'between', 'in', 'notIn'].includes(node.op) ? 'any' : values.filter(Number.isFinite).map(saneRatio);
     const at =
       thresholds === 'any'
         ? [nextDay]

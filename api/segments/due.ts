@@ -145,7 +145,12 @@ export interface DueOptions {
  * One pass over every workspace; never throws: a failing workspace is logged and the others still
  * refresh; a pass that cannot start (lost connection) is logged and skipped. Returns the workspaces refreshed.
  */
-export async function refreshDueAllWorkspaces(db: Database, log: (message: string) => void = console.error, options: DueOptions = {}): Promise<number> {
+export function refreshDueAllWorkspaces(db: Database, log: (message: string) => void = console.error, options: DueOptions = {}): Promise<number> {
+  return forEachWorkspace(db, log, (id) => refreshDue(db, id, options));
+}
+
+/** Runs `refresh` for every workspace in turn, as refreshDueAllWorkspaces describes (also the full recompute's loop). */
+export async function forEachWorkspace(db: Database, log: (message: string) => void, refresh: (workspaceId: string) => Promise<unknown>): Promise<number> {
   let all: Array<{ id: string }>;
   try {
     all = await db.select({ id: workspaces.id }).from(workspaces);
@@ -156,7 +161,7 @@ export async function refreshDueAllWorkspaces(db: Database, log: (message: strin
   let refreshed = 0;
   for (const { id } of all) {
     try {
-      await refreshDue(db, id, options);
+      await refresh(id);
       refreshed++;
     } catch (error) {
       log(`membership refresh of workspace ${id} failed: ${describeForLog(error)}`);

@@ -9,10 +9,8 @@
  * `npm run bench:windows`).
  */
 import type { Database } from '../db/index.js';
-import { workspaces } from '../../drizzle/index.js';
 import { refreshWorkspace } from './membership.service.js';
-import { describeForLog } from '../log.js';
-import { refreshDueAllWorkspaces } from './due.js';
+import { forEachWorkspace, refreshDueAllWorkspaces } from './due.js';
 
 export interface RefreshScheduler {
   /** Runs one pass now (also what the timer runs); resolves when it is done. */
@@ -43,22 +41,6 @@ export function startRefreshScheduler(db: Database, intervalMs = 15 * 60_000, lo
  * One pass over every workspace; never throws: a failing workspace is logged and the others still
  * refresh; a pass that cannot start (lost connection) is logged and skipped. Returns the workspaces refreshed.
  */
-export async function refreshAllWorkspaces(db: Database, log: (message: string) => void = console.error): Promise<number> {
-  let all: Array<{ id: string }>;
-  try {
-    all = await db.select({ id: workspaces.id }).from(workspaces);
-  } catch (error) {
-    log(`membership refresh skipped: ${describeForLog(error)}`);
-    return 0;
-  }
-  let refreshed = 0;
-  for (const { id } of all) {
-    try {
-      await refreshWorkspace(db, id);
-      refreshed++;
-    } catch (error) {
-      log(`membership refresh of workspace ${id} failed: ${describeForLog(error)}`);
-    }
-  }
-  return refreshed;
+export function refreshAllWorkspaces(db: Database, log: (message: string) => void = console.error): Promise<number> {
+  return forEachWorkspace(db, log, (id) => refreshWorkspace(db, id));
 }

@@ -24,6 +24,7 @@ let opened: OpenedDatabase;
 let ws: TestWorkspace;
 let segmentId: string;
 const processes: Record<'embedded' | 'apiOnly' | 'worker', ApiProcess> = {} as never;
+let env: Record<string, string>;
 
 async function gql(url: string, key: string, query: string, variables: Record<string, unknown> = {}) {
   const response = await fetch(`${url}/graphql`, {
@@ -61,7 +62,7 @@ beforeAll(async () => {
   segmentId = (await new SegmentService(opened.db, ws.workspaceId).create({ slug: 'everyone', name: 'Everyone', type: 'static' })).id;
   await opened.db.execute(sql`
     insert into segment_members (segment_id, profile_id, workspace_id) select ${segmentId}, id, workspace_id from profiles where workspace_id = ${ws.workspaceId}`);
-  const env = { DATABASE_URL: server.url, REFRESH_INTERVAL_MINUTES: String(PERIOD_S / 60) };
+  env = { DATABASE_URL: server.url, REFRESH_INTERVAL_MINUTES: String(PERIOD_S / 60) };
   [processes.embedded, processes.apiOnly, processes.worker] = await Promise.all([
     startApiProcess(env, 120_000),
     startApiProcess({ ...env, EMBEDDED_WORKER: 'off' }, 120_000),
@@ -131,8 +132,11 @@ it('kill -9 of the process building an export: another finishes it, and the file
 });
 
 it('memberships follow writes through an API without a worker: the worker process evaluates them', { timeout: 120_000 }, async () => {
-  // Only the API without a worker and the `npm run worker` process are left.
+  // Only the API without a worker and a `npm run worker` process are left (the kill test above may have
+  // killed the worker: start another).
   await processes.embedded.kill('SIGKILL');
+  const workerGone = await Promise.race([processes.worker.exited.then(() => true), sleep(10).then(() => false)]);
+  if (workerGone) processes.worker = await startWorkerProcess(env, 120_000);
   const survivors = [processes.apiOnly, processes.worker];
   const service = new SegmentService(opened.db, ws.workspaceId);
   const buyers = await service.create({ slug: 'vip-buyers', name: 'VIP buyers', type: 'dynamic', rule: { attr: 'purchases.count', op: 'gte', value: 3 } });

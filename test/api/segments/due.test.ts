@@ -86,3 +86,28 @@ describeEachDatabase('the time-window pass evaluates only the profiles due', (su
     expect(await dueOf('b')).toBeNull();
   });
 });
+
+describeEachDatabase('due instants of extreme overdue-ratio thresholds', (suite) => {
+  it('evaluates and publishes without a float8 underflow or overflow (5e-324, 1e308, -1e308 found by the property test)', async () => {
+    const workspaceId = await createWorkspace(suite.db, 'due-extremes');
+    const at = new Date(T0);
+    await upsertProfiles(suite.db, workspaceId, [{ externalId: 'buyer' }], at);
+    // Three purchases 1 ms apart: an average interval of ~6e-9 days.
+    await trackEvents(
+      suite.db,
+      workspaceId,
+      [0, 1, 2].map((i) => ({ eventId: `x${i}`, externalId: 'buyer', name: 'purchase', properties: { revenue: 1 }, timestamp: new Date(T0 - DAY + i).toISOString() })),
+      at,
+    );
+    const service = new SegmentService(suite.db, workspaceId, () => at);
+    for (const [slug, op, value] of [['tiny', 'in', [5e-324]], ['huge', 'gt', 1e308], ['negative', 'lt', -1e308], ['tiny-gt', 'gte', 5e-324]] as const) {
+      await service.publish((await service.create({ slug, name: slug, type: 'dynamic', rule: { attr: 'purchases.overdueRatio', op, value } })).id);
+    }
+    await upsertProfiles(suite.db, workspaceId, [{ externalId: 'buyer', firstName: 'again' }], at);
+    await settleMemberships(suite.db, T0);
+    expect(await refreshDue(suite.db, workspaceId, { now: T0 + 2 * DAY })).toMatchObject({ seeded: true });
+    const [row] = await suite.db.select().from(profiles).where(eq(profiles.externalId, 'buyer'));
+    expect(row!.avgIntervalDays).toBeGreaterThan(0);
+    expect(row!.avgIntervalDays).toBeLessThan(1e-7);
+  });
+});
