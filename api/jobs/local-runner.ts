@@ -66,11 +66,14 @@ export async function startLocalJobRunner(db: Database, tasks: TaskList, options
     },
   };
 
+  // Claimed only while no job runs here: a job still locked by this runner is an orphan, one whose
+  // outcome could not be recorded (the connection died under the delete or the retry update, or under
+  // the claim's commit) and it is claimed again rather than left locked for ever.
   const claim = async (): Promise<ClaimedJob | undefined> => {
     const { rows } = await db.execute<ClaimedJob>(sql`
       update jobs set locked_at = now(), locked_by = ${id}, attempts = attempts + 1
       where id = (
-        select id from jobs where locked_at is null and run_at <= now() and attempts < max_attempts and task = any(${sql.param(names)}::text[])
+        select id from jobs where (locked_at is null or locked_by = ${id}) and run_at <= now() and attempts < max_attempts and task = any(${sql.param(names)}::text[])
         order by run_at, id limit 1 for update skip locked)
       returning id, task, payload, attempts, max_attempts`);
     return rows[0];

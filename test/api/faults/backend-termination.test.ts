@@ -108,7 +108,12 @@ describeEachDatabase(
     it('under load with every backend terminated every 250 ms: the server lives, failures are UNAVAILABLE, acknowledged writes are all stored', async () => {
       const gql = gqlClient(api.url, ws.keys.admin);
       const terminator = await startTerminator(TEST_DATABASE_URL, database, 250);
-      const figures = await runMixedLoad(gql, { clients: 6, durationMs: 3000, tag: `t${suite.kind}` });
+      let figures = await runMixedLoad(gql, { clients: 6, durationMs: 3000, tag: `t${suite.kind}` });
+      // On a loaded machine a round can pass with every write killed: more rounds (the check is that
+      // writes still get through between terminations, and that none acknowledged is lost).
+      for (let round = 1; round < 6 && !(figures.ok.trackEvents && figures.ok.upsertProfile); round += 1) {
+        figures = await runMixedLoad(gql, { clients: 6, durationMs: 3000, tag: `t${suite.kind}r${round}` }, figures);
+      }
       const killed = await terminator.stop();
       expect(killed).toBeGreaterThan(0);
       expect(Object.keys(figures.errors).filter((code) => code !== 'UNAVAILABLE')).toEqual([]);
@@ -135,18 +140,20 @@ describeEachDatabase(
       expect((await within(5_000, suite.db.execute(sql`select 1 as one`), 'a query')).rows).toEqual([{ one: 1 }]);
     });
 
-    // SKIPPED, a known open defect (see the closing note of 2026-12-03 evening): on an idle machine the
-    // local job runner's settle() never returns after backends were terminated under an export build,
-    // even once the terminations stopped (seen on main as of 6232ac3 too, 4 runs of 5; it passed under
-    // the full suite's load). To be fixed in the local runner and re-enabled first thing next session.
-    it.skip('an export built while backends are terminated ends (done or failed, never stuck) and the next one is done', async () => {
+    // Once a liveness defect: a job whose outcome could not be recorded (its connection was terminated
+    // under the delete or the retry update) stayed locked by the live local runner, so settle() never
+    // returned and the export stayed RUNNING. The runner now claims its own orphans again.
+    it('an export built while backends are terminated ends (done or failed, never stuck) and the next one is done', async () => {
       const { segment } = dataOf(await api.gql('{ segment(slug: "buyers") { id } }', {}, ws.keys.admin));
       const create = 'mutation($id: ID!) { createAudienceExport(segmentId: $id, destination: META, format: CSV, mode: FULL) { id } }';
       const status = async (id: string) => dataOf(await api.gql('query($id: ID!) { audienceExport(id: $id) { status } }', { id }, ws.keys.admin)).audienceExport.status as string;
       const terminator = await startTerminator(TEST_DATABASE_URL, database, 20);
       const first = await api.gql(create, { id: segment.id }, ws.keys.admin);
-      await within(15_000, api.jobs.settle(), 'the export build');
+      // The build runs under terminations for up to 5 s (settle's own queries are killed too while they
+      // last, and a loaded machine opens connections slower than every 20 ms), then must end by itself.
+      await Promise.race([api.jobs.settle(), new Promise((resolve) => setTimeout(resolve, 5_000))]);
       await terminator.stop();
+      await within(30_000, api.jobs.settle(), 'the export build');
       if (first.data) {
         const id = first.data.createAudienceExport.id as string;
         // A build that could not even claim its export stays QUEUED: the recovery sweep takes it up.
