@@ -108,6 +108,36 @@ describeEachDatabase('the local job runner', (suite) => {
       await suite.db.execute(sql`delete from jobs`);
     }
   });
+
+  it('a job whose outcome could not be recorded (delete and release both fail) is claimed again, not left locked', { timeout: 30_000 }, async () => {
+    // The database refuses the first two "job finished" writes (the delete, then the release of the
+    // failure path), as when the connection dies under them; a sequence counts outside transactions.
+    await suite.db.execute(sql`create sequence job_record_faults`);
+    await suite.db.execute(sql.raw(`
+      create function refuse_job_records() returns trigger language plpgsql as $$
+      begin
+        if (tg_op = 'DELETE' or new.locked_at is null) and nextval('job_record_faults') <= 2 then
+          raise exception 'job record refused (injected)';
+        end if;
+        return case when tg_op = 'DELETE' then old else new end;
+      end $$`));
+    await suite.db.execute(sql`create trigger refuse_job_records before delete or update on jobs for each row execute function refuse_job_records()`);
+    const runs: Array<Record<string, unknown>> = [];
+    const runner = await startLocalJobRunner(suite.db, recordingTasks(runs), { pollMs: 100 });
+    try {
+      await runner.addJob('refresh-memberships', { n: 1 });
+      let timer: NodeJS.Timeout | undefined;
+      const stuck = new Promise((_, reject) => (timer = setTimeout(() => reject(new Error('settle() never returned: the job stayed locked')), 20_000)));
+      await Promise.race([runner.settle(), stuck]).finally(() => clearTimeout(timer));
+      expect(runs.map((run) => run.n)).toEqual([1, 1]);
+      expect(await pending(suite.db)).toEqual([]);
+    } finally {
+      await runner.stop();
+      await suite.db.execute(sql`drop trigger refuse_job_records on jobs`);
+      await suite.db.execute(sql`drop function refuse_job_records()`);
+      await suite.db.execute(sql`drop sequence job_record_faults`);
+    }
+  });
 });
 
 it('PGlite: a job queued before a restart runs after it, and a job locked by the dead process is run again', { timeout: 120_000 }, async () => {
