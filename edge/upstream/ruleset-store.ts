@@ -2,13 +2,18 @@
  * The published ruleset, kept per isolate. A cached ruleset is served at once and revalidated in
  * the background (ETag) once it is older than the TTL; only an isolate with no ruleset waits, and
  * then at most the timeout. Whatever the API answers that is not a valid ruleset (errors, timeouts,
- * garbage, a ruleset of another format version) leaves the last good one in place.
+ * garbage, a ruleset of another format version) leaves the last good one in place, except a refusal of
+ * the key itself (401 or 403: the key was revoked, or its workspace deleted): then the ruleset is
+ * forgotten at once, so a deleted workspace's segments stop tagging visitors within one TTL.
  */
 import { prepareRuleset, type PreparedRuleset } from '../../schema/ruleset.js';
 import type { ApiClient } from './api-client.js';
 
 /** Larger answers are refused unread (a ruleset of 1,000 segments is a few hundred KB). */
 const MAX_RULESET_BYTES = 16 * 1024 * 1024;
+
+/** The API refused the edge key: what was fetched with it must not be served any longer. */
+class KeyRefused extends Error {}
 
 type Fetched = { kind: 'unchanged' } | { kind: 'new'; ruleset: PreparedRuleset; etag: string | null };
 
@@ -63,6 +68,10 @@ export class RulesetStore {
       this.lastError = null;
     } catch (error) {
       this.lastError = error instanceof Error ? error.message : String(error);
+      if (error instanceof KeyRefused) {
+        this.current = null;
+        this.etag = null;
+      }
     } finally {
       this.checkedAt = this.now();
       this.refreshingSince = null;
@@ -74,6 +83,10 @@ async function readRuleset(response: Response): Promise<Fetched> {
   if (response.status === 304) {
     await response.body?.cancel();
     return { kind: 'unchanged' };
+  }
+  if (response.status === 401 || response.status === 403) {
+    await response.body?.cancel();
+    throw new KeyRefused(`ruleset feed refused the edge key (${response.status}): ruleset forgotten`);
   }
   const length = Number(response.headers.get('content-length') ?? 0);
   if (response.status !== 200 || length > MAX_RULESET_BYTES) {

@@ -40,7 +40,7 @@ export function rulesetJson(segments = SEGMENTS, version = 'v-test-1', splits: r
   return JSON.parse(JSON.stringify(compileRuleset(compiled, { version, splits })));
 }
 
-export type RulesetMode = 'ok' | 'down' | 'garbage' | 'invalid' | 'status500' | 'hang';
+export type RulesetMode = 'ok' | 'down' | 'garbage' | 'invalid' | 'status500' | 'hang' | 'revoked';
 
 export class FakeUpstream {
   rulesetMode: RulesetMode = 'ok';
@@ -108,6 +108,8 @@ export class FakeUpstream {
         return Response.json({ version: 'v-weird', format: 999, segments: 'nope' }, { headers: { etag: '"weird"' } });
       case 'status500':
         return new Response('boom', { status: 500 });
+      case 'revoked':
+        return Response.json({ error: { code: 'UNAUTHENTICATED', message: 'API key revoked' } }, { status: 401 });
       case 'ok':
         if (ifNoneMatch === this.etag) return new Response(null, { status: 304, headers: { etag: this.etag } });
         return Response.json(this.ruleset, { headers: { etag: this.etag } });

@@ -52,6 +52,18 @@ describe('ruleset delivery', () => {
     });
   }
 
+  it('forgets the ruleset once the API refuses the edge key (revoked, workspace deleted) and tags nothing', async () => {
+    const edge = createEdge({ RULESET_TTL_SECONDS: '0', RULESET_TIMEOUT_MS: '100' });
+    expect((await tagAnswer(await edge.tag('https://shop.example/', { cf: HANOI }))).tags).toContain('hanoi');
+    edge.upstream.rulesetMode = 'revoked';
+    // The request that notices staleness still has the old answer; the refresh in waitUntil forgets it.
+    await edge.tag('https://shop.example/', { cf: HANOI });
+    for (let i = 0; i < 2; i++) expect(await tagAnswer(await edge.tag('https://shop.example/', { cf: HANOI }))).toMatchObject({ tags: [], ruleset: null });
+    // A key accepted again (re-issued) brings it back.
+    edge.upstream.rulesetMode = 'ok';
+    expect((await tagAnswer(await edge.tag('https://shop.example/', { cf: HANOI }))).ruleset).toBe('v-test-1');
+  });
+
   it('without API_URL tags nothing and never fails', async () => {
     const edge = createEdge({ API_URL: undefined });
     expect(await tagAnswer(await edge.tag('https://shop.example/', { cf: HANOI }))).toMatchObject({ tags: [], ruleset: null });
