@@ -33,6 +33,11 @@ export const FIELD_COSTS: Readonly<Record<string, number>> = {
   'Segment.members': 1,
   'Segment.sizeHistory': 2,
   'Segment.versions': 1,
+  // The version's rule over every profile of the workspace, joined with the members (as a live count).
+  'Segment.versionDiff': 500,
+  // A page of each side: the rule over profiles until the page is full (a rare match scans far).
+  'VersionDiff.addedProfiles': 20,
+  'VersionDiff.removedProfiles': 20,
   'Category.segments': 1,
   'ProfileType.events': 1,
   'ProfileType.segments': 1,

@@ -14,6 +14,7 @@ import { LifecycleResolver } from '../segments/lifecycle.resolver.js';
 import { SegmentFieldResolver } from '../segments/segment-fields.resolver.js';
 import { SegmentResolver } from '../segments/segments.resolver.js';
 import { SegmentRemovalResolver } from '../segments/segment-removal.resolver.js';
+import { SegmentVersionDiffResolver, VersionDiffFieldResolver } from '../segments/version-diff.resolver.js';
 import { TraitResolver } from '../traits/traits.resolver.js';
 
 export const resolvers = [
@@ -26,6 +27,8 @@ export const resolvers = [
   SegmentResolver,
   SegmentFieldResolver,
   SegmentRemovalResolver,
+  SegmentVersionDiffResolver,
+  VersionDiffFieldResolver,
   CategoryResolver,
   LifecycleResolver,
   AudienceExportResolver,
