@@ -57,6 +57,11 @@ export const FIELD_COSTS: Readonly<Record<string, number>> = {
   'Mutation.trackEvents': 100,
   'Mutation.addToStaticSegment': 50,
   'Mutation.removeFromStaticSegment': 50,
+  // Up to 100,000 keys resolved in one statement, then the list's dependents recomputed.
+  'Mutation.addToStaticSegmentByKeys': 500,
+  'Mutation.removeFromStaticSegmentByKeys': 500,
+  // Every member of the source copied.
+  'Mutation.saveAsStaticSegment': 500,
   'Mutation.deleteProfile': 50,
   'Mutation.defineSplit': 50,
   'Mutation.createSegment': 20,

@@ -15,6 +15,7 @@ import { SegmentFieldResolver } from '../segments/segment-fields.resolver.js';
 import { SegmentResolver } from '../segments/segments.resolver.js';
 import { SegmentRemovalResolver } from '../segments/segment-removal.resolver.js';
 import { SegmentVersionDiffResolver, VersionDiffFieldResolver } from '../segments/version-diff.resolver.js';
+import { StaticListResolver } from '../segments/static-lists.resolver.js';
 import { TraitResolver } from '../traits/traits.resolver.js';
 
 export const resolvers = [
@@ -29,6 +30,7 @@ export const resolvers = [
   SegmentRemovalResolver,
   SegmentVersionDiffResolver,
   VersionDiffFieldResolver,
+  StaticListResolver,
   CategoryResolver,
   LifecycleResolver,
   AudienceExportResolver,

@@ -23,6 +23,7 @@ import { exportRoutes } from './exports.js';
 import { restRoutes } from './rest.js';
 import { enterForeground } from '../jobs/foreground.js';
 import { importRoutes } from './imports.js';
+import { LIST_FILE_LIMITS, staticListRoutes } from '../segments/static-lists.routes.js';
 import { checkInstanceToken, instanceAdminConfig, type InstanceAdminConfig } from '../admin/instance-token.js';
 
 export const MAX_BODY_BYTES = 1024 * 1024;
@@ -121,8 +122,14 @@ export function createApiApp(options: ApiAppOptions): Hono<ApiEnv> {
   if (!production) app.get('/graphql/static/*', (c) => serveIdeAsset(c));
 
   // Imports stream bodies of any size through their own bounds (api/imports/imports.service.ts IMPORT_LIMITS).
+  // A static list's CSV file has its own, larger bound (LIST_FILE_LIMITS).
   const limited = limitBody(MAX_BODY_BYTES);
-  app.use('*', (c, next) => (c.req.method === 'POST' && c.req.path.startsWith('/v1/imports/') ? next() : limited(c, next)));
+  const listFile = limitBody(LIST_FILE_LIMITS.bytes);
+  app.use('*', (c, next) => {
+    if (c.req.method !== 'POST') return limited(c, next);
+    if (c.req.path.startsWith('/v1/imports/')) return next();
+    return /^\/v1\/segments\/[^/]+\/members$/.test(c.req.path) ? listFile(c, next) : limited(c, next);
+  });
   app.use('*', async (c, next) => {
     const now = options.now?.() ?? new Date();
     c.set('db', options.db);
@@ -150,5 +157,6 @@ export function createApiApp(options: ApiAppOptions): Hono<ApiEnv> {
   app.route('/v1', restRoutes);
   app.route('/v1', exportRoutes);
   app.route('/v1', importRoutes);
+  app.route('/v1', staticListRoutes);
   return app;
 }

@@ -73,6 +73,18 @@ export const segmentOperations: AuthorizedOperation[] = [
     call: (f) => gql('mutation($s: ID!, $p: [ID!]!) { removeFromStaticSegment(segmentId: $s, profileIds: $p) { id } }', { s: f.ids.ownListId, p: [f.ids.ownProfileId] }),
     foreign: (f) => gql('mutation($s: ID!, $p: [ID!]!) { removeFromStaticSegment(segmentId: $s, profileIds: $p) { id } }', { s: f.ids.otherListId, p: [f.ids.ownProfileId] }),
   },
+  ...(['addToStaticSegmentByKeys', 'removeFromStaticSegmentByKeys'] as const).map((op) => ({
+    name: op,
+    roles: WRITE,
+    call: (f: AuthFixtures) => gql(`mutation($s: ID!) { ${op}(segmentId: $s, externalIds: ["auth-own"]) { matched segment { id } } }`, { s: f.ids.ownListId }),
+    foreign: (f: AuthFixtures) => gql(`mutation($s: ID!) { ${op}(segmentId: $s, externalIds: ["auth-own"]) { matched } }`, { s: f.ids.otherListId }),
+  })),
+  {
+    name: 'saveAsStaticSegment',
+    roles: WRITE,
+    call: (f) => gql(`mutation($s: ID!) { saveAsStaticSegment(segmentId: $s, slug: "auth-saved-${++made}", name: "Saved") { id size } }`, { s: f.ids.ownSegmentId }),
+    foreign: (f) => gql('mutation($s: ID!) { saveAsStaticSegment(segmentId: $s, slug: "auth-foreign", name: "Saved") { id } }', { s: f.ids.otherSegmentId }),
+  },
   { name: 'unarchiveSegment', roles: WRITE, answers: false, ...byId('mutation($id: ID!) { unarchiveSegment(id: $id) { id status } }', 'UnarchiveId') },
   { name: 'deleteSegment', roles: WRITE, answers: false, ...byId('mutation($id: ID!) { deleteSegment(id: $id) { id slug } }', 'DeleteId') },
   { name: 'updateCategory', roles: WRITE, ...byId('mutation($id: ID!) { updateCategory(id: $id, description: "Edited") { id name } }', 'CategoryId') },
