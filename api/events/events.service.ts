@@ -7,7 +7,9 @@
  * profiles that got purchase events, then the touched profiles are marked dirty (evaluated in the
  * request after the commit with `waitForMemberships`).
  */
+import { sql } from 'drizzle-orm';
 import type { Database } from '../db/index.js';
+import { columnList, jsonRows } from '../db/json-rows.js';
 import { inTransaction } from '../db/transaction.js';
 import { NotFoundError } from '../errors.js';
 import { events, type ProfileRow } from '../../drizzle/index.js';
@@ -59,16 +61,19 @@ export async function profilesByExternalId(
   return { found: new Map(rows.flatMap((r) => (r.externalId === null ? [] : [[r.externalId, r.id] as const]))), erased };
 }
 
-/** Writes checked events (profile ids resolved); returns the number actually inserted. */
+const EVENT_COLUMNS = ['workspaceId', 'eventId', 'profileId', 'name', 'properties', 'occurredAt', 'receivedAt'] as const;
+
+/** Writes checked events (profile ids resolved) in one statement, the rows as one JSON parameter; returns the number actually inserted. */
 export async function insertEvents(db: Database, workspaceId: string, rows: ReadonlyArray<CheckedEvent & { profileId: string }>, now: Date): Promise<number> {
   if (rows.length === 0) return 0;
-  const inserted = await db
-    .insert(events)
-    // In event id order, so that concurrent batches replaying the same ids never wait on each other in a cycle.
-    .values([...rows].sort((x, y) => (x.eventId < y.eventId ? -1 : x.eventId > y.eventId ? 1 : 0)).map((e) => ({ workspaceId, eventId: e.eventId, profileId: e.profileId, name: e.name, properties: e.properties, occurredAt: e.occurredAt, receivedAt: now })))
-    .onConflictDoNothing({ target: [events.workspaceId, events.eventId] })
-    .returning({ profileId: events.profileId, name: events.name });
-  const purchasers = inserted.filter((e) => e.name === PURCHASE_EVENT).map((e) => e.profileId);
+  // In event id order, so that concurrent batches replaying the same ids never wait on each other in a cycle.
+  const sorted = [...rows].sort((x, y) => (x.eventId < y.eventId ? -1 : x.eventId > y.eventId ? 1 : 0)).map((e) => ({ ...e, workspaceId, receivedAt: now }));
+  const { rows: inserted } = await db.execute<{ profile_id: string; name: string }>(sql`
+    insert into ${events} (${columnList(events, EVENT_COLUMNS)})
+    select ${columnList(events, EVENT_COLUMNS, 'r')} from ${jsonRows(events, EVENT_COLUMNS, sorted)} order by r.ordinality
+    on conflict (workspace_id, event_id) do nothing
+    returning profile_id, name`);
+  const purchasers = inserted.filter((e) => e.name === PURCHASE_EVENT).map((e) => e.profile_id);
   await recomputePurchases(db, workspaceId, purchasers, now);
   return inserted.length;
 }

@@ -5,6 +5,7 @@
  */
 import { sql } from 'drizzle-orm';
 import type { Database } from '../db/index.js';
+import { textArrayLiteral } from '../db/prepared.js';
 import { events, profiles } from '../../drizzle/index.js';
 
 export const PURCHASE_EVENT = 'purchase';
@@ -25,7 +26,7 @@ export async function recomputePurchases(db: Database, workspaceId: string, prof
       updated_at = ${now.toISOString()}::timestamptz
     from (
       select ids.id as profile_id, agg.n, agg.total, agg.first_at, agg.last_at
-      from unnest(${sql.raw('ARRAY[')}${sql.join(ids.map((id) => sql`${id}::uuid`), sql`, `)}${sql.raw(']')}) as ids(id)
+      from unnest(${textArrayLiteral(ids)}::uuid[]) as ids(id)
       left join lateral (
         select count(*)::int as n, sum(${purchaseRevenue}) as total, min(${events.occurredAt}) as first_at, max(${events.occurredAt}) as last_at
         from ${events}

@@ -8,8 +8,9 @@
  * generated once and kept in the database's `settings` table.
  */
 import { createHmac, randomBytes } from 'node:crypto';
-import { and, eq, inArray, sql } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
 import type { Database } from '../db/index.js';
+import { textArrayLiteral } from '../db/prepared.js';
 import { profileTombstones, settings } from '../../drizzle/index.js';
 
 export const ERASURE_KEY_SETTING = 'erasure_key';
@@ -60,7 +61,7 @@ export async function tombstoned(db: Database, workspaceId: string, hash: Tombst
   const rows = await db
     .select({ h: profileTombstones.externalIdHmac })
     .from(profileTombstones)
-    .where(and(eq(profileTombstones.workspaceId, workspaceId), inArray(profileTombstones.externalIdHmac, [...byHash.keys()])));
+    .where(and(eq(profileTombstones.workspaceId, workspaceId), sql`${profileTombstones.externalIdHmac} = any(${textArrayLiteral([...byHash.keys()])}::text[])`));
   return new Set(rows.map((r) => byHash.get(r.h)!));
 }
 
@@ -69,5 +70,5 @@ export async function liftTombstones(db: Database, workspaceId: string, hash: To
   if (externalIds.length === 0) return;
   await db
     .delete(profileTombstones)
-    .where(and(eq(profileTombstones.workspaceId, workspaceId), inArray(profileTombstones.externalIdHmac, externalIds.map(hash))));
+    .where(and(eq(profileTombstones.workspaceId, workspaceId), sql`${profileTombstones.externalIdHmac} = any(${textArrayLiteral(externalIds.map(hash))}::text[])`));
 }

@@ -10,6 +10,7 @@
 import { sql } from 'drizzle-orm';
 import type { Database } from '../db/index.js';
 import { inTransaction } from '../db/transaction.js';
+import { jsonRows } from '../db/json-rows.js';
 import { BadInputError } from '../errors.js';
 import { profiles, type ProfileRow } from '../../drizzle/index.js';
 import { traitTypes } from '../traits/traits.service.js';
@@ -75,6 +76,19 @@ function merge(input: ProfileData, existing: ProfileRow, now: Date): Values {
 
 const UPDATED_COLUMNS = [...TEXT_FIELDS, 'phoneE164', 'traits', 'consentEmail', 'consentSms', 'consentAds', 'updatedAt'] as const;
 
+/** A profile before any input: every column a created row is inserted with (lockProfiles needs them all). */
+function emptyProfile(workspaceId: string, externalId: string, now: Date): ProfileRow {
+  const empty = { id: '', workspaceId, externalId, phoneE164: null, traits: {}, consentEmail: false, consentSms: false, consentAds: false, createdAt: now, updatedAt: now };
+  return { ...Object.fromEntries(TEXT_FIELDS.map((f) => [f, null])), ...empty, purchaseCount: 0, purchaseTotal: 0, firstPurchaseAt: null, lastPurchaseAt: null, avgIntervalDays: null } as ProfileRow;
+}
+
+/** Writes the merged rows of existing (locked) profiles: one statement, the rows as one JSON parameter. */
+async function updateProfiles(tx: Database, rows: readonly Values[]): Promise<void> {
+  if (rows.length === 0) return;
+  const set = sql.join(UPDATED_COLUMNS.map((c) => sql`${sql.identifier(profiles[c].name)} = r.${sql.identifier(profiles[c].name)}`), sql`, `);
+  await tx.execute(sql`update ${profiles} p set ${set} from ${jsonRows(profiles, ['id', ...UPDATED_COLUMNS], rows)} where p.id = r.id`);
+}
+
 export async function upsertProfiles(
   db: Database,
   workspaceId: string,
@@ -101,23 +115,16 @@ export async function upsertProfiles(
     // others are merged into their locked row and updated.
     const inputOf = new Map(inputs.map((input) => [input.externalId, input]));
     const fresh = (externalId: string) => {
-      const { id: _id, ...row } = merge(inputOf.get(externalId)!, { workspaceId, externalId, createdAt: now, updatedAt: now } as ProfileRow, now);
+      const { id: _id, ...row } = merge(inputOf.get(externalId)!, emptyProfile(workspaceId, externalId, now), now);
       return row;
     };
     const { rows: locked, created } = await lockProfiles(tx, workspaceId, { externalIds: inputs.map((i) => i.externalId) }, now, undefined, fresh);
     const byExternal = new Map(locked.map((r) => [r.externalId, r]));
     // Only an explicit upsert creates an erased person again: their tombstone goes.
     await liftTombstones(tx, workspaceId, hash, [...created]);
-    const values = inputs.filter((input) => !created.has(input.externalId)).map((input) => merge(input, byExternal.get(input.externalId)!, now));
-    const set = Object.fromEntries(UPDATED_COLUMNS.map((c) => [c, sql.raw(`excluded.${profiles[c].name}`)]));
-    const updated =
-      values.length === 0
-        ? []
-        : await tx
-            .insert(profiles)
-            .values(values.map(({ id: _id, ...v }) => v))
-            .onConflictDoUpdate({ target: [profiles.workspaceId, profiles.externalId], set })
-            .returning();
+    // The merged rows are what is written: complete rows (the locked ones with the input applied).
+    const updated = inputs.filter((input) => !created.has(input.externalId)).map((input) => merge(input, byExternal.get(input.externalId)!, now) as ProfileRow);
+    await updateProfiles(tx, updated);
     const rows = [...locked.filter((r) => created.has(r.externalId!)), ...updated];
     // Normalised and hashed once here, so audience exports are set-based SQL over the results.
     await storeExportIdentifiers(tx, rows);

@@ -13,6 +13,7 @@ import { epochMs } from './rule-sql-attributes.js';
 import type { PublishedDefinition, PublishedDefinitions } from './definitions.js';
 import type { EventNode } from '../../schema/rule.js';
 import { conditionChange, earliest, eventChange, timeAtoms } from './due-sql.js';
+import { SharedViews } from './shared-views.js';
 
 /** The parts of the per-profile evaluation that vary per call: SQL expressions (values or parameters). */
 interface EvaluationInputs {
@@ -29,8 +30,10 @@ interface EvaluationInputs {
  * its id and one boolean column `s<i>` per segment. Event counts are read once per profile: one
  * pass over its events (of the names the rules count) computes every distinct count the segments
  * need (`count(*) filter (where ...)`, a column each), instead of an index probe per event node
- * per segment; each segment then compares a column. Time bounds are computed in SQL from
- * `inputs.now`, so the text depends only on the definitions (see compiledEvaluation).
+ * per segment; each segment then compares a column. Likewise a trait or derived value that
+ * several conditions read is computed once per profile (shared-views.ts, as the full recompute
+ * does), not once per condition. Time bounds are computed in SQL from `inputs.now`, so the text
+ * depends only on the definitions (see compiledEvaluation).
  */
 function evaluationSql(dynamic: readonly PublishedDefinition[], definitions: PublishedDefinitions, inputs: EvaluationInputs): SQL {
   const { now } = inputs;
@@ -41,7 +44,8 @@ function evaluationSql(dynamic: readonly PublishedDefinition[], definitions: Pub
     if (!count) counts.set(key, (count = { column: `c${counts.size}`, node }));
     return sql`${sql.identifier('ev')}.${sql.identifier(count.column)}`;
   };
-  const env = { now, segment: (slug: string) => definitions.bySlug.get(slug), events: 'correlated' as const, eventCount };
+  const views = new SharedViews();
+  const env = { now, segment: (slug: string) => definitions.bySlug.get(slug), events: 'correlated' as const, eventCount, attributeView: views.view };
   const columns: SQL[] = dynamic.map((d, i) => sql`${compileRuleSql(d.rule, env)} as ${sql.identifier(`s${i}`)}`);
   // The instant of each event in ms, computed once per event row (`offset 0` keeps the subquery
   // from being flattened, which would repeat the expression in every count's filter).
@@ -72,8 +76,7 @@ function evaluationSql(dynamic: readonly PublishedDefinition[], definitions: Pub
         ) as ${sql.identifier('ev')}`;
   return sql`
     select ${profiles.id} as id, ${sql.join(columns, sql`, `)}
-    from ${profiles} ${perProfile}
-    where ${profiles.workspaceId} = ${inputs.workspaceId} and ${inputs.profileFilter}`;
+    from ${views.profiles(sql`${profiles.workspaceId} = ${inputs.workspaceId} and ${inputs.profileFilter}`)} ${perProfile}`;
 }
 
 /**
