@@ -1,9 +1,9 @@
 /**
  * Builds an export in the background, set-based: the segment's consenting members are taken in
- * chunks of BUILD_CHUNK (by profile id); per chunk, in one snapshot, a statement counts them (seen,
- * unmatchable, invalid values) and one `insert ... select` writes their rows - cells and encoded
- * line made in SQL (build-sql.ts) from the identifiers normalised and hashed when each profile was
- * written (identifiers.ts) - then progress, counts and the heartbeat are updated.
+ * chunks of BUILD_CHUNK (by profile id); per chunk, one statement reads them once, counts them
+ * (seen, unmatchable, invalid values) and writes their rows by an `insert ... select` - cells and
+ * encoded line made in SQL (build-sql.ts) from the identifiers normalised and hashed when each
+ * profile was written (identifiers.ts) - then progress, counts and the heartbeat are updated.
  * Members whose identifiers are missing (written by another path, or changed since) have them
  * computed here first. DELTA: a member still there with the same cells as in the previous export is
  * carried over (kept, not sent); one added or whose cells changed is sent as an add; then every
