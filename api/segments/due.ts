@@ -73,7 +73,7 @@ async function dueBatch(db: Database, workspaceId: string, batchSize: number, no
     }
     const marked = locked.length === 0 ? new Set<string>() : new Set(ids(await executePrepared(tx, MARKED, { workspaceId, ids: textArrayLiteral(locked) })));
     const evaluate = locked.filter((id) => !marked.has(id));
-    const { added, removed } = evaluate.length === 0 ? { added: 0, removed: 0 } : await refreshProfiles(tx, workspaceId, evaluate, now);
+    const { added, removed } = evaluate.length === 0 ? { added: 0, removed: 0 } : await refreshProfiles(tx, workspaceId, evaluate, now, undefined, 'time');
     return { claimed: claimed.length, progress: evaluate.length + gone.length, evaluated: evaluate.length, added, removed };
   });
 }

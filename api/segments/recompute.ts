@@ -13,6 +13,7 @@ import { textArrayLiteral } from '../db/prepared.js';
 import { profiles, segmentMembers } from '../../drizzle/index.js';
 import { compileRuleSql } from './rule-sql.js';
 import { EventCountColumns, eventAggregatesSql } from './event-aggregates.js';
+import { SharedViews } from './shared-views.js';
 import type { PublishedDefinition, PublishedDefinitions } from './definitions.js';
 
 /**
@@ -25,28 +26,6 @@ export const RECOMPUTE_CHUNK_PROFILES = 250_000;
 export interface RecomputeOptions {
   /** Profiles per statement (RECOMPUTE_CHUNK_PROFILES by default; tests use small ones). */
   chunkProfiles?: number;
-}
-
-/**
- * The attribute readings that the compiled rules share (compileRuleSql's `attributeView`): each
- * distinct one is a column `v<i>` computed once per profile in a subquery aliased as the profiles
- * table (`offset 0` keeps PostgreSQL from substituting the expression back into every condition),
- * instead of once per condition per segment. A date trait is a function call (ae_date_ms) of a few
- * microseconds: at 1M profiles and ten conditions on one, seconds.
- */
-class SharedViews {
-  private readonly byKey = new Map<string, { column: string; view: SQL }>();
-
-  readonly view = (key: string, view: SQL): SQL => {
-    let found = this.byKey.get(key);
-    if (!found) this.byKey.set(key, (found = { column: `v${this.byKey.size}`, view }));
-    return sql`${profiles}.${sql.identifier(found.column)}`;
-  };
-
-  /** The select-list entries, each preceded by a comma; empty when nothing is shared. */
-  columns(): SQL {
-    return sql.join([...this.byKey.values()].map((v) => sql`, ${v.view} as ${sql.identifier(v.column)}`));
-  }
 }
 
 /** A range of profile ids, exclusive below and inclusive above; null = unbounded. */
