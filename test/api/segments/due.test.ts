@@ -3,7 +3,8 @@
  * evaluates exactly the profiles whose instant has come and records sizes; a publish gives the
  * profiles its windows' instants; a profile marked dirty is left to the dirty evaluator; the row of
  * an erased profile is dropped; only the segments time can change are evaluated (a timeless one is
- * left alone, and memberships stay exact). Profiles and events through the services, on PGlite and PostgreSQL.
+ * left alone, and memberships stay exact). Profiles and events through the services, on PGlite and
+ * PostgreSQL.
  */
 import { and, eq, inArray } from 'drizzle-orm';
 import { beforeAll, expect, it } from 'vitest';
