@@ -1,8 +1,9 @@
 /**
  * The periodic time-window pass: only the profiles whose next change instant (profile_due, see
- * due-sql.ts and due-store.ts) has come are evaluated, in batches, against every published dynamic
- * segment (refreshProfiles: memberships, size history, and their next instant). Its cost follows
- * the number of profiles due, not the population.
+ * due-sql.ts and due-store.ts) has come are evaluated, in batches, against the published dynamic
+ * segments that time passing can change (refreshProfiles in scope `time`, isTimeDependent:
+ * memberships, size history, and their next instant); the others change only with a write, which
+ * the dirty evaluator handles. Its cost follows the number of profiles due, not the population.
  *
  * The first pass of a workspace (profile_due_seeded has no row for it: the table is new, or the
  * workspace is) recomputes every segment (refreshWorkspace) and seeds every profile's instant,

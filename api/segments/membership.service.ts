@@ -258,7 +258,7 @@ export async function refreshProfiles(
  * (segmentIds[i], profileIds[i]), in one statement: members not among them leave, new ones join;
  * a row per segment that changed with how many joined and left.
  */
-export const APPLY_MEMBERSHIP = prepareSql(
+const APPLY_MEMBERSHIP = prepareSql(
   'ae_refresh_profiles_apply_v1',
   sql`
   with should(segment_id, profile_id) as (
