@@ -21,7 +21,8 @@ import { openDatabase, type Database } from '../api/db/index.js';
 import { createWorkspace } from '../api/auth/auth.service.js';
 import { defineTrait } from '../api/traits/traits.service.js';
 import { createLifecycleSegments } from '../api/segments/lifecycle.service.js';
-import { refreshWorkspace } from '../api/segments/membership.service.js';
+import { compiledEvaluation, refreshWorkspace } from '../api/segments/membership.service.js';
+import { loadPublishedDefinitions } from '../api/segments/definitions.js';
 import { refreshDue, seedDueInstants } from '../api/segments/due.js';
 import { SegmentService } from '../api/segments/segments.service.js';
 import { benchClient, createBenchDatabase } from './db-database.js';
@@ -85,6 +86,8 @@ async function runSize(size: number): Promise<void> {
     for (const segment of generateSegments(createRandom(SEED!), SEGMENTS - lifecycle.length, lifecycle.map((s) => s.slug))) {
       await service.publish((await service.create({ ...segment, type: 'dynamic' })).id);
     }
+    const definitions = await loadPublishedDefinitions(db, ws);
+    log(`  the passes evaluate the ${compiledEvaluation(definitions, 'time').dynamic.length} time-dependent segments of the ${compiledEvaluation(definitions).dynamic.length} published (and dynamic)`);
     const load = await loadSynthetic([a, b], ws, size, NOW, log);
     log(`  loaded ${int(load.profiles)} profiles, ${int(load.events)} events in ${fmt(load.totalS, 1)} s`);
 

@@ -1,8 +1,9 @@
 /**
  * The periodic time-window pass: only the profiles whose next change instant (profile_due, see
- * due-sql.ts and due-store.ts) has come are evaluated, in batches, against every published dynamic
- * segment (refreshProfiles: memberships, size history, and their next instant). Its cost follows
- * the number of profiles due, not the population.
+ * due-sql.ts and due-store.ts) has come are evaluated, in batches, against the published dynamic
+ * segments that time passing can change (refreshProfiles in scope `time`, isTimeDependent:
+ * memberships, size history, and their next instant); the others change only with a write, which
+ * the dirty evaluator handles. Its cost follows the number of profiles due, not the population.
  *
  * The first pass of a workspace (profile_due_seeded has no row for it: the table is new, or the
  * workspace is) recomputes every segment (refreshWorkspace) and seeds every profile's instant,
@@ -73,7 +74,7 @@ async function dueBatch(db: Database, workspaceId: string, batchSize: number, no
     }
     const marked = locked.length === 0 ? new Set<string>() : new Set(ids(await executePrepared(tx, MARKED, { workspaceId, ids: textArrayLiteral(locked) })));
     const evaluate = locked.filter((id) => !marked.has(id));
-    const { added, removed } = evaluate.length === 0 ? { added: 0, removed: 0 } : await refreshProfiles(tx, workspaceId, evaluate, now);
+    const { added, removed } = evaluate.length === 0 ? { added: 0, removed: 0 } : await refreshProfiles(tx, workspaceId, evaluate, now, undefined, 'time');
     return { claimed: claimed.length, progress: evaluate.length + gone.length, evaluated: evaluate.length, added, removed };
   });
 }

@@ -16,12 +16,12 @@ import { executePrepared, placeholder as p, prepareSql, textArrayLiteral } from 
 import { profiles, segmentMembers, segmentSizeHistory } from '../../drizzle/index.js';
 import { compileRuleSql } from './rule-sql.js';
 import { loadPublishedDefinitions, type PublishedDefinition, type PublishedDefinitions } from './definitions.js';
-import { compiledEvaluation, evaluateProfiles } from './profile-evaluation.js';
+import { compiledEvaluation, evaluateProfiles, type EvaluationScope } from './profile-evaluation.js';
 import { ruleReferences } from '../../schema/rule.js';
 import { recomputeMemberships, type RecomputeOptions } from './recompute.js';
 import { lowerDue, storeNextChanges } from './due-store.js';
 
-export { compiledEvaluation, evaluateProfiles, profileEvaluationSql } from './profile-evaluation.js';
+export { compiledEvaluation, evaluateProfiles, isTimeDependent, profileEvaluationSql, type EvaluationScope } from './profile-evaluation.js';
 
 /**
  * Recomputes the membership of one published segment; returns its new size. `definitions` are the
@@ -188,8 +188,10 @@ export async function refreshWorkspacePerSegment(db: Database, workspaceId: stri
 }
 
 /**
- * Re-evaluates `profileIds` against every published dynamic segment of the workspace in one
- * query, then applies the differences. Returns how many memberships were added and removed.
+ * Re-evaluates `profileIds` against the published dynamic segments of the workspace in `scope`
+ * (every one by default; `time`: only those time passing can change, what the due pass needs) in
+ * one query, then applies the differences to those segments; stores the profiles' next change
+ * instants (the same in both scopes). Returns how many memberships were added and removed.
  */
 export async function refreshProfiles(
   db: Database,
@@ -197,14 +199,19 @@ export async function refreshProfiles(
   profileIds: readonly string[],
   now = Date.now(),
   definitions?: PublishedDefinitions,
+  scope: EvaluationScope = 'all',
 ): Promise<{ added: number; removed: number }> {
   if (profileIds.length === 0) return { added: 0, removed: 0 };
   const defs = definitions ?? (await loadPublishedDefinitions(db, workspaceId));
-  const compiled = compiledEvaluation(defs);
-  const { dynamic } = compiled;
-  if (dynamic.length === 0) return { added: 0, removed: 0 };
   const ids = [...new Set(profileIds)];
-  const rows = await evaluateProfiles(db, defs, workspaceId, ids, now);
+  const { dynamic } = compiledEvaluation(defs, scope);
+  if (dynamic.length === 0) {
+    // Nothing to evaluate, and no time-dependent rule left: no instant either (a stale one would
+    // have the due pass claim these profiles again and again).
+    await storeNextChanges(db, workspaceId, ids, []);
+    return { added: 0, removed: 0 };
+  }
+  const rows = await evaluateProfiles(db, defs, workspaceId, ids, now, scope);
   const segmentPairs: string[] = [];
   const profilePairs: string[] = [];
   for (const row of rows) {

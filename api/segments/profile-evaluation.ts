@@ -15,12 +15,32 @@ import type { EventNode } from '../../schema/rule.js';
 import { conditionChange, earliest, eventChange, timeAtoms } from './due-sql.js';
 import { SharedViews } from './shared-views.js';
 
+/**
+ * Which published dynamic segments an evaluation covers: `all` (a profile changed: anything may
+ * follow), or `time`, the time-dependent ones (isTimeDependent): all that time passing alone can
+ * change, what the periodic time-window pass evaluates.
+ */
+export type EvaluationScope = 'all' | 'time';
+
+/**
+ * Whether a segment's membership can change with no write, by time passing: its rule, with the
+ * dynamic segments it references inlined (as compileRuleSql and timeAtoms follow them), has a
+ * time-dependent condition or event count. A segment for which this is false matches the same
+ * profiles at any later instant until a profile, an event, a trait or a definition is written, and
+ * every such write re-evaluates it (dirty evaluator, publish).
+ */
+export function isTimeDependent(definition: PublishedDefinition, definitions: PublishedDefinitions): boolean {
+  if (definition.type !== 'dynamic') return false;
+  const atoms = timeAtoms([definition.rule], definitions);
+  return atoms.conditions.length > 0 || atoms.events.length > 0;
+}
+
 /** The parts of the per-profile evaluation that vary per call: SQL expressions (values or parameters). */
 interface EvaluationInputs {
   /** The workspace id, a uuid. */
   workspaceId: SQL;
-  /** Which profiles: a condition on profiles.id (see idsFilter). */
-  profileFilter: SQL;
+  /** Which profiles: one id (`one`, a uuid) or several (`many`, a uuid[]). */
+  ids: { one: SQL } | { many: SQL };
   /** The instant, epoch milliseconds as float8. */
   now: SQL;
 }
@@ -30,22 +50,29 @@ interface EvaluationInputs {
  * its id and one boolean column `s<i>` per segment. Event counts are read once per profile: one
  * pass over its events (of the names the rules count) computes every distinct count the segments
  * need (`count(*) filter (where ...)`, a column each), instead of an index probe per event node
- * per segment; each segment then compares a column. Likewise a trait or derived value that
- * several conditions read is computed once per profile (shared-views.ts, as the full recompute
- * does), not once per condition. Time bounds are computed in SQL from `inputs.now`, so the text
- * depends only on the definitions (see compiledEvaluation).
+ * per segment; each segment then compares a column. Time bounds are computed in SQL from
+ * `inputs.now`, so the text depends only on the definitions (see compiledEvaluation).
+ * For one profile (`id = $1`: its estimate does not depend on the value, so PostgreSQL keeps the
+ * prepared statement's generic plan; with `= any($1)` it plans every run), the counts are a
+ * lateral subquery over its events. For several (a batch of the dirty evaluator or of the due
+ * pass), the events of all of them are read in one bitmap scan (heap pages in order, not one scan
+ * per profile) and grouped once by profile, and the attribute readings the rules share (a date
+ * trait's ae_date_ms ...) are computed once per profile (SharedViews), as the full recompute does.
  */
 function evaluationSql(dynamic: readonly PublishedDefinition[], definitions: PublishedDefinitions, inputs: EvaluationInputs): SQL {
-  const { now } = inputs;
+  const { now, ids } = inputs;
+  const many = 'many' in ids;
+  const ev = (column: string) => sql`${sql.identifier('ev')}.${sql.identifier(column)}`;
   const counts = new Map<string, { column: string; node: EventNode }>();
   const eventCount = (node: EventNode): SQL => {
     const key = JSON.stringify([node.event, node.inLastDays, node.where]);
     let count = counts.get(key);
     if (!count) counts.set(key, (count = { column: `c${counts.size}`, node }));
-    return sql`${sql.identifier('ev')}.${sql.identifier(count.column)}`;
+    // Left-joined when grouped: a profile without events has no row (its counts are 0).
+    return many ? sql`coalesce(${ev(count.column)}, 0::int8)` : ev(count.column);
   };
   const views = new SharedViews();
-  const env = { now, segment: (slug: string) => definitions.bySlug.get(slug), events: 'correlated' as const, eventCount, attributeView: views.view };
+  const env = { now, segment: (slug: string) => definitions.bySlug.get(slug), events: 'correlated' as const, eventCount, attributeView: many ? views.view : undefined };
   const columns: SQL[] = dynamic.map((d, i) => sql`${compileRuleSql(d.rule, env)} as ${sql.identifier(`s${i}`)}`);
   // The instant of each event in ms, computed once per event row (`offset 0` keeps the subquery
   // from being flattened, which would repeat the expression in every count's filter).
@@ -58,35 +85,38 @@ function evaluationSql(dynamic: readonly PublishedDefinition[], definitions: Pub
   atoms.events.forEach((node, i) => {
     const { filter, change } = eventChange(node, now, occurredMs);
     aggregates.push(sql`min(${change}) filter (where ${filter}) as ${sql.identifier(`d${i}`)}`);
-    changes.push(sql`${sql.identifier('ev')}.${sql.identifier(`d${i}`)}`);
+    changes.push(ev(`d${i}`));
   });
   columns.push(sql`${earliest(changes)} as "next_change"`);
   const names = [...new Set([...counts.values()].map((c) => c.node.event).concat(atoms.events.map((n) => n.event)))];
-  const perProfile =
+  const eventRows = (ofProfiles: SQL) => sql`
+    select ${events.profileId}, ${events.name}, ${events.properties}, ${epochMs(events.occurredAt)} as "occurred_ms"
+    from ${events}
+    where ${ofProfiles} and ${events.name} in (${sql.join(names.map((n) => sql`${n}::text`), sql`, `)})
+    offset 0`;
+  if (!('many' in ids)) {
+    const perProfile =
+      aggregates.length === 0 ? sql`` : sql`cross join lateral (select ${sql.join(aggregates, sql`, `)} from (${eventRows(sql`${events.profileId} = ${profiles.id}`)}) as "e") as "ev"`;
+    return sql`
+      select ${profiles.id} as id, ${sql.join(columns, sql`, `)}
+      from ${profiles} ${perProfile}
+      where ${profiles.workspaceId} = ${inputs.workspaceId} and ${profiles.id} = ${ids.one}::uuid`;
+  }
+  const grouped =
     aggregates.length === 0
       ? sql``
-      : sql`cross join lateral (
-          select ${sql.join(aggregates, sql`, `)}
-          from (
-            select ${events.name}, ${events.properties}, ${epochMs(events.occurredAt)} as "occurred_ms"
-            from ${events}
-            where ${events.profileId} = ${profiles.id} and ${events.name} in (${sql.join(names.map((n) => sql`${n}::text`), sql`, `)})
-            offset 0
-          ) as "e"
-        ) as ${sql.identifier('ev')}`;
+      : sql`left join (
+          select "e"."profile_id", ${sql.join(aggregates, sql`, `)}
+          from (${eventRows(sql`${events.profileId} = any(${ids.many}::uuid[])`)}) as "e"
+          group by "e"."profile_id"
+        ) as "ev" on ${ev('profile_id')} = ${profiles.id}`;
   return sql`
     select ${profiles.id} as id, ${sql.join(columns, sql`, `)}
-    from ${views.profiles(sql`${profiles.workspaceId} = ${inputs.workspaceId} and ${inputs.profileFilter}`)} ${perProfile}`;
-}
-
-/**
- * The condition on profiles.id for `ids` (values or a placeholder): `= $1` for one profile, the
- * usual call. Its estimate does not depend on the value, so after a few runs PostgreSQL keeps the
- * generic plan of the prepared statement; with `= any($1)` the generic plan is costed for an
- * array of unknown length, never wins over the custom one, and every run is planned again.
- */
-function idsFilter(ids: { one: SQL } | { many: SQL }): SQL {
-  return 'one' in ids ? sql`${profiles.id} = ${ids.one}::uuid` : sql`${profiles.id} = any(${ids.many}::uuid[])`;
+    from (
+      select ${profiles}.*${views.columns()} from ${profiles}
+      where ${profiles.workspaceId} = ${inputs.workspaceId} and ${profiles.id} = any(${ids.many}::uuid[])
+      offset 0
+    ) as ${profiles} ${grouped}`;
 }
 
 /**
@@ -102,7 +132,7 @@ export function profileEvaluationSql(
 ): SQL {
   return evaluationSql(dynamic, definitions, {
     workspaceId: sql`${workspaceId}::uuid`,
-    profileFilter: idsFilter(profileIds.length === 1 ? { one: sql`${profileIds[0]}` } : { many: sql`${textArrayLiteral(profileIds)}` }),
+    ids: profileIds.length === 1 ? { one: sql`${profileIds[0]}` } : { many: sql`${textArrayLiteral(profileIds)}` },
     now: sql`${now}::float8`,
   });
 }
@@ -120,34 +150,41 @@ export interface CompiledEvaluation {
  * nothing it read changed and a new one after any publish, archive or trait change, so the cache
  * is invalidated exactly as the definitions are; a weak key lets it go with them.
  */
-const compiledEvaluations = new WeakMap<PublishedDefinitions, CompiledEvaluation>();
+const compiledEvaluations = new WeakMap<PublishedDefinitions, Partial<Record<EvaluationScope, CompiledEvaluation>>>();
 
-/** The evaluation of a definition set, compiled to text on first use (building it costs more than running it). */
-export function compiledEvaluation(definitions: PublishedDefinitions): CompiledEvaluation {
-  let compiled = compiledEvaluations.get(definitions);
+/**
+ * The evaluation of a definition set against the segments of `scope`, compiled to text on first
+ * use (building it costs more than running it). Its `next_change` is the same in both scopes: the
+ * segments `time` leaves out have no time-dependent part to offer one.
+ */
+export function compiledEvaluation(definitions: PublishedDefinitions, scope: EvaluationScope = 'all'): CompiledEvaluation {
+  let byScope = compiledEvaluations.get(definitions);
+  if (!byScope) compiledEvaluations.set(definitions, (byScope = {}));
+  let compiled = byScope[scope];
   if (compiled) return compiled;
-  const dynamic = [...definitions.byId.values()].filter((d) => d.type === 'dynamic');
-  const compile = (profileFilter: SQL): PreparedSql => {
+  const published = [...definitions.byId.values()].filter((d) => d.type === 'dynamic');
+  const dynamic = scope === 'all' ? published : published.filter((d) => isTimeDependent(d, definitions));
+  const compile = (ids: EvaluationInputs['ids']): PreparedSql => {
     const { query } = prepareSql(
       'ae_profile_eval',
-      evaluationSql(dynamic, definitions, { workspaceId: sql`${placeholder('workspaceId')}::uuid`, profileFilter, now: sql`${placeholder('now')}::float8` }),
+      evaluationSql(dynamic, definitions, { workspaceId: sql`${placeholder('workspaceId')}::uuid`, ids, now: sql`${placeholder('now')}::float8` }),
     );
     // The text differs with the definitions: a name per text.
     return { name: `ae_profile_eval_${createHash('sha256').update(query.sql).update(JSON.stringify(query.params)).digest('hex').slice(0, 32)}`, query };
   };
-  compiled = { dynamic, one: compile(idsFilter({ one: sql`${placeholder('profileId')}` })), many: compile(idsFilter({ many: sql`${placeholder('profileIds')}` })) };
-  compiledEvaluations.set(definitions, compiled);
+  compiled = { dynamic, one: compile({ one: sql`${placeholder('profileId')}` }), many: compile({ many: sql`${placeholder('profileIds')}` }) };
+  byScope[scope] = compiled;
   return compiled;
 }
 
 /**
- * Evaluates profiles against the dynamic segments of `definitions` through their compiled
+ * Evaluates profiles against the dynamic segments of `definitions` in `scope` through their compiled
  * statement (prepared, see api/db/prepared.ts): a row per profile with its id, a boolean `s<i>`
- * per segment of `.dynamic`, and `next_change`: the next instant (epoch ms, float8) after `now` at
+ * per segment of compiledEvaluation(definitions, scope).dynamic, and `next_change`: the next instant (epoch ms, float8) after `now` at
  * which a time-dependent condition can change for it, or null (due-sql.ts).
  */
-export async function evaluateProfiles(db: Database, definitions: PublishedDefinitions, workspaceId: string, profileIds: readonly string[], now: number) {
-  const compiled = compiledEvaluation(definitions);
+export async function evaluateProfiles(db: Database, definitions: PublishedDefinitions, workspaceId: string, profileIds: readonly string[], now: number, scope: EvaluationScope = 'all') {
+  const compiled = compiledEvaluation(definitions, scope);
   if (profileIds.length === 1) return executePrepared(db, compiled.one, { workspaceId, profileId: profileIds[0], now });
   return executePrepared(db, compiled.many, { workspaceId, profileIds: textArrayLiteral(profileIds), now });
 }

@@ -1,18 +1,20 @@
 /**
- * The attribute readings that compiled rules share (compileRuleSql's `attributeView`): each
- * distinct one is a column `v<i>` computed once per profile in a subquery aliased as the profiles
- * table (`offset 0` keeps PostgreSQL from substituting the expression back into every condition),
- * instead of once per condition per segment. A date trait is a function call (ae_date_ms) of a few
- * microseconds: at 1M profiles and ten conditions on one, seconds. Used by the full recompute
- * (recompute.ts) and the evaluation of changed profiles (profile-evaluation.ts).
+ * Attribute readings shared by the rules compiled into one query over many profiles (the full
+ * recompute, api/segments/recompute.ts; a batch of due or dirty profiles, profile-evaluation.ts).
  */
 import { sql, type SQL } from 'drizzle-orm';
 import { profiles } from '../../drizzle/index.js';
 
+/**
+ * The attribute readings that the compiled rules share (compileRuleSql's `attributeView`): each
+ * distinct one is a column `v<i>` computed once per profile in a subquery aliased as the profiles
+ * table (`offset 0` keeps PostgreSQL from substituting the expression back into every condition),
+ * instead of once per condition per segment. A date trait is a function call (ae_date_ms) of a few
+ * microseconds: at 1M profiles and ten conditions on one, seconds.
+ */
 export class SharedViews {
   private readonly byKey = new Map<string, { column: string; view: SQL }>();
 
-  /** Pass as compileRuleSql's `attributeView`. */
   readonly view = (key: string, view: SQL): SQL => {
     let found = this.byKey.get(key);
     if (!found) this.byKey.set(key, (found = { column: `v${this.byKey.size}`, view }));

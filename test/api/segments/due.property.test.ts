@@ -34,7 +34,11 @@ const RUNS = Math.max(10, Number(process.env.FC_RUNS) || 0);
 const SEED = process.env.FC_SEED ? Number(process.env.FC_SEED) : Math.floor(Math.random() * 2 ** 31);
 const PEOPLE = ['p0', 'p1', 'p2', 'p3', 'p4'];
 
-/** Every time-dependent kind: event windows (also "never"), a date in an event's `where`, instant columns, date traits, daysSinceLast, overdueRatio, references. */
+/**
+ * Every time-dependent kind: event windows (also "never"), a date in an event's `where`, instant
+ * columns, date traits, daysSinceLast, overdueRatio, references; and rules with no time-dependent
+ * part, alone or referenced, which the pass leaves out (their memberships must stay exact all the same).
+ */
 const RULES: RuleJson[] = [
   { event: 'purchase', inLastDays: 3 },
   { event: 'page_view', min: 2, inLastDays: 2 },
@@ -47,6 +51,10 @@ const RULES: RuleJson[] = [
   { event: 'trial', where: [{ attr: 'ends', op: 'inLastDays', value: 1 }, { attr: 'plan', op: 'eq', value: 'pro' }] },
   { not: { segment: 's3' } },
   { attr: 'purchases.overdueRatio', op: 'between', value: [1.2, 2.5] },
+  // No time-dependent part: the pass does not evaluate these (s11, s12), but does evaluate s13 (through s0).
+  { event: 'purchase', min: 2 },
+  { all: [{ segment: 's11' }, { event: 'page_view' }] },
+  { any: [{ segment: 's11' }, { segment: 's0' }] },
 ];
 
 type Op =
@@ -77,7 +85,7 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
   { arbitrary: fc.record({ kind: fc.constant('time' as const), ms: fc.oneof(fc.integer({ min: 1, max: 4 * DAY }), fc.integer({ min: 1, max: 4 }).map((h) => h * 6 * HOUR), fc.integer({ min: 1, max: 3 })) }), weight: 5 },
 );
 
-/** Rules with a reference keep it in their own slot (s2 -> s0, s9 -> s3), as validation requires. */
+/** Rules with a reference keep it in their own slot (s2 -> s0, s9 -> s3, s12 -> s11, s13 -> s11 and s0), as validation requires. */
 const ruleFor = (segment: number, rule: number): RuleJson => (JSON.stringify(RULES[rule]).includes('"segment"') ? RULES[segment]! : RULES[rule]!);
 const iso = (ms: number) => new Date(ms).toISOString();
 
