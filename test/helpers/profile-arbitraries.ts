@@ -1,7 +1,7 @@
 /**
  * fast-check arbitraries for the profile evaluator: declared traits of every type, stored profiles
  * (traits present, absent, null or wrongly typed; purchase columns consistent or not; consent and
- * contact combinations) with their events (timestamps on the window boundaries around `NOW`), and
+ * contact combinations; a stored address, a last seen edge geography, both or neither) with their events (timestamps on the window boundaries around `NOW`), and
  * valid profile-scoped rule JSON over traits, computed attributes, event counts and nested groups.
  * Values are drawn from small pools that rules and subjects share, so that conditions match often
  * enough for agreement to mean something.
@@ -51,9 +51,8 @@ const COMPUTED: ReadonlyArray<readonly [string, AttrType]> = [
   ['reachable.phone', 'boolean'],
 ];
 
-/** Edge attributes are valid in a profile-scoped rule and always missing on a stored profile. */
+/** Edge attributes (but geo.*) are valid in a profile-scoped rule and always missing on a stored profile. */
 const EDGE: ReadonlyArray<readonly [string, AttrType]> = [
-  ['geo.country', 'string'],
   ['visit.pageViews', 'number'],
   ['visit.isNew', 'boolean'],
   ['visit.firstSeen', 'date'],
@@ -177,6 +176,58 @@ function record(entries: ReadonlyArray<readonly [string, fc.Arbitrary<unknown>]>
 
 // ---------------------------------------------------------------- subjects
 
+/**
+ * geo.* values shared by subjects (stored address, last seen edge geography) and rules: the same
+ * city in other cases, with a trailing space, LIKE metacharacters; codes validation accepts.
+ */
+const GEO_VALUES = {
+  country: ['VN', 'TH', 'DE', 'US'],
+  region: ['HN', 'SG', '10', 'hn'],
+  city: ['Hanoi', 'hanoi', 'HANOI', 'Hanoi ', 'Ho Chi Minh City', 'Berlin', 'a%b', 'a_b', 'caf\u00e9', 'cafe\u0301'],
+  postalCode: ['10115', '100000', '1011', '%'],
+  continent: ['AS', 'EU'],
+  timezone: ['Asia/Ho_Chi_Minh', 'Europe/Berlin', 'Asia/*'],
+} as const;
+type GeoField = keyof typeof GEO_VALUES;
+const GEO_FIELDS = Object.keys(GEO_VALUES) as GeoField[];
+const GEO_SUBSTRINGS = ['H', 'Ha', 'noi', 'Minh', ' ', '%', '_', '10', 'V', '/', '\u0301'];
+const GEO_GLOBS = ['H*', 'Ho Chi *', '*City', '?anoi', 'Asia/*', '**', '1011?', 'a%b'];
+
+/** A condition on a geo.* attribute (every string operator, values from the shared pools). */
+const geoCondition: fc.Arbitrary<Record<string, unknown>> = fc
+  .tuple(fc.constantFrom(...GEO_FIELDS), fc.constantFrom(...OPERATORS_BY_TYPE.string))
+  .chain(([field, op]): fc.Arbitrary<Record<string, unknown>> => {
+    const attr = `geo.${field}`;
+    const value = fc.constantFrom<string>(...GEO_VALUES[field]);
+    switch (op) {
+      case 'exists':
+      case 'notExists':
+        return fc.constant({ attr, op });
+      case 'in':
+      case 'notIn':
+        return fc.array(value, { minLength: 1, maxLength: 3 }).map((v) => ({ attr, op, value: v }));
+      case 'contains':
+      case 'startsWith':
+      case 'endsWith':
+        return fc.constantFrom(...GEO_SUBSTRINGS).map((v) => ({ attr, op, value: v }));
+      case 'matches':
+        return fc.constantFrom(...GEO_GLOBS).map((v) => ({ attr, op, value: v }));
+      default:
+        return value.map((v) => ({ attr, op, value: v }));
+    }
+  });
+
+const geoText = (field: GeoField) => fc.option(fc.constantFrom<string>(...GEO_VALUES[field]), { nil: null });
+/** A stored address (sometimes with no field set: no address) and a last seen edge geography (sometimes none). */
+const geoArb = fc.record({
+  address: fc.option(fc.record({ country: geoText('country'), region: geoText('region'), city: geoText('city'), postalCode: geoText('postalCode') }), { nil: undefined }),
+  seenGeo: fc.option(
+    fc.record(Object.fromEntries(GEO_FIELDS.map((f) => [f, fc.constantFrom<string>(...GEO_VALUES[f])])) as Record<GeoField, fc.Arbitrary<string>>, { requiredKeys: [] }),
+    { nil: undefined },
+  ),
+});
+
+
 const traitsArb = record(PROPERTY_TRAITS.map((t) => [t.name, storedValue(t.type)] as const));
 
 /** Purchase columns: as the API keeps them (consistent), or anything the columns can hold. */
@@ -240,8 +291,14 @@ const profileArb: fc.Arbitrary<StoredProfile> = fc
     consentEmail: fc.boolean(),
     consentSms: fc.boolean(),
     purchases: purchasesArb,
+    geo: geoArb,
   })
-  .map(({ purchases, ...rest }) => ({ ...rest, ...purchases }));
+  .map(({ purchases, geo, ...rest }) => {
+    const profile: StoredProfile = { ...rest, ...purchases };
+    if (geo.address !== undefined) profile.address = geo.address;
+    if (geo.seenGeo !== undefined) profile.seenGeo = geo.seenGeo;
+    return profile;
+  });
 
 export interface ProfileSubject {
   profile: StoredProfile;
@@ -329,7 +386,7 @@ const byType = (attrs: ReadonlyArray<readonly [string, AttrType]>) =>
 
 const traitCondition = byType(PROPERTY_TRAITS.map((t) => [`traits.${t.name}`, t.type] as const));
 const computedCondition = byType(COMPUTED);
-const edgeCondition = byType(EDGE).filter((c) => c.attr !== 'geo.country' || c.value === undefined);
+const edgeCondition = byType(EDGE);
 
 /**
  * Operators an event property accepts by the type its value implies (validation infers it:
@@ -381,6 +438,7 @@ export const { rule: ruleJsonArb } = fc.letrec<{ rule: unknown }>((tie) => ({
     { arbitrary: computedCondition, weight: 4 },
     { arbitrary: eventRule, weight: 4 },
     { arbitrary: edgeCondition, weight: 1 },
+    { arbitrary: geoCondition, weight: 3 },
     { arbitrary: fc.array(tie('rule'), { maxLength: 4 }).map((all) => ({ all })), weight: 3 },
     { arbitrary: fc.array(tie('rule'), { maxLength: 4 }).map((any) => ({ any })), weight: 3 },
     { arbitrary: tie('rule').map((not) => ({ not })), weight: 2 },
