@@ -51,6 +51,7 @@ const SHAPES: Array<[string, RuleJson]> = [
   ['any / not: industry sa* or not page_view 14 d', { any: [{ attr: 'traits.industry', op: 'startsWith', value: 'sa' }, { not: { event: 'page_view', inLastDays: 14 } }] }],
   ['reference to a dynamic segment + trait', { all: [{ segment: 'loyal' }, { attr: 'traits.newsletter', op: 'eq', value: true }] }],
   ['reference to a static list (10k) + event', { all: [{ segment: 'vip-list' }, { event: 'email_click', inLastDays: 180 }] }],
+  ['geography: geo.city = City7 and purchases.count >= 1', { all: [{ attr: 'geo.city', op: 'eq', value: 'City7' }, { attr: 'purchases.count', op: 'gte', value: 1 }] }],
   ['8 conditions', { all: [
     { attr: 'purchases.count', op: 'gte', value: 1 }, { attr: 'traits.plan', op: 'neq', value: 'free' }, { attr: 'traits.fitScore', op: 'between', value: [20, 90] },
     { attr: 'reachable.email', op: 'eq', value: true }, { attr: 'profile.createdAt', op: 'inLastDays', value: 900 }, { attr: 'traits.tags', op: 'hasNone', value: ['employee'] },

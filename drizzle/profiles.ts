@@ -34,6 +34,19 @@ export const profiles = pgTable(
     postalCode: text('postal_code'),
     /** ISO 3166-1 alpha-2, upper case. */
     country: text('country'),
+    /**
+     * The geography of the request of the latest page view the edge reported for an identified
+     * visitor of this person (api/events/edge-events.service.ts), as the Worker read it; what
+     * `geo.*` reads on a profile without a stored address (schema/profile.ts `profileGeo`).
+     */
+    seenCountry: text('seen_country'),
+    seenRegion: text('seen_region'),
+    seenCity: text('seen_city'),
+    seenPostalCode: text('seen_postal_code'),
+    seenContinent: text('seen_continent'),
+    seenTimezone: text('seen_timezone'),
+    /** When that page view happened: an older report never overwrites a newer one. */
+    geoSeenAt: timestamptz('geo_seen_at'),
     /** Mobile advertising id (IDFA / GAID). */
     madid: text('madid'),
     traits: jsonb('traits').$type<Record<string, unknown>>().notNull().default({}),

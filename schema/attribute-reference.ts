@@ -25,13 +25,38 @@ function table(specs: readonly AttributeSpec[]): string[] {
   ];
 }
 
+/** How a stored profile reads `geo.*` (schema/profile.ts `profileGeo`; the SQL and in-memory evaluators follow it). */
+const GEO_SECTION = [
+  '### Geography of a stored profile (`geo.*`)',
+  '',
+  'At the edge, `geo.*` is the geography of the request. On a stored profile (segment sizes, members, `previewSegment`,',
+  'and so a profile-scoped rule such as `geo.city = "Hanoi" AND purchases.count >= 1`) the same names read ONE source:',
+  '',
+  '1. the **stored address**, when the profile has one (any of `country`, `region`, `city`, `postalCode` set by',
+  '   `upsertProfile`, `upsertProfiles` or an import): `geo.country` is `country` (upper-cased when written),',
+  '   `geo.region` is `region`, `geo.city` is `city`, `geo.postalCode` is `postalCode`; a field of the address',
+  '   that is not stored is missing, and `geo.continent` / `geo.timezone`, which an address lacks, are missing;',
+  '2. else the **last seen edge geography**: the geography of the request of the latest page view the Worker',
+  '   reported for a visitor the edge identified as this person (`POST /v1/identify`), all six fields as the',
+  '   Worker read them from Cloudflare (country upper case, unknown `XX` and Tor `T1` left out); an older report',
+  '   never replaces a newer one, a report without any geography changes nothing, and anonymous visitors\'',
+  '   geography is never kept;',
+  '3. else every `geo.*` is missing.',
+  '',
+  'The two sources are never mixed: a Berlin address and a page view from Hanoi never make `geo.country = "DE"`',
+  'and `geo.city = "Hanoi"` hold together. Values compare exactly like every string (no case folding:',
+  '`"hanoi"` is not `"Hanoi"`; addresses are trimmed when written). A profile without the attribute matches',
+  'neither `eq` nor `neq` / `notIn` (missing is no match), only `notExists`. A change of the address, or a newer',
+  'page view from another place, re-evaluates the profile\'s memberships like any other write.',
+];
+
 /** The generated section, markers included. */
 export function attributeReferenceMarkdown(): string {
   return [
     REFERENCE_START,
     '### Edge attributes (the request and the visitor\'s own history)',
     '',
-    'A stored profile has no request: the profile evaluator sees these as missing (a condition on one is false, `notExists` true).',
+    'A stored profile has no request: the profile evaluator sees these as missing (a condition on one is false, `notExists` true), except the `geo.*` attributes (below).',
     '',
     ...table(EDGE_ATTRIBUTES),
     `| \`${PAGE_QUERY_PREFIX}<name>\` | string | query parameter \`<name>\` of the page URL | |`,
@@ -44,6 +69,8 @@ export function attributeReferenceMarkdown(): string {
     `| \`${TRAITS_PREFIX}<name>\` | as declared | a trait the workspace declared with \`defineTrait\` (string, number, boolean, date, stringList) | conditions on undeclared traits are rejected |`,
     '',
     'Events on profiles: any tracked event name, with its properties (the edge\'s `page_view` events of identified visitors included).',
+    '',
+    ...GEO_SECTION,
     REFERENCE_END,
   ].join('\n');
 }

@@ -60,12 +60,12 @@ const computed = (path: string, type: AttrType, description: string): AttributeS
 
 /** Attributes available at the edge, from the request and the visitor's own history. */
 export const EDGE_ATTRIBUTES: readonly AttributeSpec[] = [
-  edge('geo.country', 'string', 'Country of the request (ISO 3166-1 alpha-2, upper case)', { format: 'country' }),
-  edge('geo.region', 'string', 'Region code of the request'),
-  edge('geo.city', 'string', 'City of the request'),
-  edge('geo.continent', 'string', 'Continent code of the request', { format: 'continent', allowed: CONTINENTS }),
-  edge('geo.postalCode', 'string', 'Postal code of the request'),
-  edge('geo.timezone', 'string', 'IANA time zone of the request'),
+  edge('geo.country', 'string', 'Country (ISO 3166-1 alpha-2, upper case): of the request; on a profile, see below', { format: 'country' }),
+  edge('geo.region', 'string', 'Region code: of the request; on a profile, see below'),
+  edge('geo.city', 'string', 'City: of the request; on a profile, see below'),
+  edge('geo.continent', 'string', 'Continent code: of the request; on a profile, only from the last seen edge geography', { format: 'continent', allowed: CONTINENTS }),
+  edge('geo.postalCode', 'string', 'Postal code: of the request; on a profile, see below'),
+  edge('geo.timezone', 'string', 'IANA time zone: of the request; on a profile, only from the last seen edge geography'),
   edge('device.type', 'string', 'Device type', { allowed: DEVICE_TYPES }),
   edge('device.os', 'string', 'Operating system'),
   edge('device.browser', 'string', 'Browser'),
@@ -86,6 +86,9 @@ export const EDGE_ATTRIBUTES: readonly AttributeSpec[] = [
   edge('time.hour', 'number', "Hour of day (0-23) in the visitor's time zone", { range: [0, 23] }),
   edge('time.dayOfWeek', 'number', "Day of week (1 = Monday ... 7 = Sunday) in the visitor's time zone", { range: [1, 7] }),
 ];
+
+/** Prefix of the geography attributes (`geo.<field>`), which stored profiles have too (schema/profile.ts `profileGeo`). */
+export const GEO_PREFIX = 'geo.';
 
 /** Prefix of the open family of page query parameters (`page.query.<name>`, strings). */
 export const PAGE_QUERY_PREFIX = 'page.query.';

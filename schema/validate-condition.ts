@@ -2,7 +2,7 @@
  * Validation of conditions: on catalogue attributes (`{ attr, op, value }` in a rule) and on event
  * properties (the `where` of an event, where the property's type comes from the operator and value).
  */
-import { PAGE_VIEW_EVENT, PAGE_VIEW_PROPERTIES, TRAITS_PREFIX, type Catalogue } from './attributes.js';
+import { GEO_PREFIX, PAGE_VIEW_EVENT, PAGE_VIEW_PROPERTIES, TRAITS_PREFIX, type Catalogue } from './attributes.js';
 import { OPERATORS, RULE_LIMITS, type AttrType, type ConditionNode, type Operator, type Scope } from './rule.js';
 import {
   DAYS_OPERATORS,
@@ -27,6 +27,31 @@ export const CONDITION_KEYS: readonly string[] = ['attr', 'op', 'value'];
  * @example EVENT_NAME_PATTERN.test('lead_magnet_download'); // true
  */
 export const EVENT_NAME_PATTERN = /^[A-Za-z0-9_.:-]{1,64}$/;
+
+/** Names people write for a geo attribute (lower case, without `geo.`), and the attribute meant. */
+const GEO_ALIASES: Readonly<Record<string, string>> = {
+  postcode: 'geo.postalCode',
+  postal: 'geo.postalCode',
+  zip: 'geo.postalCode',
+  zipcode: 'geo.postalCode',
+  state: 'geo.region',
+  province: 'geo.region',
+  countrycode: 'geo.country',
+  town: 'geo.city',
+  tz: 'geo.timezone',
+};
+
+/**
+ * The message for an unknown `geo.*` name: the likely attribute (an alias such as `geo.postcode`,
+ * or the closest name), then every geography attribute there is.
+ * @example unknownGeoMessage('geo.postcode', ['geo.postalCode']); // "Unknown attribute 'geo.postcode'; did you mean 'geo.postalCode'? The geography attributes are geo.postalCode"
+ */
+export function unknownGeoMessage(attr: string, known: readonly string[]): string {
+  const geo = known.filter((p) => p.startsWith(GEO_PREFIX));
+  const alias = Object.hasOwn(GEO_ALIASES, attr.slice(GEO_PREFIX.length).toLowerCase()) ? GEO_ALIASES[attr.slice(GEO_PREFIX.length).toLowerCase()] : undefined;
+  const hint = alias !== undefined ? `; did you mean ${quote(alias)}?` : didYouMean(attr, geo) || '.';
+  return `Unknown attribute ${quote(attr)}${hint} The geography attributes are ${geo.join(', ')}`;
+}
 
 const STRING_LIST_OPERATORS: readonly Operator[] = ['hasAny', 'hasAll', 'hasNone'];
 
@@ -90,6 +115,8 @@ export function validateAttributeCondition(
     if (attr.startsWith(TRAITS_PREFIX)) {
       const traits = known.filter((p) => p.startsWith(TRAITS_PREFIX));
       errors.add([...path, 'attr'], 'undeclared_trait', `${attr} is not a declared trait${didYouMean(attr, traits) || '; declare it before using it in a rule'}`);
+    } else if (attr.startsWith(GEO_PREFIX)) {
+      errors.add([...path, 'attr'], 'unknown_attribute', unknownGeoMessage(attr, known));
     } else {
       errors.add([...path, 'attr'], 'unknown_attribute', `Unknown attribute ${quote(attr)}${didYouMean(attr, known)}`);
     }

@@ -1,7 +1,9 @@
 /**
  * Page views reported by the edge Worker (`POST /v1/edge/events`, the body of
  * edge/upstream/reporter.ts): `{ events: [{ id, visitorId, profileExternalId?, name: 'page_view',
- * occurredAt, properties: { path, host, url, referrer? }, tags }] }`.
+ * occurredAt, properties: { path, host, url, referrer? }, tags, geo? }] }`. `geo` (the request's
+ * geography) of an identified visitor's view is kept as the person's last seen edge geography
+ * (edge-geo.ts); an anonymous visitor's is ignored.
  * Each visitor id maps to a profile through profile_visitors; an unknown visitor gets an anonymous
  * profile (externalId null); a visitor the edge identified (profileExternalId) is attached to that
  * person's profile, unless that person was erased: such an event is refused (counted and named as
@@ -22,6 +24,8 @@ import { attachVisitors } from '../profiles/visitors.js';
 import { MAX_FUTURE_MS, type CheckedEvent } from './event-input.js';
 import { insertEvents, profilesByExternalId, type TrackResult } from './events.service.js';
 import { tombstoneHash } from '../profiles/tombstones.js';
+import { checkEdgeGeo, recordSeenGeo } from './edge-geo.js';
+import type { EdgeGeo } from '../../schema/context.js';
 
 export const MAX_EDGE_BATCH = 1000;
 /** The longest values stored; the Worker cuts its reports to these (edge/upstream/storable.ts). */
@@ -29,6 +33,7 @@ export const EDGE_LIMITS = { id: 200, visitorId: 128, externalId: 256, path: 204
 
 interface EdgeEventChecked extends CheckedEvent {
   visitorId: string;
+  geo: EdgeGeo;
 }
 
 /** An item of the batch that was not stored: its index, the field at fault (relative to the item) and why. */
@@ -79,6 +84,8 @@ function checkEdgeEvent(raw: unknown, now: Date): { problem: [string, string] } 
   if (!Array.isArray(tags) || tags.length > EDGE_LIMITS.tags || !tags.every((t) => textProblem(t, EDGE_LIMITS.tag) === null)) {
     return { problem: ['tags', `must be a list of at most ${EDGE_LIMITS.tags} segment slugs (storable strings)`] };
   }
+  const geo = checkEdgeGeo(e.geo);
+  if ('problem' in geo) return { problem: geo.problem };
   const properties: Record<string, unknown> = { path: p.path, host: p.host, url: p.url, tags };
   if (hasReferrer) properties.referrer = p.referrer;
   const event: EdgeEventChecked = {
@@ -89,6 +96,7 @@ function checkEdgeEvent(raw: unknown, now: Date): { problem: [string, string] } 
     name: PAGE_VIEW_EVENT,
     properties,
     occurredAt: new Date(ms),
+    geo: geo.geo,
   };
   return { event };
 }
@@ -158,6 +166,8 @@ export async function recordEdgeEvents(db: Database, workspaceId: string, body: 
       .filter((e) => (seen.has(e.eventId) ? false : (seen.add(e.eventId), true)))
       .map((e) => ({ ...e, profileId: byVisitor.get(e.visitorId)! }));
     const accepted = await insertEvents(tx, workspaceId, rows, now);
+    // Only the identified (their profiles are locked above): an anonymous visitor's place is not kept.
+    await recordSeenGeo(tx, identified.map((e) => ({ profileId: byExternal.get(e.externalId!)!, at: e.occurredAt, geo: e.geo })));
     await profilesChanged(tx, workspaceId, rows.map((r) => r.profileId), now);
     return { accepted, duplicates: kept.length - accepted, erased: refused.length, erasedEventIds: refused.map((e) => e.eventId.slice('edge:'.length)), rejected };
   });

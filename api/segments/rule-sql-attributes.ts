@@ -9,6 +9,7 @@ import { sql, type SQL } from 'drizzle-orm';
 import type { AnyPgColumn } from 'drizzle-orm/pg-core';
 import { profiles } from '../../drizzle/index.js';
 import { TRAITS_PREFIX } from '../../schema/attributes.js';
+import { PROFILE_GEO_FIELDS } from '../../schema/profile.js';
 import { DAY_MS } from '../../schema/rule.js';
 
 /**
@@ -16,7 +17,7 @@ import { DAY_MS } from '../../schema/rule.js';
  * - `json`: a jsonb value (SQL NULL or JSON null = missing);
  * - `integer` / `float`: a numeric column, compared as float64 (`nullable`: NULL = missing);
  * - `instant`: a timestamptz(3) column, compared as epoch milliseconds (`nullable`: NULL = missing);
- * - `typed`: a float8 or boolean expression (`nullable`: NULL = missing);
+ * - `typed`: a float8, boolean or text expression (`nullable`: NULL = missing);
  * - `missing`: never present.
  */
 export type AttrSql =
@@ -40,11 +41,36 @@ export const nowMs = (now: Now): SQL => (typeof now === 'number' ? sql`${now}::f
 /** Whole days since the last purchase at `now` (negative when it lies in the future). */
 export const daysSinceLastSql = (now: Now) => sql`floor((${nowMs(now)} - ${epochMs(profiles.lastPurchaseAt)}) / ${DAY_MS}::float8)`;
 
+/** Whether the profile row has a stored address (schema/profile.ts `hasStoredAddress`). */
+const hasAddress = sql`(${profiles.country} is not null or ${profiles.region} is not null or ${profiles.city} is not null or ${profiles.postalCode} is not null)`;
+
+const SEEN_COLUMNS = {
+  'geo.country': profiles.seenCountry,
+  'geo.region': profiles.seenRegion,
+  'geo.city': profiles.seenCity,
+  'geo.postalCode': profiles.seenPostalCode,
+  'geo.continent': profiles.seenContinent,
+  'geo.timezone': profiles.seenTimezone,
+} as const;
+const ADDRESS_COLUMNS = { country: profiles.country, region: profiles.region, city: profiles.city, postalCode: profiles.postalCode } as const;
+
+/**
+ * `geo.*` on a profile, as schema/profile.ts `profileGeo`: the stored address when the profile has
+ * one (a field it lacks is NULL), else the last seen edge geography. A text expression, NULL = missing.
+ */
+const GEO_SQL = new Map<string, AttrSql>(
+  PROFILE_GEO_FIELDS.map(([path, field]) => {
+    const fromAddress = field === null ? sql`null::text` : sql`${ADDRESS_COLUMNS[field]}`;
+    return [path, { kind: 'typed', expr: sql`(case when ${hasAddress} then ${fromAddress} else ${SEEN_COLUMNS[path]} end)`, nullable: true }];
+  }),
+);
+
 const column = (kind: 'integer' | 'float' | 'instant', col: AnyPgColumn, nullable: boolean): AttrSql => ({ kind, expr: sql`${col}`, nullable });
 
 /**
  * The SQL of one attribute path for the `profiles` row in scope at instant `now`. Edge attributes
- * have no stored value on a profile and are missing.
+ * have no stored value on a profile and are missing, but for `geo.*` (the stored address, else the
+ * last seen edge geography).
  * @example profileAttributeSql('purchases.count', Date.now()); // { kind: 'integer', expr: "profiles"."purchase_count", nullable: false }
  */
 export function profileAttributeSql(path: string, now: Now): AttrSql {
@@ -78,6 +104,6 @@ export function profileAttributeSql(path: string, now: Now): AttrSql {
     case 'reachable.phone':
       return { kind: 'typed', expr: sql`(${profiles.phone} is not null and ${profiles.phone} <> '' and ${profiles.consentSms})`, nullable: false };
     default:
-      return { kind: 'missing' };
+      return GEO_SQL.get(path) ?? { kind: 'missing' };
   }
 }

@@ -9,6 +9,7 @@
  * response.
  */
 import type { ApiClient } from './api-client.js';
+import type { EdgeGeo } from '../../schema/context.js';
 
 export interface EdgeEvent {
   id: string;
@@ -18,6 +19,8 @@ export interface EdgeEvent {
   occurredAt: string;
   properties: { path: string; host: string; url: string; referrer?: string };
   tags: string[];
+  /** The request's geography, for an identified visitor only (the API keeps it as the person's last seen place). */
+  geo?: EdgeGeo;
 }
 
 export interface ReporterOptions {

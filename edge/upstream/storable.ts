@@ -5,6 +5,8 @@
  * for lone surrogates) and an over-long value is cut to its limit (never inside a surrogate pair).
  * The visitor is tagged from the request as it came; only the report is cleaned.
  */
+import type { EdgeGeo } from '../../schema/context.js';
+
 export const REPORT_LIMITS = { path: 2048, host: 255, url: 4096, referrer: 4096, externalId: 256 } as const;
 
 const UNSTORABLE = /\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
@@ -38,5 +40,14 @@ export function storableProperties(p: PageViewProperties): PageViewProperties {
     url: storableText(p.url, REPORT_LIMITS.url),
   };
   if (p.referrer) out.referrer = storableText(p.referrer, REPORT_LIMITS.referrer);
+  return out;
+}
+
+/** The request's geography as the API can store it (see the policy above; fields are at most 128 characters already). */
+export function storableGeo(geo: EdgeGeo): EdgeGeo {
+  const out: EdgeGeo = {};
+  for (const [key, value] of Object.entries(geo) as Array<[keyof EdgeGeo, string | undefined]>) {
+    if (value !== undefined) out[key] = storableText(value, 128);
+  }
   return out;
 }

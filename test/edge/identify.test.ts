@@ -34,7 +34,7 @@ describe('POST /v1/identify', () => {
   it('loads the profile memberships into the cookie so profile-scoped references tag at the edge', async () => {
     const edge = createEdge();
     edge.upstream.memberships.set('cust-42', ['loyal']);
-    const anonymous = await edge.tag('https://shop.example/');
+    const anonymous = await edge.tag('https://shop.example/', { cf: { country: 'VN', city: 'Hanoi' } });
     const { visitorId } = await tagAnswer(anonymous.clone());
     expect((await tagAnswer(await edge.tag('https://shop.example/', { cookie: visitorCookie(anonymous) }))).tags).not.toContain('loyal-visitor');
 
@@ -51,6 +51,15 @@ describe('POST /v1/identify', () => {
     expect(answer.tags).toContain('loyal-visitor');
     expect(edge.upstream.membershipCalls).toBe(1); // cached in the cookie, not refetched
     expect(edge.upstream.events.at(-1)).toMatchObject({ visitorId, profileExternalId: 'cust-42' });
+    // The place of an identified view is reported (the person's last seen geography); an anonymous view's never is.
+    expect(edge.upstream.events[0]).not.toHaveProperty('geo');
+    await edge.tag('https://shop.example/', { cookie, cf: { country: 'vn', city: 'Hanoi', regionCode: 'HN', continent: 'AS', timezone: 'Asia/Ho_Chi_Minh', postalCode: '100000' } });
+    expect(edge.upstream.events.at(-1)).toMatchObject({
+      profileExternalId: 'cust-42',
+      geo: { country: 'VN', region: 'HN', city: 'Hanoi', continent: 'AS', timezone: 'Asia/Ho_Chi_Minh', postalCode: '100000' },
+    });
+    await edge.tag('https://shop.example/', { cookie, cf: { country: 'XX', city: 'Ha\u0000noi' } });
+    expect(edge.upstream.events.at(-1)?.geo).toEqual({ city: 'Ha\uFFFDnoi' }); // unknown country left out, NUL made storable
 
     const out = await edge.send(new Request('https://edge.shop.example/v1/identify', { method: 'DELETE', headers: { cookie: visitorCookie(tagged) ?? '' } }));
     expect(await out.json()).toEqual({ visitorId, identified: false });

@@ -1,7 +1,7 @@
 /**
  * fast-check arbitraries for the profile evaluator: declared traits of every type, stored profiles
  * (traits present, absent, null or wrongly typed; purchase columns consistent or not; consent and
- * contact combinations) with their events (timestamps on the window boundaries around `NOW`), and
+ * contact combinations; a stored address, a last seen edge geography, both or neither) with their events (timestamps on the window boundaries around `NOW`), and
  * valid profile-scoped rule JSON over traits, computed attributes, event counts and nested groups.
  * Values are drawn from small pools that rules and subjects share, so that conditions match often
  * enough for agreement to mean something.
@@ -13,6 +13,7 @@ import { parseIsoDate } from '../../schema/dates.js';
 import type { StoredProfile } from '../../schema/profile.js';
 import { DAY_MS, type AttrType } from '../../schema/rule.js';
 import { OPERATORS_BY_TYPE } from '../../schema/validate.js';
+import { geoArb, geoCondition } from './geo-arbitraries.js';
 
 /** The reference instant; subjects' instants lie around its window boundaries. */
 export const NOW = Date.UTC(2026, 10, 23, 12);
@@ -51,9 +52,8 @@ const COMPUTED: ReadonlyArray<readonly [string, AttrType]> = [
   ['reachable.phone', 'boolean'],
 ];
 
-/** Edge attributes are valid in a profile-scoped rule and always missing on a stored profile. */
+/** Edge attributes (but geo.*) are valid in a profile-scoped rule and always missing on a stored profile. */
 const EDGE: ReadonlyArray<readonly [string, AttrType]> = [
-  ['geo.country', 'string'],
   ['visit.pageViews', 'number'],
   ['visit.isNew', 'boolean'],
   ['visit.firstSeen', 'date'],
@@ -177,6 +177,8 @@ function record(entries: ReadonlyArray<readonly [string, fc.Arbitrary<unknown>]>
 
 // ---------------------------------------------------------------- subjects
 
+
+
 const traitsArb = record(PROPERTY_TRAITS.map((t) => [t.name, storedValue(t.type)] as const));
 
 /** Purchase columns: as the API keeps them (consistent), or anything the columns can hold. */
@@ -240,8 +242,14 @@ const profileArb: fc.Arbitrary<StoredProfile> = fc
     consentEmail: fc.boolean(),
     consentSms: fc.boolean(),
     purchases: purchasesArb,
+    geo: geoArb,
   })
-  .map(({ purchases, ...rest }) => ({ ...rest, ...purchases }));
+  .map(({ purchases, geo, ...rest }) => {
+    const profile: StoredProfile = { ...rest, ...purchases };
+    if (geo.address !== undefined) profile.address = geo.address;
+    if (geo.seenGeo !== undefined) profile.seenGeo = geo.seenGeo;
+    return profile;
+  });
 
 export interface ProfileSubject {
   profile: StoredProfile;
@@ -329,7 +337,7 @@ const byType = (attrs: ReadonlyArray<readonly [string, AttrType]>) =>
 
 const traitCondition = byType(PROPERTY_TRAITS.map((t) => [`traits.${t.name}`, t.type] as const));
 const computedCondition = byType(COMPUTED);
-const edgeCondition = byType(EDGE).filter((c) => c.attr !== 'geo.country' || c.value === undefined);
+const edgeCondition = byType(EDGE);
 
 /**
  * Operators an event property accepts by the type its value implies (validation infers it:
@@ -381,6 +389,7 @@ export const { rule: ruleJsonArb } = fc.letrec<{ rule: unknown }>((tie) => ({
     { arbitrary: computedCondition, weight: 4 },
     { arbitrary: eventRule, weight: 4 },
     { arbitrary: edgeCondition, weight: 1 },
+    { arbitrary: geoCondition, weight: 3 },
     { arbitrary: fc.array(tie('rule'), { maxLength: 4 }).map((all) => ({ all })), weight: 3 },
     { arbitrary: fc.array(tie('rule'), { maxLength: 4 }).map((any) => ({ any })), weight: 3 },
     { arbitrary: tie('rule').map((not) => ({ not })), weight: 2 },

@@ -4,9 +4,9 @@
  * evaluator. Not every bag can be stored (edge attributes, a wrongly typed purchase count ...);
  * `storedProfileFor` says so by returning null, and the callers count what they skipped.
  */
-import type { AttrValue, EvalContext } from '../../schema/context.js';
+import type { AttrValue, EdgeGeo, EvalContext } from '../../schema/context.js';
 import { dateValue } from '../../schema/dates.js';
-import { profileAttributes, type StoredProfile } from '../../schema/profile.js';
+import { hasStoredAddress, PROFILE_GEO_FIELDS, profileAttributes, type StoredProfile } from '../../schema/profile.js';
 import { DAY_MS, type RuleNode } from '../../schema/rule.js';
 
 /** Every attribute path a rule reads (event properties excluded). */
@@ -65,6 +65,22 @@ export function storedProfileFor(ctx: EvalContext, paths: ReadonlySet<string>, n
     lastPurchaseAt: date('purchases.last'),
     avgIntervalDays: typeof read('purchases.avgIntervalDays') === 'number' ? (read('purchases.avgIntervalDays') as number) : null,
   };
+  // geo.*: a stored address of the bag's country, region, city and postal code; a bag with only
+  // continent or time zone (which an address lacks) is the last seen edge geography instead.
+  const text = (p: string) => {
+    const v = read(p);
+    return typeof v === 'string' ? v : null;
+  };
+  const address = { country: text('geo.country'), region: text('geo.region'), city: text('geo.city'), postalCode: text('geo.postalCode') };
+  if (hasStoredAddress(address)) profile.address = address;
+  else {
+    const seen: EdgeGeo = {};
+    for (const [path] of PROFILE_GEO_FIELDS) {
+      const v = text(path);
+      if (v !== null) seen[path.slice('geo.'.length) as keyof EdgeGeo] = v;
+    }
+    profile.seenGeo = seen;
+  }
   const days = read('purchases.daysSinceLast');
   if (profile.lastPurchaseAt === null && typeof days === 'number' && Number.isInteger(days)) {
     profile.lastPurchaseAt = now - days * DAY_MS;

@@ -43,6 +43,16 @@ export async function storeSubjects(db: Database, workspaceId: string, subjects:
           lastPurchaseAt: date(p.lastPurchaseAt),
           avgIntervalDays: p.avgIntervalDays,
           createdAt: new Date(p.createdAt),
+          country: p.address?.country ?? null,
+          region: p.address?.region ?? null,
+          city: p.address?.city ?? null,
+          postalCode: p.address?.postalCode ?? null,
+          seenCountry: p.seenGeo?.country ?? null,
+          seenRegion: p.seenGeo?.region ?? null,
+          seenCity: p.seenGeo?.city ?? null,
+          seenPostalCode: p.seenGeo?.postalCode ?? null,
+          seenContinent: p.seenGeo?.continent ?? null,
+          seenTimezone: p.seenGeo?.timezone ?? null,
         })),
       )
       .returning({ id: profiles.id });

@@ -248,6 +248,8 @@ function condition(s: ProfileSnapshot, node: ConditionNode, now: number): Mask {
     const column = s.traits.get(path.slice(TRAITS_PREFIX.length));
     return dictionary(s, column?.codes, column?.values, node, now);
   }
+  const geo = s.geo.get(path);
+  if (geo !== undefined) return dictionary(s, geo.codes, geo.values, node, now);
   switch (path) {
     case 'purchases.count':
       return numeric(s, s.purchaseCount, 'number', node, now);

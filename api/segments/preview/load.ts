@@ -23,6 +23,7 @@ const WAIT_LIMIT_MS = 10_000;
 type Row = Record<string, unknown>;
 const rows = async (db: Database, query: SQL): Promise<Row[]> => (await db.execute(query)).rows as Row[];
 const ms = (column: SQL) => sql`floor(extract(epoch from ${column}) * 1000)::float8`;
+const text = (v: unknown): string | null => (typeof v === 'string' ? v : null);
 const num = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
 
 export interface LoadedSnapshot {
@@ -44,11 +45,21 @@ function profileData(r: Row): ProfileRowData {
     firstPurchaseAt: num(r.first_ms),
     lastPurchaseAt: num(r.last_ms),
     avgIntervalDays: num(r.avg_interval_days),
+    address: { country: text(r.country), region: text(r.region), city: text(r.city), postalCode: text(r.postal_code) },
+    seenGeo: {
+      country: text(r.seen_country) ?? undefined,
+      region: text(r.seen_region) ?? undefined,
+      city: text(r.seen_city) ?? undefined,
+      postalCode: text(r.seen_postal_code) ?? undefined,
+      continent: text(r.seen_continent) ?? undefined,
+      timezone: text(r.seen_timezone) ?? undefined,
+    },
   };
 }
 
 const PROFILE_COLUMNS = sql`p.id::text as id, ${ms(sql`p.created_at`)} as created_ms, p.email, p.phone, p.consent_email, p.consent_sms,
-  p.purchase_count, p.purchase_total, ${ms(sql`p.first_purchase_at`)} as first_ms, ${ms(sql`p.last_purchase_at`)} as last_ms, p.avg_interval_days`;
+  p.purchase_count, p.purchase_total, ${ms(sql`p.first_purchase_at`)} as first_ms, ${ms(sql`p.last_purchase_at`)} as last_ms, p.avg_interval_days,
+  p.country, p.region, p.city, p.postal_code, p.seen_country, p.seen_region, p.seen_city, p.seen_postal_code, p.seen_continent, p.seen_timezone`;
 
 /** Registers (or extends) this holder's watch of the workspace. */
 async function watch(db: Database, workspaceId: string, holder: string): Promise<void> {

@@ -6,6 +6,7 @@
  * (found by binary search on the packed ids); later ones through a small map.
  */
 import type { AttrValue } from '../../../schema/context.js';
+import { PROFILE_GEO_FIELDS, profileGeo, type StoredProfile } from '../../../schema/profile.js';
 import { DictColumn, grownFloat64, grownInt32, grownUint8 } from './columns.js';
 
 /** A profile as the loader reads it; instants in epoch ms, traits as JSON texts per key. */
@@ -21,6 +22,8 @@ export interface ProfileRowData {
   firstPurchaseAt: number | null;
   lastPurchaseAt: number | null;
   avgIntervalDays: number | null;
+  address: NonNullable<StoredProfile['address']>;
+  seenGeo: NonNullable<StoredProfile['seenGeo']>;
 }
 
 /** The events of one name: rows of (slot, instant, property codes per key). */
@@ -155,6 +158,8 @@ export class ProfileSnapshot {
   reachableEmail: Uint8Array;
   reachablePhone: Uint8Array;
   readonly traits = new Map<string, DictColumn>();
+  /** `geo.*` as the profile evaluator reads it (schema/profile.ts `profileGeo`), by attribute path. */
+  readonly geo: ReadonlyMap<string, DictColumn>;
   readonly events = new Map<string, EventTable>();
   /** Live slots (kept as profiles come and go). */
   liveCount = 0;
@@ -172,6 +177,7 @@ export class ProfileSnapshot {
     this.createdAt = new Float64Array(capacity);
     this.reachableEmail = new Uint8Array(capacity);
     this.reachablePhone = new Uint8Array(capacity);
+    this.geo = new Map(PROFILE_GEO_FIELDS.map(([path]) => [path, new DictColumn(capacity)]));
   }
 
   private grow(): void {
@@ -185,7 +191,7 @@ export class ProfileSnapshot {
     }
     this.reachableEmail = grownUint8(this.reachableEmail, capacity);
     this.reachablePhone = grownUint8(this.reachablePhone, capacity);
-    for (const column of this.traits.values()) column.grow(capacity);
+    for (const column of [...this.traits.values(), ...this.geo.values()]) column.grow(capacity);
     this.capacity = capacity;
   }
 
@@ -224,6 +230,8 @@ export class ProfileSnapshot {
     this.createdAt[slot] = p.createdAt;
     this.reachableEmail[slot] = p.email !== null && p.email !== '' && p.consentEmail ? 1 : 0;
     this.reachablePhone[slot] = p.phone !== null && p.phone !== '' && p.consentSms ? 1 : 0;
+    const geo = profileGeo(p);
+    for (const [path, column] of this.geo) column.set(slot, geo[path]);
     for (const [key, text] of traits) {
       if (text === null || text === undefined) continue;
       let column = this.traits.get(key);

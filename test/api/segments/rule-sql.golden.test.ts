@@ -1,7 +1,7 @@
 /**
  * The shared golden cases through the SQL profile evaluator, on PGlite and PostgreSQL: every case
- * whose subject can be stored as a profile (profile-scoped attributes and events) must evaluate in
- * SQL exactly as the case file says.
+ * whose subject can be stored as a profile (profile attributes, geo.* as a stored address or last
+ * seen edge geography, events) must evaluate in SQL exactly as the case file says.
  */
 import { beforeAll, expect, it } from 'vitest';
 import { env, library, loadCases } from '../../helpers/cases.js';
@@ -33,8 +33,9 @@ function pathsWithReferences(rule: RuleNode, seen = new Set<string>()): Set<stri
   return paths;
 }
 
+// Every case whose subject can be stored: profile-scoped ones, and edge-scoped ones that read only
+// what a profile has too (geo.*, events); the reference's profile mode gives them the same verdict.
 const cases = loadCases()
-  .filter((c) => c.scope === 'profile')
   .map((c) => ({ ...c, profile: storedProfileFor(c.context, pathsWithReferences(c.rule), c.now) }))
   .filter((c) => c.profile !== null && c.context.events.every((e) => Number.isFinite(e.at)));
 
@@ -52,8 +53,9 @@ for (const slug of library.rules.keys()) {
   if (found) published.set(slug, { ...found, slug, scope: 'profile', version: 1 });
 }
 
-it('has profile-scoped golden cases that can be stored', () => {
-  expect(cases.length).toBeGreaterThanOrEqual(40);
+it('has profile-scoped golden cases that can be stored, geography among them', () => {
+  expect(cases.filter((c) => c.scope === 'profile').length).toBeGreaterThanOrEqual(40);
+  expect(cases.filter((c) => c.scope === 'profile' && [...attributePaths(c.rule)].some((p) => p.startsWith('geo.'))).length).toBeGreaterThanOrEqual(20);
 });
 
 describeEachDatabase('golden cases in SQL', (suite) => {
