@@ -17,6 +17,7 @@ import { profileChangesCommitted, type MembershipWait } from '../segments/dirty-
 import { throwProblems } from '../profiles/upsert.service.js';
 import { checkEvents, type CheckedEvent, type TrackEventData } from './event-input.js';
 import { PURCHASE_EVENT, recomputePurchases } from './purchases.js';
+import { recordSeen, summariseSeen } from './seen.js';
 import { tombstoned, tombstoneHash, type TombstoneHash } from '../profiles/tombstones.js';
 
 export const MAX_EVENT_BATCH = 1000;
@@ -67,7 +68,9 @@ export async function insertEvents(db: Database, workspaceId: string, rows: Read
     // In event id order, so that concurrent batches replaying the same ids never wait on each other in a cycle.
     .values([...rows].sort((x, y) => (x.eventId < y.eventId ? -1 : x.eventId > y.eventId ? 1 : 0)).map((e) => ({ workspaceId, eventId: e.eventId, profileId: e.profileId, name: e.name, properties: e.properties, occurredAt: e.occurredAt, receivedAt: now })))
     .onConflictDoNothing({ target: [events.workspaceId, events.eventId] })
-    .returning({ profileId: events.profileId, name: events.name });
+    .returning({ profileId: events.profileId, name: events.name, eventId: events.eventId });
+  const stored = new Set(inserted.map((e) => e.eventId));
+  await recordSeen(db, workspaceId, summariseSeen(rows.filter((r) => stored.has(r.eventId))));
   const purchasers = inserted.filter((e) => e.name === PURCHASE_EVENT).map((e) => e.profileId);
   await recomputePurchases(db, workspaceId, purchasers, now);
   return inserted.length;
