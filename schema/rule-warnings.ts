@@ -85,7 +85,8 @@ function checkValue(walk: Walk, attr: string, value: string, path: readonly Path
   const sameButCase = values.find((v) => v.toLowerCase() === lower);
   const where = known ? 'the edge reports' : 'were seen in page views';
   if (sameButCase !== undefined) {
-    const message = `${quote(value)} never matches: values compare exactly and ${attr} is ${quote(sameButCase)}`;
+    const as = known ? `the edge reports ${quote(sameButCase)}` : `page views had ${quote(sameButCase)}`;
+    const message = `${quote(value)} never matches: values compare exactly, in their case, and ${as}`;
     walk.warnings.add(path, 'value_case', message, sameButCase);
     return;
   }
@@ -160,7 +161,7 @@ function visit(walk: Walk, rule: RuleNode, path: readonly PathSegment[]): void {
  * @example
  * ruleWarnings(validated.rule, 'edge', buildCatalogue([]), NOTHING_SEEN);
  * // for { attr: 'device.os', op: 'eq', value: 'ios' }:
- * // [{ path: '$.value', code: 'value_case', message: "'ios' never matches: values compare exactly and device.os is 'iOS'", suggestion: 'iOS' }]
+ * // [{ path: '$.value', code: 'value_case', message: "'ios' never matches: values compare exactly, in their case, and the edge reports 'iOS'", suggestion: 'iOS' }]
  */
 export function ruleWarnings(rule: RuleNode, scope: Scope, catalogue: Catalogue, seen: SeenCatalogue): RuleProblem[] {
   const walk: Walk = { scope, catalogue, seen, warnings: createProblemList() };
