@@ -67,11 +67,15 @@ export class SegmentService {
   ) {}
 
   /** Validates a rule in this workspace; `selfSlug` makes references back to it a cycle. */
-  async validate(rule: unknown, selfSlug?: string) {
+  async validate(rule: unknown, selfSlug?: string): Promise<ValidationResult> {
+    return (await this.validateIn(rule, selfSlug)).result;
+  }
+
+  private async validateIn(rule: unknown, selfSlug?: string) {
     // Sequential: this.db may be a transaction (one connection, no concurrent queries).
     const catalogue = await loadCatalogue(this.db, this.workspaceId);
     const infos = await loadSegmentInfos(this.db, this.workspaceId);
-    return validateRule(rule, catalogue, { segments: infos, selfSlug });
+    return { catalogue, result: validateRule(rule, catalogue, { segments: infos, selfSlug }) };
   }
 
   /**
@@ -80,9 +84,7 @@ export class SegmentService {
    * contradictions. Warnings never make a rule invalid.
    */
   async validateWithWarnings(rule: unknown, selfSlug?: string): Promise<ValidationResult> {
-    const catalogue = await loadCatalogue(this.db, this.workspaceId);
-    const infos = await loadSegmentInfos(this.db, this.workspaceId);
-    const result = validateRule(rule, catalogue, { segments: infos, selfSlug });
+    const { catalogue, result } = await this.validateIn(rule, selfSlug);
     if (!result.ok) return result;
     const seen = await loadSeenCatalogue(this.db, this.workspaceId, [result.rule]);
     return { ...result, warnings: withWarnings(result.warnings, ruleWarnings(result.rule, result.scope, catalogue, seen)) };
