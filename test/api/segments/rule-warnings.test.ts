@@ -37,7 +37,7 @@ describeEachDatabase('rule warnings and eventNames', (suite) => {
     expect(v).toMatchObject({ valid: true, errors: [] });
     return v.warnings;
   };
-  const names = async () => {
+  const listNames = async () => {
     const edges = dataOf(await gql(NAMES)).eventNames.edges as Array<{ node: { name: string; count: number; lastSeenAt: string; properties: Array<{ name: string; count: number }> } }>;
     return new Map(edges.map((e) => [e.node.name, e.node]));
   };
@@ -66,7 +66,7 @@ describeEachDatabase('rule warnings and eventNames', (suite) => {
   afterAll(async () => api?.close());
 
   it('eventNames lists every tracked name with its count, last seen and properties', async () => {
-    const listed = await names();
+    const listed = await listNames();
     expect(listed.get('purchase')).toMatchObject({ count: 3, lastSeenAt: at(10) });
     expect(listed.get('purchase')!.properties).toEqual([
       { name: 'revenue', count: 3, lastSeenAt: at(10) },
@@ -78,7 +78,7 @@ describeEachDatabase('rule warnings and eventNames', (suite) => {
 
   it('a replayed batch is not counted twice', async () => {
     dataOf(await track([{ eventId: 'p1', externalId: 'ann', name: 'purchase', properties: { revenue: 120 }, timestamp: at(40) }]));
-    expect((await names()).get('purchase')).toMatchObject({ count: 3 });
+    expect((await listNames()).get('purchase')).toMatchObject({ count: 3 });
   });
 
   it('warns of an event name never tracked, with a did-you-mean, and of the properties asked of it', async () => {
@@ -167,14 +167,32 @@ describeEachDatabase('rule warnings and eventNames', (suite) => {
   });
 
   it('erasure takes the person off the catalogue: a name or value only they sent is gone', async () => {
-    expect((await names()).get('only_eve')).toBeTruthy();
+    expect((await listNames()).get('only_eve')).toBeTruthy();
     dataOf(await gql('mutation { deleteProfile(externalId: "eve") { id } }'));
-    const listed = await names();
+    const listed = await listNames();
     expect(listed.has('only_eve')).toBe(false);
     expect(listed.get('page_view')).toMatchObject({ count: 2 });
     const warnings = await warningsOf({ attr: 'utm.source', op: 'eq', value: 'only-eve' });
     expect(warnings).toEqual([expect.objectContaining({ code: 'value_never_seen' })]);
     expect(await warningsOf({ attr: 'utm.campaign', op: 'eq', value: UNICODE })).toEqual([]);
+  });
+
+  it('concurrent batches of one workspace, names in every order: none fails, the counts add up', async () => {
+    const names = ['c_alpha', 'c_beta', 'c_gamma', 'c_delta'];
+    const batches = Array.from({ length: 8 }, (_, b) =>
+      Array.from({ length: 40 }, (_, i) => ({
+        eventId: `conc-${b}-${i}`,
+        externalId: `conc-${b}`,
+        name: names[(b % 2 === 0 ? i : 39 - i) % names.length]!,
+        properties: { [`k${i % 3}`]: i },
+        timestamp: at(2),
+      })),
+    );
+    const results = await Promise.all(batches.map((batch) => track(batch)));
+    for (const r of results) expect(dataOf(r).trackEvents).toEqual({ accepted: 40, duplicates: 0 });
+    const listed = await listNames();
+    for (const name of names) expect(listed.get(name)).toMatchObject({ count: 80 });
+    expect(listed.get('c_alpha')!.properties.reduce((sum, p) => sum + p.count, 0)).toBe(80);
   });
 
   it('eventNames is refused to ingest and edge keys, and sees only its own workspace', async () => {
