@@ -10,3 +10,4 @@ export * from './settings.js';
 export * from './jobs.js';
 export * from './imports.js';
 export * from './previews.js';
+export * from './seen.js';

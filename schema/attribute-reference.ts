@@ -14,6 +14,7 @@ function constraint(spec: AttributeSpec): string {
   if (spec.allowed) return `one of ${spec.allowed.map((v) => `\`${v}\``).join(', ')}`;
   if (spec.range) return `whole number ${spec.range[0]}-${spec.range[1]}`;
   if (spec.format === 'country') return 'ISO 3166-1 alpha-2, upper case';
+  if (spec.known) return `as the edge reports it: ${spec.known.map((v) => `\`${v}\``).join(', ')} (another value is a warning)`;
   return '';
 }
 

@@ -16,6 +16,8 @@ export interface AttributeSpec {
   description: string;
   /** Values that are the only sensible ones (validation rejects others). */
   allowed?: readonly string[];
+  /** Values the edge reports (a rule with another one is valid, with a warning: schema/rule-warnings.ts). */
+  known?: readonly string[];
   /** A well-known string format that validation checks values against. */
   format?: 'country' | 'continent';
   /** Integer bounds for numbers that have them (hour of day, day of week). */
@@ -34,6 +36,18 @@ export interface TraitDefinition {
 
 /** Device types the edge recognises (CONTRACT.md). */
 export const DEVICE_TYPES = ['mobile', 'tablet', 'desktop', 'tv', 'console', 'wearable', 'bot'] as const;
+
+/**
+ * Operating systems the edge's device classifier reports (edge/context/device.ts names only these).
+ * @example DEVICE_OSES.includes('iOS'); // true, and 'ios' is not
+ */
+export const DEVICE_OSES = ['iOS', 'watchOS', 'HarmonyOS', 'KaiOS', 'Tizen', 'webOS', 'PlayStation', 'Xbox', 'Nintendo', 'Android', 'Windows Phone', 'Windows', 'Chrome OS', 'macOS', 'Linux'] as const;
+
+/**
+ * Browsers the edge's device classifier reports (edge/context/device.ts names only these).
+ * @example DEVICE_BROWSERS.includes('Samsung Internet'); // true
+ */
+export const DEVICE_BROWSERS = ['Edge', 'Opera', 'Samsung Internet', 'UC Browser', 'Yandex', 'Facebook', 'Instagram', 'Firefox', 'Chrome', 'Internet Explorer', 'Safari'] as const;
 
 /** Continent codes as Cloudflare reports them. */
 export const CONTINENTS = ['AF', 'AN', 'AS', 'EU', 'NA', 'OC', 'SA'] as const;
@@ -67,8 +81,8 @@ export const EDGE_ATTRIBUTES: readonly AttributeSpec[] = [
   edge('geo.postalCode', 'string', 'Postal code: of the request; on a profile, see below'),
   edge('geo.timezone', 'string', 'IANA time zone: of the request; on a profile, only from the last seen edge geography'),
   edge('device.type', 'string', 'Device type', { allowed: DEVICE_TYPES }),
-  edge('device.os', 'string', 'Operating system'),
-  edge('device.browser', 'string', 'Browser'),
+  edge('device.os', 'string', 'Operating system', { known: DEVICE_OSES }),
+  edge('device.browser', 'string', 'Browser', { known: DEVICE_BROWSERS }),
   edge('page.url', 'string', 'Full URL of the page'),
   edge('page.host', 'string', 'Host of the page'),
   edge('page.path', 'string', 'Path of the page'),

@@ -12,6 +12,8 @@ export interface RuleProblem {
   path: string;
   code: string;
   message: string;
+  /** What was probably meant, when something close is known (a warning's "did you mean"). */
+  suggestion?: string;
 }
 
 /**
@@ -48,7 +50,7 @@ export function formatPath(segments: readonly PathSegment[]): string {
  * @example const list = createProblemList(); list.add(['all', 0], 'not_object', 'A rule must be an object'); list.toArray().length; // 1
  */
 export interface ProblemList {
-  add(path: readonly PathSegment[], code: string, message: string): void;
+  add(path: readonly PathSegment[], code: string, message: string, suggestion?: string): void;
   /** Every problem added, including ones beyond the cap. */
   readonly count: number;
   /** The problems, capped: past the cap the last entry says how many more were omitted. */
@@ -63,9 +65,9 @@ export function createProblemList(): ProblemList {
   const kept: RuleProblem[] = [];
   let count = 0;
   return {
-    add(path, code, message) {
+    add(path, code, message, suggestion) {
       count += 1;
-      if (kept.length < MAX_PROBLEMS) kept.push({ path: formatPath(path), code, message });
+      if (kept.length < MAX_PROBLEMS) kept.push(suggestion === undefined ? { path: formatPath(path), code, message } : { path: formatPath(path), code, message, suggestion });
     },
     get count() {
       return count;

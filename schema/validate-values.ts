@@ -12,7 +12,7 @@ import {
   PRESENCE_OPERATORS,
   valueNouns,
 } from './validate-operators.js';
-import { describeValue, ownValue, quote, type PathSegment, type ProblemList } from './validate-problems.js';
+import { describeValue, ownValue, quote, suggestClosest, type PathSegment, type ProblemList } from './validate-problems.js';
 
 /**
  * What a value is checked against: the attribute (or event property) as messages name it, its type,
@@ -46,7 +46,9 @@ function checkText(target: ValueTarget, text: string, path: readonly PathSegment
   }
   const allowed = target.spec?.allowed;
   if (allowed && !allowed.includes(text)) {
-    errors.add(path, 'not_allowed', `${quote(text)} is not a possible value of ${target.label}; use one of: ${allowed.join(', ')}`);
+    const hint = suggestClosest(text, allowed);
+    const mean = hint === undefined ? '' : ` (did you mean ${quote(hint)}?)`;
+    errors.add(path, 'not_allowed', `${quote(text)} is not a possible value of ${target.label}${mean}; use one of: ${allowed.join(', ')}`);
     return false;
   }
   return true;

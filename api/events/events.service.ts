@@ -19,6 +19,7 @@ import { profileChangesCommitted, type MembershipWait } from '../segments/dirty-
 import { throwProblems } from '../profiles/upsert.service.js';
 import { checkEvents, type CheckedEvent, type TrackEventData } from './event-input.js';
 import { PURCHASE_EVENT, recomputePurchases } from './purchases.js';
+import { recordSeen, summariseSeen } from './seen.js';
 import { tombstoned, tombstoneHash, type TombstoneHash } from '../profiles/tombstones.js';
 
 export const MAX_EVENT_BATCH = 1000;
@@ -68,11 +69,13 @@ export async function insertEvents(db: Database, workspaceId: string, rows: Read
   if (rows.length === 0) return 0;
   // In event id order, so that concurrent batches replaying the same ids never wait on each other in a cycle.
   const sorted = [...rows].sort((x, y) => (x.eventId < y.eventId ? -1 : x.eventId > y.eventId ? 1 : 0)).map((e) => ({ ...e, workspaceId, receivedAt: now }));
-  const { rows: inserted } = await db.execute<{ profile_id: string; name: string }>(sql`
+  const { rows: inserted } = await db.execute<{ profile_id: string; name: string; event_id: string }>(sql`
     insert into ${events} (${columnList(events, EVENT_COLUMNS)})
     select ${columnList(events, EVENT_COLUMNS, 'r')} from ${jsonRows(events, EVENT_COLUMNS, sorted)} order by r.ordinality
     on conflict (workspace_id, event_id) do nothing
-    returning profile_id, name`);
+    returning profile_id, name, event_id`);
+  const stored = new Set(inserted.map((e) => e.event_id));
+  await recordSeen(db, workspaceId, summariseSeen(rows.filter((r) => stored.has(r.eventId))));
   const purchasers = inserted.filter((e) => e.name === PURCHASE_EVENT).map((e) => e.profile_id);
   await recomputePurchases(db, workspaceId, purchasers, now);
   return inserted.length;

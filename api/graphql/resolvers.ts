@@ -6,6 +6,7 @@ import { AnalyticsFieldResolver, AnalyticsResolver } from '../analytics/analytic
 import { AuthResolver } from '../auth/auth.resolver.js';
 import { AudienceExportResolver } from '../exports/exports.resolver.js';
 import { EventResolver } from '../events/events.resolver.js';
+import { EventNameResolver } from '../events/event-names.resolver.js';
 import { IdentifyResolver } from '../identify/identify.resolver.js';
 import { ProfileFieldResolver } from '../profiles/profile-fields.resolver.js';
 import { ProfileResolver } from '../profiles/profiles.resolver.js';
@@ -25,6 +26,7 @@ export const resolvers = [
   ProfileResolver,
   ProfileFieldResolver,
   EventResolver,
+  EventNameResolver,
   SegmentResolver,
   SegmentFieldResolver,
   SegmentRemovalResolver,

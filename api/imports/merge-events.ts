@@ -13,6 +13,7 @@ import type { ImportLineError } from '../../drizzle/index.js';
 import type { CheckedEvent } from '../events/event-input.js';
 import { PURCHASE_EVENT, recomputePurchases } from '../events/purchases.js';
 import { profilesChanged } from '../segments/profile-changes.js';
+import { recordSeen, summariseSeen } from '../events/seen.js';
 import type { TombstoneHash } from '../profiles/tombstones.js';
 import { probeByIndex, stageRows, type StageColumn } from './staging.js';
 
@@ -88,18 +89,20 @@ export async function mergeEvents(tx: Database, workspaceId: string, events: Rea
       and not exists (select 1 from profiles p where p.id = s.profile_id and p.workspace_id = ${ws})
     returning s.line, s.profile_id`);
   for (const r of missing) errors.push({ line: r.line, path: 'profileId', message: `no profile with id ${r.profile_id}` });
-  const { rows: result } = await tx.execute<{ inserted: number; changed: string[] | null; purchasers: string[] | null }>(sql`
+  const { rows: result } = await tx.execute<{ inserted: number; stored: string[] | null; changed: string[] | null; purchasers: string[] | null }>(sql`
     with ins as (
       insert into events (workspace_id, event_id, profile_id, name, properties, occurred_at, received_at)
       select ${ws}, s.event_id, coalesce(s.profile_id, p.id), s.name, s.properties, s.occurred_at, ${at}::timestamptz
       from ae_import_events s left join profiles p on p.workspace_id = ${ws} and p.external_id = s.external_id
       order by s.event_id collate "C"
       on conflict (workspace_id, event_id) do nothing
-      returning profile_id, name)
-    select count(*)::int as inserted, array_agg(distinct profile_id) as changed,
+      returning profile_id, name, event_id)
+    select count(*)::int as inserted, array_agg(event_id) as stored, array_agg(distinct profile_id) as changed,
       array_agg(distinct profile_id) filter (where name = ${PURCHASE_EVENT}) as purchasers
     from ins`);
-  const { inserted, changed, purchasers } = result[0]!;
+  const { inserted, stored, changed, purchasers } = result[0]!;
+  const storedIds = new Set(stored ?? []);
+  await recordSeen(tx, workspaceId, summariseSeen(events.map((e) => e.event).filter((e) => storedIds.has(e.eventId))));
   await probeByIndex(tx, false);
   await recomputePurchases(tx, workspaceId, purchasers ?? [], now);
   await profilesChanged(tx, workspaceId, changed ?? [], now);

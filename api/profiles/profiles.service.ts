@@ -7,6 +7,7 @@ import { afterPosition, connectionFrom, type Connection, type PageRequest } from
 import { asUuid } from '../graphql/ids.js';
 import { eraseFromExports } from '../exports/erasure.js';
 import { leaveTombstone, tombstoneHash } from './tombstones.js';
+import { forgetProfileEvents } from '../events/seen.js';
 
 export interface ProfileKey {
   id?: string | null;
@@ -56,6 +57,7 @@ export async function deleteProfile(db: Database, workspaceId: string, key: Prof
     if (!row) throw notFound(key);
     const tombstone = row.externalId === null ? null : await leaveTombstone(tx, workspaceId, hash, row.externalId, now);
     await eraseFromExports(tx, workspaceId, row.id);
+    await forgetProfileEvents(tx, workspaceId, row.id);
     await tx.delete(profiles).where(eq(profiles.id, row.id));
     return { id: row.id, externalIdHash: tombstone };
   });

@@ -9,8 +9,10 @@ import { categories, segmentVersions, type CategoryRow, type ProfileRow, type Se
 import { ProfileConnection } from '../profiles/profiles.type.js';
 import { CategoryType } from './categories.resolver.js';
 import { segmentSize } from './segments.loaders.js';
+import { segmentWarnings } from './segment-warnings.js';
+import type { RuleProblem } from '../../schema/validate.js';
 import { listMembers, reachability, sizeHistory, type ReachabilityCounts } from './segments.queries.js';
-import { Reachability, RuleScopeEnum, SegmentType, SegmentVersionType, SizePoint } from './segments.type.js';
+import { Reachability, RuleProblemType, RuleScopeEnum, SegmentType, SegmentVersionType, SizePoint } from './segments.type.js';
 
 function versionsOf(ctx: RequestContext): DataLoader<string, SegmentVersionRow[]> {
   return memoized(ctx, 'segments.versions', () =>
@@ -62,6 +64,12 @@ export class SegmentFieldResolver {
     requireRole(ctx, ROLES.read);
     const versions = await versionsOf(ctx).load(segment.id);
     return (versions.find((v) => v.version === segment.currentVersion)?.scope ?? segment.scope) as RuleScopeEnum;
+  }
+
+  @FieldResolver(() => [RuleProblemType], { description: 'What is valid but probably wrong in the latest rule, against what the workspace has tracked until now (as validateRule gives them); never blocks saving.' })
+  warnings(@Root() segment: SegmentRow, @Ctx() ctx: RequestContext): Promise<RuleProblem[]> {
+    const caller = requireRole(ctx, ROLES.read);
+    return segmentWarnings(ctx, caller.workspaceId).load(segment);
   }
 
   @FieldResolver(() => [SizePoint], { description: 'Recorded sizes over time (a point whenever the size changed), oldest first.' })

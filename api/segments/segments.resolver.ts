@@ -41,7 +41,7 @@ export class SegmentResolver {
 
   @Query(() => RuleValidation, { description: 'Validates a rule in this workspace: every problem with its JSON path, its scope and references.' })
   async validateRule(@Arg('rule', () => JSONScalar) rule: unknown, @Ctx() ctx: RequestContext): Promise<RuleValidation> {
-    const result = await service(ctx, [...ROLES.read]).validate(rule);
+    const result = await service(ctx, [...ROLES.read]).validateWithWarnings(rule);
     if (!result.ok) return { valid: false, scope: null, references: [], errors: [...result.errors], warnings: [...result.warnings] };
     return { valid: true, scope: result.scope as RuleScopeEnum, references: [...result.references], errors: [], warnings: [...result.warnings] };
   }
@@ -49,10 +49,10 @@ export class SegmentResolver {
   @Query(() => SegmentPreview, { description: 'How many profiles an unsaved rule matches now.' })
   async previewSegment(@Arg('rule', () => JSONScalar) rule: unknown, @Ctx() ctx: RequestContext): Promise<SegmentPreview> {
     const segments = service(ctx, ROLES.read);
-    const result = await segments.validate(rule);
+    const result = await segments.validateWithWarnings(rule);
     if (!result.ok) throw new RuleInvalidError(result.errors);
     const [size, totalProfiles] = await Promise.all([segments.countMatching(result.rule, ctx.now.getTime()), segments.totalProfiles()]);
-    return { size, totalProfiles, scope: result.scope as RuleScopeEnum };
+    return { size, totalProfiles, scope: result.scope as RuleScopeEnum, warnings: result.warnings };
   }
 
   @Mutation(() => SegmentType, { description: 'Creates a segment as a draft (version 1).' })

@@ -7,7 +7,9 @@ import type { Database } from '../db/index.js';
 import { ConflictError, NotFoundError, BadInputError, RuleInvalidError } from '../errors.js';
 import { asUuid } from '../graphql/ids.js';
 import { categories, profiles, segmentMembers, segments, segmentVersions } from '../../drizzle/index.js';
-import { validateRule } from '../../schema/validate.js';
+import { validateRule, type ValidationResult } from '../../schema/validate.js';
+import { ruleWarnings, withWarnings } from '../../schema/rule-warnings.js';
+import { loadSeenCatalogue } from './seen-catalogue.js';
 import type { RuleNode, Scope } from '../../schema/rule.js';
 import { loadCatalogue, loadPublishedDefinitions, loadSegmentInfos } from './definitions.js';
 import { compileRuleSql } from './rule-sql.js';
@@ -65,11 +67,27 @@ export class SegmentService {
   ) {}
 
   /** Validates a rule in this workspace; `selfSlug` makes references back to it a cycle. */
-  async validate(rule: unknown, selfSlug?: string) {
+  async validate(rule: unknown, selfSlug?: string): Promise<ValidationResult> {
+    return (await this.validateIn(rule, selfSlug)).result;
+  }
+
+  private async validateIn(rule: unknown, selfSlug?: string) {
     // Sequential: this.db may be a transaction (one connection, no concurrent queries).
     const catalogue = await loadCatalogue(this.db, this.workspaceId);
     const infos = await loadSegmentInfos(this.db, this.workspaceId);
-    return validateRule(rule, catalogue, { segments: infos, selfSlug });
+    return { catalogue, result: validateRule(rule, catalogue, { segments: infos, selfSlug }) };
+  }
+
+  /**
+   * Validates a rule and, when it is valid, adds the warnings of what it asks against what the
+   * workspace has seen (schema/rule-warnings.ts): names never tracked, values never reported,
+   * contradictions. Warnings never make a rule invalid.
+   */
+  async validateWithWarnings(rule: unknown, selfSlug?: string): Promise<ValidationResult> {
+    const { catalogue, result } = await this.validateIn(rule, selfSlug);
+    if (!result.ok) return result;
+    const seen = await loadSeenCatalogue(this.db, this.workspaceId, [result.rule]);
+    return { ...result, warnings: withWarnings(result.warnings, ruleWarnings(result.rule, result.scope, catalogue, seen)) };
   }
 
   private async checkRule(rule: unknown, selfSlug?: string): Promise<CheckedRule> {

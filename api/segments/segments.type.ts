@@ -28,6 +28,8 @@ export class RuleProblemType {
   code!: string;
   @Field(() => String)
   message!: string;
+  @Field(() => String, { nullable: true, description: 'What was probably meant (a warning\'s "did you mean"), when something close is known.' })
+  suggestion?: string | null;
 }
 
 @ObjectType({ description: 'The verdict on a rule: valid or not, every problem, its scope and references.' })
@@ -40,7 +42,7 @@ export class RuleValidation {
   references!: string[];
   @Field(() => [RuleProblemType])
   errors!: RuleProblemType[];
-  @Field(() => [RuleProblemType])
+  @Field(() => [RuleProblemType], { description: 'What is valid but probably wrong: names never tracked, values never reported, conditions that exclude each other. Never blocks saving.' })
   warnings!: RuleProblemType[];
 }
 
@@ -92,6 +94,8 @@ export class SegmentPreview {
   totalProfiles!: number;
   @Field(() => RuleScopeEnum)
   scope!: RuleScopeEnum;
+  @Field(() => [RuleProblemType], { description: 'The warnings of the rule (as validateRule gives them).' })
+  warnings!: RuleProblemType[];
 }
 
 @ObjectType('Segment', { description: 'A segment: a named group of people alike in a way that matters for marketing.' })

@@ -3,7 +3,12 @@
  * (`Sec-CH-UA-Mobile`, `Sec-CH-UA-Platform`). It answers the contract's device types, not a
  * full parse: ua-parser-js costs ~75 us a request and is AGPL; this costs well under 1 us.
  */
+import type { DEVICE_BROWSERS, DEVICE_OSES } from '../../schema/attributes.js';
 import type { EdgeDevice } from '../../schema/context.js';
+
+/** Only the names the catalogue knows (a rule naming another gets a warning). */
+type Os = (typeof DEVICE_OSES)[number];
+type Browser = (typeof DEVICE_BROWSERS)[number];
 
 export interface DeviceHints {
   userAgent: string | null;
@@ -26,7 +31,7 @@ const WEARABLE = /watch ?os|wear ?os|\bwatch\b|glass 1/i;
 const TABLET = /ipad|tablet|kindle|silk\/|playbook|nexus (7|9|10)\b|sm-t\d|sm-x\d|lenovo tab|\btab\b|\bkf[a-z]{2,4}\b/i;
 const MOBILE = /mobi|iphone|ipod|windows phone|blackberry|bb10|opera mini|iemobile|kaios|nokia|symbian/i;
 
-const OS_RULES: ReadonlyArray<readonly [RegExp, string]> = [
+const OS_RULES: ReadonlyArray<readonly [RegExp, Os]> = [
   [/iphone|ipad|ipod|\bios\b|cpu os /i, 'iOS'],
   [/watch ?os/i, 'watchOS'],
   [/harmonyos/i, 'HarmonyOS'],
@@ -44,7 +49,7 @@ const OS_RULES: ReadonlyArray<readonly [RegExp, string]> = [
   [/linux|x11/i, 'Linux'],
 ];
 
-const BROWSER_RULES: ReadonlyArray<readonly [RegExp, string]> = [
+const BROWSER_RULES: ReadonlyArray<readonly [RegExp, Browser]> = [
   [/edg(e|a|ios)?\//i, 'Edge'],
   [/opr\/|opera|opios/i, 'Opera'],
   [/samsungbrowser/i, 'Samsung Internet'],
@@ -58,7 +63,7 @@ const BROWSER_RULES: ReadonlyArray<readonly [RegExp, string]> = [
   [/safari|applewebkit.*mobile/i, 'Safari'],
 ];
 
-const PLATFORM_HINTS: Readonly<Record<string, string>> = {
+const PLATFORM_HINTS: Readonly<Record<string, Os>> = {
   android: 'Android',
   'chrome os': 'Chrome OS',
   chromeos: 'Chrome OS',

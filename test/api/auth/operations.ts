@@ -78,6 +78,7 @@ export const operations: AuthorizedOperation[] = [
   { name: 'renameWorkspace', roles: [], call: (f) => gql('mutation($id: ID!) { renameWorkspace(id: $id, name: "Taken") { id } }', { id: f.own.workspaceId }) },
   { name: 'deleteWorkspace', roles: [], call: (f) => gql('mutation($id: ID!) { deleteWorkspace(id: $id) { id } }', { id: f.other.workspaceId }) },
   { name: 'traitDefinitions', roles: [...READ, 'ingest'], call: () => gql('{ traitDefinitions { edges { node { name } } } }') },
+  { name: 'eventNames', roles: READ, call: () => gql('{ eventNames { edges { node { name } } } }') },
   { name: 'defineTrait', roles: ['admin', 'editor'], call: () => gql('mutation { defineTrait(name: "plan", type: STRING) { id } }') },
   {
     name: 'profile',
