@@ -11,13 +11,13 @@ export class LifecycleParameter {
   default!: number;
   @Field(() => Float, { description: 'The value in effect: the one given in `parameters`, else the default.' })
   value!: number;
-  @Field(() => String, { description: 'days, count, ratio or score.' })
+  @Field(() => String, { description: 'Its unit: days, count, ratio or score.' })
   unit!: string;
   @Field(() => Boolean, { description: 'Whole numbers only.' })
   integer!: boolean;
   @Field(() => Float, { description: 'The lowest value allowed (excluded when minExclusive).' })
   min!: number;
-  @Field(() => Boolean, { description: 'true: the value must be above min (ratios), not equal to it.' })
+  @Field(() => Boolean, { description: 'True when the value must be above min (ratios), not equal to it.' })
   minExclusive!: boolean;
   @Field(() => Float, { description: 'The highest value allowed.' })
   max!: number;
