@@ -18,7 +18,7 @@ export class ConsentType {
 export class ProfileComputedType {
   @Field(() => Int, { description: 'Number of `purchase` events (purchases.count in rules).' })
   purchaseCount!: number;
-  @Field(() => Float, { description: 'Sum of properties.revenue of the `purchase` events, in the currency they were sent in (0 without purchases).' })
+  @Field(() => Float, { description: 'Sum of properties.revenue of the `purchase` events (purchases.total in rules; 0 without purchases).' })
   purchaseTotal!: number;
   @Field(() => GraphQLDateTime, { nullable: true, description: 'When the first purchase happened; null without purchases.' })
   firstPurchaseAt!: Date | null;

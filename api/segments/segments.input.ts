@@ -14,7 +14,7 @@ export class CreateSegmentInput {
   categoryId?: string | null;
   @Field(() => SegmentTypeEnum, { defaultValue: SegmentTypeEnum.DYNAMIC, description: 'DYNAMIC (a rule decides) or STATIC (a fixed list, no rule); cannot be changed later.' })
   type!: SegmentTypeEnum;
-  @Field(() => JSONScalar, { nullable: true, description: 'The rule tree (CONTRACT.md): required for a dynamic segment, refused for a static one; every problem is reported with its JSON path.' })
+  @Field(() => JSONScalar, { nullable: true, description: 'The rule tree (docs/rules.md): required for a dynamic segment, refused for a static one; every problem is reported with its JSON path.' })
   rule?: unknown;
 }
 

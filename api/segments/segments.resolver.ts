@@ -40,7 +40,7 @@ export class SegmentResolver {
   }
 
   @Query(() => RuleValidation, { description: 'Validates a rule in this workspace: every problem with its JSON path, its scope and references.' })
-  async validateRule(@Arg('rule', () => JSONScalar, { description: 'A rule tree as createSegment takes it (CONTRACT.md); anything JSON is accepted here and judged.' }) rule: unknown, @Ctx() ctx: RequestContext): Promise<RuleValidation> {
+  async validateRule(@Arg('rule', () => JSONScalar, { description: 'A rule tree as createSegment takes it (docs/rules.md); anything JSON is accepted here and judged.' }) rule: unknown, @Ctx() ctx: RequestContext): Promise<RuleValidation> {
     const result = await service(ctx, [...ROLES.read]).validate(rule);
     if (!result.ok) return { valid: false, scope: null, references: [], errors: [...result.errors], warnings: [...result.warnings] };
     return { valid: true, scope: result.scope as RuleScopeEnum, references: [...result.references], errors: [], warnings: [...result.warnings] };

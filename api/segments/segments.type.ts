@@ -18,7 +18,7 @@ export enum RuleScopeEnum {
 }
 registerEnumType(SegmentTypeEnum, {
   name: 'SegmentKind',
-  description: 'Which kind of list a segment is (DOMAIN.md, Lists): dynamic segments follow their rule; static ones are fixed lists.',
+  description: 'Which kind of list a segment is (docs/segments.md, Lists): dynamic segments follow their rule; static ones are fixed lists.',
   valuesConfig: {
     DYNAMIC: { description: 'An active list: members are recomputed from the rule as data changes; people enter and leave by themselves.' },
     STATIC: { description: 'A fixed list with no rule: members are added and removed by hand (addToStaticSegment, removeFromStaticSegment).' },
@@ -28,7 +28,7 @@ registerEnumType(SegmentStatusEnum, {
   name: 'SegmentStatus',
   description: 'Where a segment is in its life: draft, published (live) or archived.',
   valuesConfig: {
-    DRAFT: { description: 'Never published, or unarchived: no members are stored and the edge does not know it; size is what its rule matches now.' },
+    DRAFT: { description: 'Not live: never published, or unarchived. The edge does not know it; a dynamic draft has no stored members (size is what its rule matches now).' },
     PUBLISHED: { description: 'Live: members are kept up to date and the edge tags visitors with it (when its scope allows).' },
     ARCHIVED: { description: 'Retired: no members, references to it are false, gone from the edge; it can be unarchived or deleted.' },
   },
@@ -92,7 +92,7 @@ export class SizePoint {
 
 @ObjectType({ description: 'How many members can be reached on each channel.' })
 export class Reachability {
-  @Field(() => Int, { description: 'Members of the segment (the other counts are shares of these).' })
+  @Field(() => Int, { description: 'Members of the segment (the other counts are among these).' })
   total!: number;
   @Field(() => Int, { description: 'Members with an e-mail address and e-mail consent' })
   email!: number;

@@ -16,7 +16,7 @@ export class TraitResolver {
   async defineTrait(
     @Arg('name', () => String, { description: 'The trait name: a letter, then letters, digits or _ (at most 64 characters).' }) name: string,
     @Arg('type', () => TraitTypeEnum, { description: 'Its type; must match the declared one when the name exists (CONFLICT otherwise).' }) type: TraitTypeEnum,
-    @Arg('description', () => String, { nullable: true, description: 'What it means, for people; null or omitted leaves it empty.' }) description: string | null | undefined,
+    @Arg('description', () => String, { nullable: true, description: 'What it means, for people, at most 1,000 characters; null or omitted keeps the current one (none for a new trait).' }) description: string | null | undefined,
     @Ctx() ctx: RequestContext,
   ): Promise<TraitDefinitionType> {
     const caller = requireRole(ctx, ROLES.writeSegments);

@@ -15,7 +15,7 @@ registerEnumType(TraitTypeEnum, {
   valuesConfig: {
     STRING: { description: 'A JSON string.' },
     NUMBER: { description: 'A finite JSON number.' },
-    BOOLEAN: { description: 'true or false.' },
+    BOOLEAN: { description: 'A JSON boolean, true or false.' },
     DATE: { description: "An ISO 8601 date or date-time string, e.g. '2026-01-31' or '2026-01-31T09:30:00Z'." },
     STRING_LIST: { description: 'A JSON array of strings (rules test it with hasAny, hasAll, hasNone).' },
   },
