@@ -5,10 +5,20 @@ import { codeOf, createTestWorkspace, dataOf, startTestApi, type TestApi, type T
 import { buildApiSchema, emitSchemaFile, printApiSchema, SCHEMA_SDL_PATH } from '../../../api/graphql/schema.js';
 import { parse, validate } from '../../../api/graphql/graphql-js.js';
 import { queryLimits } from '../../../api/graphql/limits.js';
+import { FIELD_COSTS } from '../../../api/graphql/costs.js';
 import { decodeCursor, encodeCursor } from '../../../api/graphql/connection.js';
 
 describe('query limits', () => {
   const schema = buildApiSchema();
+
+  it('prices only fields that exist (a renamed type would make its fields free)', () => {
+    const missing = Object.keys(FIELD_COSTS).filter((key) => {
+      const [typeName, field] = key.split('.') as [string, string];
+      const type = schema.getType(typeName);
+      return !(type && 'getFields' in type && field in type.getFields());
+    });
+    expect(missing).toEqual([]);
+  });
   const problems = (query: string, depth: number, cost: number) => validate(schema, parse(query), [queryLimits(depth, cost)]).map((e) => e.message);
 
   it('counts depth through fragments, and leaves introspection alone', () => {
