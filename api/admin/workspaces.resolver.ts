@@ -23,7 +23,7 @@ export class WorkspaceAdminResolver {
   }
 
   @Mutation(() => WorkspaceType, { description: 'Renames a workspace (instance admin token only).' })
-  async renameWorkspace(@Arg('id', () => ID) id: string, @Arg('name', () => String, { description: '1 to 200 characters (trimmed).' }) name: string, @Ctx() ctx: RequestContext): Promise<WorkspaceType> {
+  async renameWorkspace(@Arg('id', () => ID, { description: 'The workspace to rename (Workspace.id).' }) id: string, @Arg('name', () => String, { description: '1 to 200 characters (trimmed).' }) name: string, @Ctx() ctx: RequestContext): Promise<WorkspaceType> {
     requireInstanceAdmin(ctx);
     return renameWorkspace(ctx.db, id, name);
   }
@@ -32,7 +32,7 @@ export class WorkspaceAdminResolver {
     description:
       'Deletes a workspace and erases everything in it at once, in one transaction: profiles, events, memberships, segments, exports and their files, keys (instance admin token only). CONFLICT while one of its exports is being built.',
   })
-  async deleteWorkspace(@Arg('id', () => ID) id: string, @Ctx() ctx: RequestContext): Promise<DeletedWorkspace> {
+  async deleteWorkspace(@Arg('id', () => ID, { description: 'The workspace to delete (Workspace.id).' }) id: string, @Ctx() ctx: RequestContext): Promise<DeletedWorkspace> {
     requireInstanceAdmin(ctx);
     return deleteWorkspace(ctx.db, id);
   }

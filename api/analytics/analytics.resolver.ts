@@ -16,7 +16,7 @@ import { countSplits, defineSplit, splitAssignment, type SplitCounts } from './s
 @Resolver()
 export class AnalyticsResolver {
   @Query(() => SegmentOverlap, { description: 'Sizes, pairwise intersections and Jaccard indexes of 2 to 20 segments, with the pairs that should be merged.' })
-  async segmentOverlap(@Arg('segmentIds', () => [ID]) segmentIds: string[], @Ctx() ctx: RequestContext): Promise<Overlap & { mergeCandidates: Overlap['pairs'] }> {
+  async segmentOverlap(@Arg('segmentIds', () => [ID], { description: '2 to 20 distinct segments of this workspace (Segment.id).' }) segmentIds: string[], @Ctx() ctx: RequestContext): Promise<Overlap & { mergeCandidates: Overlap['pairs'] }> {
     const caller = requireRole(ctx, ROLES.read);
     const overlap = await computeOverlap(ctx.db, await segmentsForOverlap(ctx.db, caller.workspaceId, segmentIds));
     return { ...overlap, mergeCandidates: overlap.pairs.filter((p) => p.shouldMerge) };
@@ -27,7 +27,7 @@ export class AnalyticsResolver {
       'A link to a chart (SVG) that a browser can open without an API key for 15 minutes: the size history of one segment, or the overlap heatmap of 2 to 20. Signed for your key: revoking the key ends its links.',
   })
   async chartLink(
-    @Arg('chart', () => ChartKindEnum) chart: ChartKindEnum,
+    @Arg('chart', () => ChartKindEnum, { description: 'Which chart to draw.' }) chart: ChartKindEnum,
     @Arg('segmentIds', () => [ID], { description: 'SIZE_HISTORY: one segment; OVERLAP: 2 to 20.' }) segmentIds: string[],
     @Ctx() ctx: RequestContext,
   ): Promise<ChartLink> {
@@ -45,9 +45,9 @@ export class AnalyticsResolver {
 
   @Query(() => SplitAssignment, { description: 'The variant a profile gets in a split of a segment: the same every time.' })
   async splitAssignment(
-    @Arg('segmentId', () => ID) segmentId: string,
-    @Arg('name', () => String) name: string,
-    @Arg('profileId', () => ID) profileId: string,
+    @Arg('segmentId', () => ID, { description: 'The segment of the split (Segment.id).' }) segmentId: string,
+    @Arg('name', () => String, { description: 'The split name (NOT_FOUND when the segment has none of that name).' }) name: string,
+    @Arg('profileId', () => ID, { description: 'Any profile of this workspace (Profile.id), member or not.' }) profileId: string,
     @Ctx() ctx: RequestContext,
   ): Promise<SplitAssignment> {
     const caller = requireRole(ctx, ROLES.read);
@@ -56,9 +56,9 @@ export class AnalyticsResolver {
 
   @Mutation(() => SegmentSplitType, { description: 'Defines an A/B split of a segment (2 to 10 variants, unique names, weights > 0). Immutable once defined.' })
   async defineSplit(
-    @Arg('segmentId', () => ID) segmentId: string,
-    @Arg('name', () => String) name: string,
-    @Arg('variants', () => [SplitVariantInput]) variants: SplitVariantInput[],
+    @Arg('segmentId', () => ID, { description: 'A segment of this workspace that is not archived (Segment.id).' }) segmentId: string,
+    @Arg('name', () => String, { description: 'The split name, 1 to 64 characters; defining the same split again is harmless, other variants are a CONFLICT.' }) name: string,
+    @Arg('variants', () => [SplitVariantInput], { description: '2 to 10 variants with unique names and weights > 0.' }) variants: SplitVariantInput[],
     @Ctx() ctx: RequestContext,
   ): Promise<SplitCounts> {
     const caller = requireRole(ctx, ROLES.writeSegments);
@@ -79,8 +79,8 @@ export class AnalyticsFieldResolver {
   @FieldResolver(() => SegmentKpis, { description: 'Conversion rate and revenue per member of the current members over [from, to) (at most 366 days).' })
   kpis(
     @Root() segment: SegmentRow,
-    @Arg('from', () => GraphQLDateTime) from: Date,
-    @Arg('to', () => GraphQLDateTime) to: Date,
+    @Arg('from', () => GraphQLDateTime, { description: 'Start of the period, inclusive.' }) from: Date,
+    @Arg('to', () => GraphQLDateTime, { description: 'End of the period, exclusive; at most 366 days after from.' }) to: Date,
     @Ctx() ctx: RequestContext,
   ): Promise<Kpis> {
     requireRole(ctx, ROLES.read);

@@ -21,8 +21,8 @@ export class AuthResolver {
 
   @Mutation(() => CreatedApiKey, { description: 'Creates an API key; its secret is in the answer and nowhere else (admin).' })
   async createApiKey(
-    @Arg('name', () => String) name: string,
-    @Arg('role', () => ApiRoleEnum) role: ApiRoleEnum,
+    @Arg('name', () => String, { description: 'What uses the key, 1 to 200 characters (trimmed).' }) name: string,
+    @Arg('role', () => ApiRoleEnum, { description: 'What the key may do (cannot be changed later).' }) role: ApiRoleEnum,
     @Ctx() ctx: RequestContext,
   ): Promise<CreatedApiKey> {
     const caller = requireRole(ctx, ROLES.admin);
@@ -30,7 +30,7 @@ export class AuthResolver {
   }
 
   @Mutation(() => ApiKeyType, { description: 'Revokes an API key at once; revoking twice is harmless (admin).' })
-  async revokeApiKey(@Arg('id', () => ID) id: string, @Ctx() ctx: RequestContext): Promise<ApiKeyType> {
+  async revokeApiKey(@Arg('id', () => ID, { description: 'The id of the key (ApiKey.id), not its secret.' }) id: string, @Ctx() ctx: RequestContext): Promise<ApiKeyType> {
     const caller = requireRole(ctx, ROLES.admin);
     return revokeApiKey(ctx.db, caller.workspaceId, asUuid(id), ctx.now) as Promise<ApiKeyType>;
   }

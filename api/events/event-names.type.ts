@@ -2,9 +2,9 @@ import { Field, Float, ObjectType } from 'type-graphql';
 import { GraphQLDateTime } from 'graphql-scalars';
 import { ConnectionOf } from '../graphql/connection.js';
 
-@ObjectType({ description: 'A top-level property name seen on an event.' })
+@ObjectType('EventProperty', { description: 'A top-level property name seen on an event.' })
 export class EventPropertyType {
-  @Field(() => String)
+  @Field(() => String, { description: "The property's name, as rules name it in an event's `where` (e.g. 'revenue')." })
   name!: string;
   @Field(() => Float, { description: 'Stored events of this name that have the property.' })
   count!: number;
@@ -12,9 +12,9 @@ export class EventPropertyType {
   lastSeenAt!: Date;
 }
 
-@ObjectType({ description: 'An event name the workspace has tracked (trackEvents, imports, page views of the edge).' })
+@ObjectType('EventName', { description: 'An event name the workspace has tracked (trackEvents, imports, page views of the edge).' })
 export class EventNameType {
-  @Field(() => String)
+  @Field(() => String, { description: "The event's name, as rules count it (e.g. 'purchase', 'page_view')." })
   name!: string;
   @Field(() => Float, { description: 'Stored events of this name (erased people\'s events excluded).' })
   count!: number;

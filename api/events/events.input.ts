@@ -3,21 +3,21 @@ import { JSONScalar } from '../graphql/json-scalar.js';
 
 @InputType({ description: 'One event. Give externalId (an unknown one creates the profile) or profileId.' })
 export class TrackEventInput {
-  @Field(() => String, { description: 'Your unique id of this event: sending it again is harmless (counted as a duplicate).' })
+  @Field(() => String, { description: 'Your unique id of this event, 1 to 200 characters: sending it again is harmless (counted as a duplicate).' })
   eventId!: string;
-  @Field(() => String, { nullable: true })
+  @Field(() => String, { nullable: true, description: 'The person, by the id in your systems (1 to 256 characters); give this or profileId.' })
   externalId?: string | null;
-  @Field(() => ID, { nullable: true })
+  @Field(() => ID, { nullable: true, description: 'The person, by Profile.id (NOT_FOUND when unknown); give this or externalId.' })
   profileId?: string | null;
-  @Field(() => String, { description: "e.g. 'purchase' (property revenue: number), 'demo_request'." })
+  @Field(() => String, { description: "What happened, at most 100 characters: letters, digits and _ . : - starting with a letter, e.g. 'purchase' (property revenue: number), 'demo_request'." })
   name!: string;
-  @Field(() => JSONScalar, { nullable: true })
+  @Field(() => JSONScalar, { nullable: true, description: 'A JSON object, at most 16,384 bytes; a purchase needs revenue (a number).' })
   properties?: Record<string, unknown> | null;
   @Field(() => String, { description: "ISO 8601 date-time, e.g. '2026-01-31T09:30:00Z'; at most a day in the future." })
   timestamp!: string;
 }
 
-@ObjectType()
+@ObjectType({ description: 'What trackEvents did with each event, counted.' })
 export class TrackEventsResult {
   @Field(() => Int, { description: 'Events written now.' })
   accepted!: number;

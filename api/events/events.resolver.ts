@@ -8,7 +8,7 @@ import { WAIT_DESCRIPTION } from '../profiles/profiles.resolver.js';
 export class EventResolver {
   @Mutation(() => TrackEventsResult, { description: 'Records up to 1,000 events in one transaction; idempotent by eventId.' })
   async trackEvents(
-    @Arg('events', () => [TrackEventInput]) events: TrackEventInput[],
+    @Arg('events', () => [TrackEventInput], { description: 'Up to 1,000 events; every problem is reported with its path (events[2].timestamp) and nothing is written.' }) events: TrackEventInput[],
     @Arg('waitForMemberships', () => Boolean, { defaultValue: false, description: WAIT_DESCRIPTION }) waitForMemberships: boolean,
     @Ctx() ctx: RequestContext,
   ): Promise<TrackEventsResult> {

@@ -21,7 +21,7 @@ function toType(row: AudienceExportRow): AudienceExportType {
 @Resolver()
 export class AudienceExportResolver {
   @Query(() => AudienceExportType, { description: 'One audience export: its status and progress while it is built, then its download URL.' })
-  async audienceExport(@Arg('id', () => ID) id: string, @Ctx() ctx: RequestContext): Promise<AudienceExportType> {
+  async audienceExport(@Arg('id', () => ID, { description: 'The export id (AudienceExport.id).' }) id: string, @Ctx() ctx: RequestContext): Promise<AudienceExportType> {
     const caller = requireRole(ctx, ROLES.read);
     return toType(await getAudienceExport(ctx.db, caller.workspaceId, id));
   }
@@ -32,10 +32,10 @@ export class AudienceExportResolver {
       'While one of the same segment to the same destination is in progress, that one is returned.',
   })
   async createAudienceExport(
-    @Arg('segmentId', () => ID) segmentId: string,
-    @Arg('destination', () => ExportDestinationEnum) destination: ExportDestinationEnum,
-    @Arg('format', () => ExportFormatEnum) format: ExportFormatEnum,
-    @Arg('mode', () => ExportModeEnum) mode: ExportModeEnum,
+    @Arg('segmentId', () => ID, { description: 'A segment of this workspace that is not archived (Segment.id); CONFLICT when it is.' }) segmentId: string,
+    @Arg('destination', () => ExportDestinationEnum, { description: 'The platform the file is for.' }) destination: ExportDestinationEnum,
+    @Arg('format', () => ExportFormatEnum, { description: 'CSV or JSON Lines.' }) format: ExportFormatEnum,
+    @Arg('mode', () => ExportModeEnum, { description: 'Every member, or the changes since the previous DONE export to this destination.' }) mode: ExportModeEnum,
     @Ctx() ctx: RequestContext,
   ): Promise<AudienceExportType> {
     const caller = requireRole(ctx, ROLES.writeSegments);

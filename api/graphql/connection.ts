@@ -11,13 +11,13 @@ export const MAX_PAGE_SIZE = 100;
 
 @ObjectType({ description: 'Relay page information.' })
 export class PageInfo {
-  @Field(() => Boolean)
+  @Field(() => Boolean, { description: 'True when more nodes follow: ask again with after: endCursor.' })
   hasNextPage!: boolean;
-  @Field(() => Boolean)
+  @Field(() => Boolean, { description: 'True when this page was asked for with `after` (pages only go forward).' })
   hasPreviousPage!: boolean;
-  @Field(() => String, { nullable: true })
+  @Field(() => String, { nullable: true, description: 'The cursor of the first edge; null when the page is empty.' })
   startCursor!: string | null;
-  @Field(() => String, { nullable: true })
+  @Field(() => String, { nullable: true, description: 'The cursor of the last edge, to pass as `after` for the next page; null when the page is empty.' })
   endCursor!: string | null;
 }
 
@@ -37,9 +37,9 @@ export function ConnectionOf<T extends object>(name: string, node: ClassType<T>)
   const existing = connectionTypes.get(name);
   if (existing) return existing as ClassType<Connection<T>>;
 
-  @ObjectType(`${name}Edge`)
+  @ObjectType(`${name}Edge`, { description: `One ${name} of a page, with its cursor.` })
   class Edge {
-    @Field(() => node)
+    @Field(() => node, { description: `The ${name}.` })
     node!: T;
     @Field(() => String, { description: 'Opaque cursor: pass it as `after` to continue after this edge.' })
     cursor!: string;
@@ -47,9 +47,9 @@ export function ConnectionOf<T extends object>(name: string, node: ClassType<T>)
 
   @ObjectType(`${name}Connection`, { description: `A page of ${name} nodes.` })
   class ConnectionType {
-    @Field(() => [Edge])
+    @Field(() => [Edge], { description: `The ${name} nodes of this page with their cursors, at most \`first\`.` })
     edges!: Edge[];
-    @Field(() => PageInfo)
+    @Field(() => PageInfo, { description: 'Whether there is a next page and the cursor to get it.' })
     pageInfo!: PageInfo;
   }
   connectionTypes.set(name, ConnectionType);

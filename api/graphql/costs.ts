@@ -39,9 +39,9 @@ export const FIELD_COSTS: Readonly<Record<string, number>> = {
   'VersionDiff.addedProfiles': 20,
   'VersionDiff.removedProfiles': 20,
   'Category.segments': 1,
-  'ProfileType.events': 1,
-  'ProfileType.segments': 1,
-  'ProfileType.computed': 1,
+  'Profile.events': 1,
+  'Profile.segments': 1,
+  'Profile.computed': 1,
   // Mutations that recompute memberships, scan members or write many rows.
   'Mutation.publishSegment': 500,
   'Mutation.archiveSegment': 100,

@@ -13,8 +13,17 @@ export function buildApiSchema(): GraphQLSchema {
   if (!built) {
     built = buildSchemaSync({ resolvers: [...resolvers] as [Function, ...Function[]], validate: false, authChecker });
     readPlainFieldsDirectly(built);
+    describeRootTypes(built);
   }
   return built;
+}
+
+/** type-graphql has no option for the root types' descriptions, which IDEs show first. */
+function describeRootTypes(schema: GraphQLSchema): void {
+  const query = schema.getQueryType();
+  const mutation = schema.getMutationType();
+  if (query) query.description = 'Reads of the workspace of the API key in `Authorization: Bearer <key>` (workspaces: the instance admin token). Lists are Relay connections: pass pageInfo.endCursor as `after` for the next page.';
+  if (mutation) mutation.description = 'Writes to the workspace of the API key in `Authorization: Bearer <key>` (workspace administration: the instance admin token). Errors carry extensions.code: BAD_USER_INPUT (each problem with its path), UNAUTHENTICATED, FORBIDDEN, NOT_FOUND, CONFLICT ...';
 }
 
 /** True when `a` and `b` are the same class or one extends the other. */

@@ -7,9 +7,9 @@ import { IDENTIFY_TTL, issueIdentifyToken, type IssuedToken } from './identify.s
 
 @ObjectType({ description: 'A signed identify token for the edge (POST /v1/identify { token }).' })
 export class IdentifyToken {
-  @Field(() => String, { description: 'base64url(JSON { externalId, exp }).base64url(HMAC-SHA256(IDENTIFY_SECRET))' })
+  @Field(() => String, { description: 'The token to POST to the edge: base64url(JSON { externalId, exp }).base64url(HMAC-SHA256(IDENTIFY_SECRET)). Treat it as a secret until it expires.' })
   token!: string;
-  @Field(() => GraphQLDateTime, { description: 'When the edge stops accepting it (the token’s exp)' })
+  @Field(() => GraphQLDateTime, { description: 'When the edge stops accepting it (the token’s exp).' })
   expiresAt!: Date;
 }
 
@@ -19,8 +19,8 @@ export class IdentifyResolver {
     description: `Issues an identify token for a profile of this workspace (by externalId), valid ttlSeconds (${IDENTIFY_TTL.min} to ${IDENTIFY_TTL.max}). A token makes the edge tag its bearer with that person's segments, so only admin and editor keys may issue one. Needs IDENTIFY_SECRET in the API's environment (BAD_USER_INPUT naming it otherwise).`,
   })
   issueIdentifyToken(
-    @Arg('externalId', () => String) externalId: string,
-    @Arg('ttlSeconds', () => Int, { nullable: true, defaultValue: IDENTIFY_TTL.default }) ttlSeconds: number | null,
+    @Arg('externalId', () => String, { description: 'The externalId of a profile of this workspace (NOT_FOUND when there is none).' }) externalId: string,
+    @Arg('ttlSeconds', () => Int, { nullable: true, defaultValue: IDENTIFY_TTL.default, description: `How long the token is valid, in seconds: ${IDENTIFY_TTL.min} to ${IDENTIFY_TTL.max}.` }) ttlSeconds: number | null,
     @Ctx() ctx: RequestContext,
   ): Promise<IssuedToken> {
     const caller = requireRole(ctx, ROLES.personalData);

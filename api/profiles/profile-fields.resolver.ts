@@ -10,7 +10,7 @@ import { eventsOfProfile, segmentsOfProfile, visitorIdsOfProfile } from './profi
 @Resolver(() => ProfileType)
 export class ProfileFieldResolver {
   @Authorized(...ROLES.profileData)
-  @FieldResolver(() => ConsentType)
+  @FieldResolver(() => ConsentType, { description: 'What the person agreed to be contacted by (all false until given).' })
   consent(@Root() profile: ProfileRow): ConsentType {
     return { email: profile.consentEmail, sms: profile.consentSms, ads: profile.consentAds };
   }

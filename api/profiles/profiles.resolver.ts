@@ -16,8 +16,8 @@ export const WAIT_DESCRIPTION =
 export class ProfileResolver {
   @Query(() => ProfileType, { description: 'One profile by id or externalId (give exactly one).' })
   async profile(
-    @Arg('id', () => ID, { nullable: true }) id: string | null | undefined,
-    @Arg('externalId', () => String, { nullable: true }) externalId: string | null | undefined,
+    @Arg('id', () => ID, { nullable: true, description: 'The profile id (Profile.id); or give externalId.' }) id: string | null | undefined,
+    @Arg('externalId', () => String, { nullable: true, description: 'The id in your systems (Profile.externalId); or give id.' }) externalId: string | null | undefined,
     @Ctx() ctx: RequestContext,
   ): Promise<ProfileRow> {
     const caller = requireRole(ctx, ROLES.read);
@@ -32,7 +32,7 @@ export class ProfileResolver {
 
   @Mutation(() => ProfileType, { description: 'Creates or updates the profile with this externalId.' })
   async upsertProfile(
-    @Arg('input', () => ProfileInput) input: ProfileInput,
+    @Arg('input', () => ProfileInput, { description: 'The profile, matched by externalId.' }) input: ProfileInput,
     @Arg('waitForMemberships', () => Boolean, { defaultValue: false, description: WAIT_DESCRIPTION }) waitForMemberships: boolean,
     @Ctx() ctx: RequestContext,
   ): Promise<ProfileRow> {
@@ -43,7 +43,7 @@ export class ProfileResolver {
 
   @Mutation(() => UpsertProfilesResult, { description: 'Creates or updates up to 1,000 profiles in one transaction; each externalId once.' })
   async upsertProfiles(
-    @Arg('inputs', () => [ProfileInput]) inputs: ProfileInput[],
+    @Arg('inputs', () => [ProfileInput], { description: 'Up to 1,000 profiles, each externalId once; every problem is reported with its path (inputs[3].email) and nothing is written.' }) inputs: ProfileInput[],
     @Arg('waitForMemberships', () => Boolean, { defaultValue: false, description: WAIT_DESCRIPTION }) waitForMemberships: boolean,
     @Ctx() ctx: RequestContext,
   ): Promise<UpsertProfilesResult> {
@@ -53,8 +53,8 @@ export class ProfileResolver {
 
   @Mutation(() => DeletedProfile, { description: 'Erases a profile with its events and memberships; a tombstone keeps only a hash of its externalId (admin, editor).' })
   async deleteProfile(
-    @Arg('id', () => ID, { nullable: true }) id: string | null | undefined,
-    @Arg('externalId', () => String, { nullable: true }) externalId: string | null | undefined,
+    @Arg('id', () => ID, { nullable: true, description: 'The profile to erase (Profile.id); or give externalId.' }) id: string | null | undefined,
+    @Arg('externalId', () => String, { nullable: true, description: 'The externalId of the profile to erase; or give id.' }) externalId: string | null | undefined,
     @Ctx() ctx: RequestContext,
   ): Promise<DeletedProfile> {
     const caller = requireRole(ctx, ROLES.personalData);

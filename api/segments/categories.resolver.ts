@@ -9,13 +9,13 @@ import { SegmentConnection } from './segments.type.js';
 
 @ObjectType('Category', { description: 'A named group of segments.' })
 export class CategoryType {
-  @Field(() => ID)
+  @Field(() => ID, { description: 'The category id (a UUID).' })
   id!: string;
-  @Field(() => String)
+  @Field(() => String, { description: 'Its name, 1 to 100 characters, unique in the workspace.' })
   name!: string;
-  @Field(() => String, { nullable: true })
+  @Field(() => String, { nullable: true, description: 'What it groups, at most 2,000 characters; null when none.' })
   description!: string | null;
-  @Field(() => GraphQLDateTime)
+  @Field(() => GraphQLDateTime, { description: 'When it was created.' })
   createdAt!: Date;
 }
 
@@ -32,7 +32,7 @@ export class DeletedCategory {
 @Resolver(() => CategoryType)
 export class CategoryResolver {
   @Query(() => CategoryType, { description: 'One category by id.' })
-  async category(@Arg('id', () => ID) id: string, @Ctx() ctx: RequestContext): Promise<CategoryRow> {
+  async category(@Arg('id', () => ID, { description: 'The category id (Category.id).' }) id: string, @Ctx() ctx: RequestContext): Promise<CategoryRow> {
     const caller = requireRole(ctx, ROLES.read);
     return getCategory(ctx.db, caller.workspaceId, id);
   }
@@ -45,8 +45,8 @@ export class CategoryResolver {
 
   @Mutation(() => CategoryType, { description: 'Creates a category; names are unique in a workspace.' })
   async createCategory(
-    @Arg('name', () => String) name: string,
-    @Arg('description', () => String, { nullable: true }) description: string | null | undefined,
+    @Arg('name', () => String, { description: 'Its name, 1 to 100 characters (trimmed); another category of that name is a CONFLICT.' }) name: string,
+    @Arg('description', () => String, { nullable: true, description: 'What it groups, at most 2,000 characters.' }) description: string | null | undefined,
     @Ctx() ctx: RequestContext,
   ): Promise<CategoryRow> {
     const caller = requireRole(ctx, ROLES.writeSegments);
@@ -55,9 +55,9 @@ export class CategoryResolver {
 
   @Mutation(() => CategoryType, { description: 'Renames a category or changes its description (an omitted argument is kept, a null description cleared); names are unique in a workspace (CONFLICT).' })
   async updateCategory(
-    @Arg('id', () => ID) id: string,
-    @Arg('name', () => String, { nullable: true }) name: string | null | undefined,
-    @Arg('description', () => String, { nullable: true }) description: string | null | undefined,
+    @Arg('id', () => ID, { description: 'The category to change (Category.id).' }) id: string,
+    @Arg('name', () => String, { nullable: true, description: 'A new name, 1 to 100 characters; omitted keeps it.' }) name: string | null | undefined,
+    @Arg('description', () => String, { nullable: true, description: 'A new description, at most 2,000 characters; null clears it, omitted keeps it.' }) description: string | null | undefined,
     @Ctx() ctx: RequestContext,
   ): Promise<CategoryRow> {
     const caller = requireRole(ctx, ROLES.writeSegments);
@@ -65,7 +65,7 @@ export class CategoryResolver {
   }
 
   @Mutation(() => DeletedCategory, { description: 'Deletes a category: its segments stay, without a category (nothing else refers to categories).' })
-  async deleteCategory(@Arg('id', () => ID) id: string, @Ctx() ctx: RequestContext): Promise<DeletedCategory> {
+  async deleteCategory(@Arg('id', () => ID, { description: 'The category to delete (Category.id).' }) id: string, @Ctx() ctx: RequestContext): Promise<DeletedCategory> {
     const caller = requireRole(ctx, ROLES.writeSegments);
     return deleteCategory(ctx.db, caller.workspaceId, id);
   }

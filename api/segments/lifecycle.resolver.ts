@@ -35,7 +35,7 @@ export class LifecycleResolver {
   })
   async createLifecycleSegments(
     @Arg('parameters', () => JSONScalar, { nullable: true, description: PARAMETERS_ARG }) parameters: unknown,
-    @Arg('publish', () => Boolean, { defaultValue: true }) publish: boolean,
+    @Arg('publish', () => Boolean, { defaultValue: true, description: 'Publish the segments at once (members computed, live at the edge); false leaves them as drafts.' }) publish: boolean,
     @Ctx() ctx: RequestContext,
   ): Promise<SegmentRow[]> {
     const caller = requireRole(ctx, ROLES.writeSegments);

@@ -7,17 +7,17 @@ export class LifecycleParameter {
   name!: string;
   @Field(() => String, { description: 'What it decides, and in which template.' })
   description!: string;
-  @Field(() => Float, { description: 'The default (DOMAIN.md).' })
+  @Field(() => Float, { description: 'The default (docs/segments.md).' })
   default!: number;
   @Field(() => Float, { description: 'The value in effect: the one given in `parameters`, else the default.' })
   value!: number;
-  @Field(() => String, { description: 'days, count, ratio or score.' })
+  @Field(() => String, { description: 'Its unit: days, count, ratio or score.' })
   unit!: string;
   @Field(() => Boolean, { description: 'Whole numbers only.' })
   integer!: boolean;
   @Field(() => Float, { description: 'The lowest value allowed (excluded when minExclusive).' })
   min!: number;
-  @Field(() => Boolean, { description: 'true: the value must be above min (ratios), not equal to it.' })
+  @Field(() => Boolean, { description: 'True when the value must be above min (ratios), not equal to it.' })
   minExclusive!: boolean;
   @Field(() => Float, { description: 'The highest value allowed.' })
   max!: number;
@@ -33,7 +33,7 @@ export class LifecycleTemplate {
   slug!: string;
   @Field(() => String, { description: 'The name of the segment it creates.' })
   name!: string;
-  @Field(() => String, { description: 'Its category (DOMAIN.md): Prospects, Good customers, Bad customers or Great customers.' })
+  @Field(() => String, { description: 'Its category (docs/segments.md): Prospects, Good customers, Bad customers or Great customers.' })
   category!: string;
   @Field(() => String, { description: 'What it means, with the thresholds in effect.' })
   description!: string;

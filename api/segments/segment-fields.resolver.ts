@@ -90,7 +90,7 @@ export class SegmentFieldResolver {
     return reachability(ctx.db, segment.id);
   }
 
-  @FieldResolver(() => CategoryType, { nullable: true })
+  @FieldResolver(() => CategoryType, { nullable: true, description: 'Its category; null when it has none.' })
   category(@Root() segment: SegmentRow, @Ctx() ctx: RequestContext): Promise<CategoryRow | null> | null {
     requireRole(ctx, ROLES.read);
     return segment.categoryId ? categoryOf(ctx).load(segment.categoryId) : null;

@@ -44,7 +44,7 @@ export class SegmentRemovalResolver {
   @Mutation(() => SegmentType, {
     description: 'Brings an archived segment back as a draft, with its versions and slug; nothing of it is live until it is published again. CONFLICT when it is not archived.',
   })
-  async unarchiveSegment(@Arg('id', () => ID) id: string, @Ctx() ctx: RequestContext): Promise<SegmentRow> {
+  async unarchiveSegment(@Arg('id', () => ID, { description: 'An archived segment (Segment.id).' }) id: string, @Ctx() ctx: RequestContext): Promise<SegmentRow> {
     const caller = requireRole(ctx, ROLES.writeSegments);
     return unarchiveSegment(ctx.db, caller.workspaceId, id, ctx.now);
   }
@@ -53,7 +53,7 @@ export class SegmentRemovalResolver {
     description:
       'Deletes an archived segment for good, with its versions, members, splits and exports, and frees its slug. CONFLICT when it is not archived, when a segment that is not archived references it (extensions.referencedBy), or while an export of it is being built.',
   })
-  async deleteSegment(@Arg('id', () => ID) id: string, @Ctx() ctx: RequestContext): Promise<DeletedSegment> {
+  async deleteSegment(@Arg('id', () => ID, { description: 'An archived segment (Segment.id).' }) id: string, @Ctx() ctx: RequestContext): Promise<DeletedSegment> {
     const caller = requireRole(ctx, ROLES.writeSegments);
     return (await deleteSegment(ctx.db, caller.workspaceId, id)) as DeletedSegment;
   }

@@ -17,8 +17,8 @@ const service = (ctx: RequestContext, roles: Parameters<typeof requireRole>[1]) 
 export class SegmentResolver {
   @Query(() => SegmentType, { description: 'One segment by id or slug (give exactly one).' })
   async segment(
-    @Arg('id', () => ID, { nullable: true }) id: string | null | undefined,
-    @Arg('slug', () => String, { nullable: true }) slug: string | null | undefined,
+    @Arg('id', () => ID, { nullable: true, description: 'The segment id (Segment.id); or give slug.' }) id: string | null | undefined,
+    @Arg('slug', () => String, { nullable: true, description: 'The segment slug; or give id.' }) slug: string | null | undefined,
     @Ctx() ctx: RequestContext,
   ): Promise<SegmentRow> {
     const segments = service(ctx, ROLES.read);
@@ -29,8 +29,8 @@ export class SegmentResolver {
   @Query(() => SegmentConnection, { description: 'Segments, oldest first, optionally of one status or category.' })
   async segments(
     @Args(() => ConnectionArgs) args: ConnectionArgs,
-    @Arg('status', () => SegmentStatusEnum, { nullable: true }) status: SegmentStatusEnum | null | undefined,
-    @Arg('categoryId', () => ID, { nullable: true }) categoryId: string | null | undefined,
+    @Arg('status', () => SegmentStatusEnum, { nullable: true, description: 'Only segments in this status; all when omitted.' }) status: SegmentStatusEnum | null | undefined,
+    @Arg('categoryId', () => ID, { nullable: true, description: 'Only segments of this category (Category.id); all when omitted.' }) categoryId: string | null | undefined,
     @Ctx() ctx: RequestContext,
     @Info() info: GraphQLResolveInfo,
   ): Promise<Connection<SegmentRow>> {
@@ -40,14 +40,14 @@ export class SegmentResolver {
   }
 
   @Query(() => RuleValidation, { description: 'Validates a rule in this workspace: every problem with its JSON path, its scope and references.' })
-  async validateRule(@Arg('rule', () => JSONScalar) rule: unknown, @Ctx() ctx: RequestContext): Promise<RuleValidation> {
+  async validateRule(@Arg('rule', () => JSONScalar, { description: 'A rule tree as createSegment takes it (docs/rules.md); anything JSON is accepted here and judged.' }) rule: unknown, @Ctx() ctx: RequestContext): Promise<RuleValidation> {
     const result = await service(ctx, [...ROLES.read]).validateWithWarnings(rule);
     if (!result.ok) return { valid: false, scope: null, references: [], errors: [...result.errors], warnings: [...result.warnings] };
     return { valid: true, scope: result.scope as RuleScopeEnum, references: [...result.references], errors: [], warnings: [...result.warnings] };
   }
 
   @Query(() => SegmentPreview, { description: 'How many profiles an unsaved rule matches now.' })
-  async previewSegment(@Arg('rule', () => JSONScalar) rule: unknown, @Ctx() ctx: RequestContext): Promise<SegmentPreview> {
+  async previewSegment(@Arg('rule', () => JSONScalar, { description: 'A rule tree; an invalid one is BAD_USER_INPUT with every problem and its JSON path in extensions.problems.' }) rule: unknown, @Ctx() ctx: RequestContext): Promise<SegmentPreview> {
     const segments = service(ctx, ROLES.read);
     const result = await segments.validateWithWarnings(rule);
     if (!result.ok) throw new RuleInvalidError(result.errors);
@@ -56,33 +56,33 @@ export class SegmentResolver {
   }
 
   @Mutation(() => SegmentType, { description: 'Creates a segment as a draft (version 1).' })
-  async createSegment(@Arg('input', () => CreateSegmentInput) input: CreateSegmentInput, @Ctx() ctx: RequestContext): Promise<SegmentRow> {
+  async createSegment(@Arg('input', () => CreateSegmentInput, { description: 'The new segment.' }) input: CreateSegmentInput, @Ctx() ctx: RequestContext): Promise<SegmentRow> {
     return service(ctx, ROLES.writeSegments).create(input);
   }
 
   @Mutation(() => SegmentType, { description: 'Edits a segment: every edit is a new version (a new rule a new draft; a name, description or category alone keeps the rule and its published state). expectedVersion guards every edit against lost updates: of concurrent edits of one version exactly one wins, the others get CONFLICT.' })
-  async updateSegment(@Arg('input', () => UpdateSegmentInput) input: UpdateSegmentInput, @Ctx() ctx: RequestContext): Promise<SegmentRow> {
+  async updateSegment(@Arg('input', () => UpdateSegmentInput, { description: 'The edit, with the version it was made on.' }) input: UpdateSegmentInput, @Ctx() ctx: RequestContext): Promise<SegmentRow> {
     return service(ctx, ROLES.writeSegments).update(input);
   }
 
   @Mutation(() => SegmentType, { description: 'Publishes a version (the latest by default): members are computed and the edge ruleset updated at once.' })
   async publishSegment(
-    @Arg('id', () => ID) id: string,
-    @Arg('version', () => Int, { nullable: true }) version: number | null | undefined,
+    @Arg('id', () => ID, { description: 'The segment to publish (Segment.id).' }) id: string,
+    @Arg('version', () => Int, { nullable: true, description: 'The version to publish (SegmentVersion.version); the latest when omitted; an older one goes live again.' }) version: number | null | undefined,
     @Ctx() ctx: RequestContext,
   ): Promise<SegmentRow> {
     return service(ctx, ROLES.writeSegments).publish(id, version);
   }
 
   @Mutation(() => SegmentType, { description: 'Archives a segment: no members, references to it become false, gone from the edge.' })
-  async archiveSegment(@Arg('id', () => ID) id: string, @Ctx() ctx: RequestContext): Promise<SegmentRow> {
+  async archiveSegment(@Arg('id', () => ID, { description: 'The segment to archive (Segment.id).' }) id: string, @Ctx() ctx: RequestContext): Promise<SegmentRow> {
     return service(ctx, ROLES.writeSegments).archive(id);
   }
 
   @Mutation(() => SegmentType, { description: 'Adds profiles (up to 1,000) to a static segment.' })
   async addToStaticSegment(
-    @Arg('segmentId', () => ID) segmentId: string,
-    @Arg('profileIds', () => [ID]) profileIds: string[],
+    @Arg('segmentId', () => ID, { description: 'A static segment (Segment.id); a dynamic one is BAD_USER_INPUT.' }) segmentId: string,
+    @Arg('profileIds', () => [ID], { description: 'Up to 1,000 profile ids (Profile.id) of this workspace.' }) profileIds: string[],
     @Ctx() ctx: RequestContext,
   ): Promise<SegmentRow> {
     const segments = service(ctx, ROLES.writeSegments);
@@ -92,8 +92,8 @@ export class SegmentResolver {
 
   @Mutation(() => SegmentType, { description: 'Removes profiles (up to 1,000) from a static segment.' })
   async removeFromStaticSegment(
-    @Arg('segmentId', () => ID) segmentId: string,
-    @Arg('profileIds', () => [ID]) profileIds: string[],
+    @Arg('segmentId', () => ID, { description: 'A static segment (Segment.id); a dynamic one is BAD_USER_INPUT.' }) segmentId: string,
+    @Arg('profileIds', () => [ID], { description: 'Up to 1,000 profile ids (Profile.id) of this workspace.' }) profileIds: string[],
     @Ctx() ctx: RequestContext,
   ): Promise<SegmentRow> {
     const segments = service(ctx, ROLES.writeSegments);

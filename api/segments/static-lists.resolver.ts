@@ -15,7 +15,11 @@ enum ListMissReasonEnum {
   NOT_FOUND = 'NOT_FOUND',
   INVALID = 'INVALID',
 }
-registerEnumType(ListKeyKindEnum, { name: 'ListKeyKind', description: 'How a key names a profile: its externalId, or its e-mail address.' });
+registerEnumType(ListKeyKindEnum, {
+  name: 'ListKeyKind',
+  description: 'How a key names a profile: its externalId, or its e-mail address.',
+  valuesConfig: { EXTERNAL_ID: { description: "The profile's externalId (exact)." }, EMAIL: { description: 'An e-mail address of the profile (trimmed, any case).' } },
+});
 registerEnumType(ListMissReasonEnum, {
   name: 'ListMissReason',
   description: 'Why a key changed nothing.',

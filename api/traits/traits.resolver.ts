@@ -14,9 +14,9 @@ export class TraitResolver {
 
   @Mutation(() => TraitDefinitionType, { description: 'Declares a trait (or updates its description); another type for a declared name is a CONFLICT.' })
   async defineTrait(
-    @Arg('name', () => String) name: string,
-    @Arg('type', () => TraitTypeEnum) type: TraitTypeEnum,
-    @Arg('description', () => String, { nullable: true }) description: string | null | undefined,
+    @Arg('name', () => String, { description: 'The trait name: a letter, then letters, digits or _ (at most 64 characters).' }) name: string,
+    @Arg('type', () => TraitTypeEnum, { description: 'Its type; must match the declared one when the name exists (CONFLICT otherwise).' }) type: TraitTypeEnum,
+    @Arg('description', () => String, { nullable: true, description: 'What it means, for people, at most 1,000 characters; null or omitted keeps the current one (none for a new trait).' }) description: string | null | undefined,
     @Ctx() ctx: RequestContext,
   ): Promise<TraitDefinitionType> {
     const caller = requireRole(ctx, ROLES.writeSegments);

@@ -24,25 +24,25 @@ const PROFILE_DATA: readonly ApiRole[] = ['admin', 'editor', 'viewer'];
 
 /** `Type.field` -> the roles that may read it; a field not listed is open to whoever may run the operation. */
 export const FIELD_ROLES: Record<string, readonly ApiRole[]> = {
-  'ProfileType.email': PERSONAL,
-  'ProfileType.phone': PERSONAL,
-  'ProfileType.phoneE164': PERSONAL,
-  'ProfileType.firstName': PERSONAL,
-  'ProfileType.lastName': PERSONAL,
-  'ProfileType.city': PERSONAL,
-  'ProfileType.region': PERSONAL,
-  'ProfileType.postalCode': PERSONAL,
-  'ProfileType.madid': PERSONAL,
-  'ProfileType.country': PROFILE_DATA,
-  'ProfileType.traits': PROFILE_DATA,
-  'ProfileType.consent': PROFILE_DATA,
-  'ProfileType.computed': PROFILE_DATA,
-  'ProfileType.events': PROFILE_DATA,
-  'ProfileType.segments': PROFILE_DATA,
-  'ProfileType.visitorIds': PROFILE_DATA,
+  'Profile.email': PERSONAL,
+  'Profile.phone': PERSONAL,
+  'Profile.phoneE164': PERSONAL,
+  'Profile.firstName': PERSONAL,
+  'Profile.lastName': PERSONAL,
+  'Profile.city': PERSONAL,
+  'Profile.region': PERSONAL,
+  'Profile.postalCode': PERSONAL,
+  'Profile.madid': PERSONAL,
+  'Profile.country': PROFILE_DATA,
+  'Profile.traits': PROFILE_DATA,
+  'Profile.consent': PROFILE_DATA,
+  'Profile.computed': PROFILE_DATA,
+  'Profile.events': PROFILE_DATA,
+  'Profile.segments': PROFILE_DATA,
+  'Profile.visitorIds': PROFILE_DATA,
 };
 
-/** A path of fields under an operation's root field, e.g. `UpsertProfilesResult.profiles > ProfileType.email`. */
+/** A path of fields under an operation's root field, e.g. `UpsertProfilesResult.profiles > Profile.email`. */
 export interface FieldPath {
   steps: string[];
   /** Field names from the root field down (ending in __typename for an object at the depth limit). */
