@@ -10,17 +10,15 @@
 import 'reflect-metadata';
 import { writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
-import { ApolloServer } from '@apollo/server';
-import { Hono } from 'hono';
 import { openDatabase } from '../api/db/index.js';
 import { createApiApp } from '../api/http/app.js';
-import { apolloHandler } from '../api/http/apollo.js';
+import type { Hono } from 'hono';
 import type { ApiEnv } from '../api/http/env.js';
-import type { RequestContext } from '../api/context.js';
 import { startLocalJobRunner } from '../api/jobs/local-runner.js';
 import { TASKS } from '../api/jobs/tasks.js';
 import { createBenchDatabase } from './db-database.js';
 import { seedGraphqlWorkspace } from './db-http-seed.js';
+import { BENCH_LIMITS, helloApp } from './hello-app.js';
 import { fmt, formatTable, median } from './rules-measure.js';
 import { loadavg } from 'node:os';
 
@@ -29,15 +27,7 @@ const REQUESTS = Number(argument('requests') ?? 2000);
 const CONCURRENCY = Number(argument('concurrency') ?? 10);
 const ROUNDS = Number(argument('rounds') ?? 5);
 const PROFILE = argument('cpu-prof');
-const BENCH_LIMITS = { costPerSecond: 1_000_000_000, burst: 1_000_000_000, concurrency: 100_000 };
 
-async function helloApp(): Promise<Hono<ApiEnv>> {
-  const server = new ApolloServer<RequestContext>({ typeDefs: 'type Query { hello: String }', resolvers: { Query: { hello: () => 'world' } } });
-  await server.start();
-  const app = new Hono<ApiEnv>();
-  app.post('/graphql', apolloHandler(server));
-  return app;
-}
 
 /** CPU µs per request of `count` requests, `concurrency` at a time. */
 async function round(app: Hono<ApiEnv>, body: string, headers: Record<string, string>, count: number): Promise<number> {
