@@ -10,31 +10,20 @@
  */
 import 'reflect-metadata';
 import type { AddressInfo } from 'node:net';
-import { ApolloServer } from '@apollo/server';
 import { serve } from '@hono/node-server';
-import { Hono } from 'hono';
 import { openDatabase } from '../api/db/index.js';
 import { createApiApp } from '../api/http/app.js';
-import { apolloHandler } from '../api/http/apollo.js';
+import type { Hono } from 'hono';
 import type { ApiEnv } from '../api/http/env.js';
-import type { RequestContext } from '../api/context.js';
 import { seedGraphqlWorkspace } from './db-http-seed.js';
+import { BENCH_LIMITS, helloApp } from './hello-app.js';
 import { startDirtyEvaluator } from '../api/segments/dirty-evaluator.js';
 import { startLocalJobRunner } from '../api/jobs/local-runner.js';
 import { TASKS } from '../api/jobs/tasks.js';
 
 const mode = process.argv[2];
 
-async function helloApp(): Promise<Hono<ApiEnv>> {
-  const server = new ApolloServer<RequestContext>({ typeDefs: 'type Query { hello: String }', resolvers: { Query: { hello: () => 'world' } } });
-  await server.start();
-  const app = new Hono<ApiEnv>();
-  app.post('/graphql', apolloHandler(server));
-  return app;
-}
 
-/** The bench measures one key's throughput: per-key limits as high as they go (still charged, so their overhead counts). */
-const BENCH_LIMITS = { costPerSecond: 1_000_000_000, burst: 1_000_000_000, concurrency: 100_000 };
 
 async function apiApp(): Promise<Hono<ApiEnv>> {
   if (process.env.DATABASE_DRIVER === 'pglite') {

@@ -32,6 +32,7 @@ import { logError, publicMessageOf } from '../log.js';
 import { isConnectionLoss } from '../db/failures.js';
 import { RetryableJobError } from '../jobs/jobs.js';
 import { foregroundIdle } from '../jobs/foreground.js';
+import { countMembersInSlices, dropErasedMembersInSlices, FIRST_SLICE_ROWS, inKeyOrder, nextSliceRows, ZERO_UUID } from './slices.js';
 
 export const BUILD_CHUNK = 20_000;
 /** How often a running build touches its export's `updated_at` (its heartbeat). */
@@ -183,11 +184,16 @@ async function writeStep(db: Database, job: AudienceExportRow, slug: string, sco
   );
 }
 
-/** The last profile id of the chunk of `size` members after `after`, or null when the rest fits in one chunk. */
+/**
+ * The last profile id of the chunk of `size` members after `after`, or null when the rest fits in one
+ * chunk. In key order: without statistics (PGlite) it was planned as a sort of the whole segment (slices.ts).
+ */
 async function chunkEnd(db: Database, job: AudienceExportRow, after: string, size: number): Promise<string | null> {
-  const { rows } = await db.execute<{ id: string }>(sql`
-    select profile_id::text as id from segment_members where segment_id = ${job.segmentId} and profile_id > ${after}
-    order by profile_id offset ${size - 1} limit 1`);
+  const rows = await inKeyOrder<{ id: string }>(
+    db,
+    sql`select profile_id::text as id from segment_members where segment_id = ${job.segmentId} and profile_id > ${after}::uuid
+      order by profile_id offset ${size - 1} limit 1`,
+  );
   return rows[0]?.id ?? null;
 }
 
@@ -196,33 +202,6 @@ async function countMembers(db: Database, job: AudienceExportRow): Promise<numbe
     select count(*)::int as n from segment_members m join profiles p on p.id = m.profile_id
     where m.segment_id = ${job.segmentId} and p.workspace_id = ${job.workspaceId} and p.consent_ads`);
   return rows[0]?.n ?? 0;
-}
-
-/** countMembers in slices of about `sliceMs` (PGlite), yielding to requests between them. */
-async function countMembersInSlices(db: Database, job: AudienceExportRow, sliceMs: number): Promise<number> {
-  let total = 0;
-  let size = FIRST_SLICE_ROWS;
-  for (let after: string | null = ZERO_UUID; after !== null; ) {
-    await foregroundIdle(sliceMs);
-    const started = performance.now();
-    const result: { rows: Array<{ n: number; last: string | null; seen: number }> } = await db.execute<{ n: number; last: string | null; seen: number }>(sql`
-      select count(*) filter (where p.id is not null)::int as n, max(s.profile_id::text) as last, count(*)::int as seen
-      from (select profile_id from segment_members where segment_id = ${job.segmentId} and profile_id > ${after}::uuid order by profile_id limit ${size}) s
-      left join profiles p on p.id = s.profile_id and p.workspace_id = ${job.workspaceId} and p.consent_ads`);
-    const row = result.rows[0];
-    total += row?.n ?? 0;
-    after = row && row.seen === size ? row.last : null;
-    size = nextSliceRows(size, performance.now() - started, sliceMs, 10 * BUILD_CHUNK);
-  }
-  return total;
-}
-
-const FIRST_SLICE_ROWS = 200;
-const MIN_SLICE_ROWS = 50;
-
-/** The next slice's rows, aimed at `sliceMs` from the last one's time, growing at most 2x a step (a cold first slice is slow). */
-function nextSliceRows(rows: number, ms: number, sliceMs: number, max: number): number {
-  return Math.max(MIN_SLICE_ROWS, Math.min(max, 2 * rows, Math.round((rows * sliceMs) / Math.max(1, ms))));
 }
 
 /** Removes every row of the previous export this one does not carry over unchanged; returns how many. */
@@ -238,8 +217,6 @@ async function removeDeparted(db: Database, job: AudienceExportRow, previousId: 
     select count(*)::int as n from removed`);
   return rows[0]?.n ?? 0;
 }
-
-const ZERO_UUID = '00000000-0000-0000-0000-000000000000';
 
 /** The state of an export that has not started: what a restart or a retry puts back. */
 export const REQUEUED = { status: 'queued', rowsDone: 0, rowCount: 0, skippedInvalid: {}, error: null, startedAt: null } as const satisfies Changes;
@@ -291,7 +268,7 @@ export async function buildExport(db: Database, exportId: string, options: Build
 async function runBuild(db: Database, job: AudienceExportRow, touch: (values?: Changes) => Promise<void>, sliceMs?: number): Promise<void> {
   const [segment] = await db.select({ slug: segments.slug }).from(segments).where(eq(segments.id, job.segmentId));
   const slug = segment?.slug ?? '';
-  const rowsTotal = sliceMs === undefined ? await countMembers(db, job) : await countMembersInSlices(db, job, sliceMs);
+  const rowsTotal = sliceMs === undefined ? await countMembers(db, job) : await countMembersInSlices(db, job, sliceMs, 10 * BUILD_CHUNK);
   await touch({ rowsTotal });
 
   const skipped: Record<string, number> = {};
@@ -303,11 +280,12 @@ async function runBuild(db: Database, job: AudienceExportRow, touch: (values?: C
     // Let requests in between chunks (PGlite answers without ever yielding to the event loop); sliced: let them finish first.
     if (sliceMs === undefined) await new Promise((resolve) => setImmediate(resolve));
     else await foregroundIdle(sliceMs);
+    // A slice is timed from here: the chunk's end and its step both run before requests get a turn.
+    const started = performance.now();
     const end = await chunkEnd(db, job, after, chunkRows);
     last = end === null;
     let scope: Scope = { after, end };
     for (;;) {
-      const started = performance.now();
       const chunk = await writeStep(db, job, slug, scope);
       if (sliceMs !== undefined && !('ids' in scope)) chunkRows = nextSliceRows(chunkRows, performance.now() - started, sliceMs, BUILD_CHUNK);
       rowsDone += chunk.seen;
@@ -322,15 +300,22 @@ async function runBuild(db: Database, job: AudienceExportRow, touch: (values?: C
     await touch({ rowsDone, rowCount, skippedInvalid: { ...skipped } });
   }
   // Rows of people erased while the chunks ran (their snapshots still showed them) go before the file is visible.
-  if (sliceMs !== undefined) await foregroundIdle(sliceMs);
-  rowCount -= await dropErasedMembers(db, job);
+  rowCount -= sliceMs === undefined ? await dropErasedMembers(db, job) : await dropErasedMembersInSlices(db, job, sliceMs, BUILD_CHUNK);
   if (job.previousExportId !== null) rowCount += await removeDeparted(db, job, job.previousExportId);
   if (job.mode === 'DELTA') rowCount += await carryErasures(db, job);
   await purgeCarriedErasures(db, job);
   // Fresh statistics after a bulk write, so the download's keyset batches are planned as index range
   // scans: of the key columns only (the lines and cells are what make a full analyze slow).
-  if (sliceMs !== undefined) await foregroundIdle(sliceMs);
-  await db.execute(sql`analyze audience_export_rows (export_id, action, sent, profile_id)`);
+  if (sliceMs === undefined) await db.execute(sql`analyze audience_export_rows (export_id, action, sent, profile_id)`);
+  else {
+    // PGlite: one statement that cannot be sliced; a sample of 3,000 rows instead of 30,000 (still
+    // enough to plan the download's key ranges) keeps it to about one slice.
+    await foregroundIdle(sliceMs);
+    await db.transaction(async (tx) => {
+      await tx.execute(sql`set local default_statistics_target = 10`);
+      await tx.execute(sql`analyze audience_export_rows (export_id, action, sent, profile_id)`);
+    });
+  }
   const total = Math.max(rowsDone, rowsTotal);
   await touch({ status: 'done', rowsDone: total, rowsTotal: total, rowCount, skippedInvalid: skipped, finishedAt: sql`now()` });
 }
