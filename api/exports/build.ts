@@ -256,8 +256,9 @@ export async function buildExport(db: Database, exportId: string, options: Build
   } catch (error) {
     if (error instanceof ClaimLost) console.error(`${error.message}: this one stops`);
     else if (options.retry && isConnectionLoss(error)) {
-      // Back to the queue from scratch; if even that is lost, the sweep finds it dead and requeues it.
-      await requeueExport(db, job.id, owned).catch((again: unknown) => logError(`export ${job!.id} not requeued`, again));
+      // Back to the queue from scratch, tried again while connections keep failing (usually one backend
+      // was lost, not the database); if it still cannot be written, the sweep finds it dead and requeues it.
+      await requeueAfterLoss(db, job.id, owned).catch((again: unknown) => logError(`export ${job!.id} not requeued`, again));
       throw new RetryableJobError(`export ${job.id}: the database connection was lost mid-build; it will be built again`);
     } else await failExport(db, job.id, owned, error).catch((again: unknown) => logError('export failure not recorded', again));
   } finally {
@@ -321,6 +322,20 @@ async function runBuild(db: Database, job: AudienceExportRow, touch: (values?: C
 }
 
 /** Puts an export this build owns back in the queue, as if never started, and deletes what was written. */
+/** How often a requeue after a lost connection is tried (100 ms, doubling to 2 s: about 10 s in all). */
+export const REQUEUE_ATTEMPTS = 8;
+
+async function requeueAfterLoss(db: Database, exportId: string, owned: SQL | undefined): Promise<void> {
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await requeueExport(db, exportId, owned);
+    } catch (error) {
+      if (attempt >= REQUEUE_ATTEMPTS || !isConnectionLoss(error)) throw error;
+      await new Promise((resolve) => setTimeout(resolve, Math.min(100 * 2 ** (attempt - 1), 2_000)));
+    }
+  }
+}
+
 async function requeueExport(db: Database, exportId: string, owned: SQL | undefined): Promise<void> {
   const [requeued] = await db.update(audienceExports).set({ ...REQUEUED, updatedAt: sql`now()` }).where(owned).returning({ id: audienceExports.id });
   if (requeued) await db.delete(audienceExportRows).where(eq(audienceExportRows.exportId, exportId));
