@@ -65,32 +65,39 @@ staticListRoutes.post('/segments/:id/members', async (c) => {
   if (open) misses.push({ kind: state.keyed?.kind ?? 'externalId', index: open.line, value: '', reason: 'INVALID' });
   if (!state.keyed) throw new BadInputError('The file is empty: it needs a header row naming an externalId or email column', { field: 'body' });
   const kind = state.keyed.kind;
+  // Chunks of MAX_LIST_KEYS keys, at least one (an empty file still names an existing list).
+  const db = c.get('db');
+  const chunks = Math.max(1, Math.ceil(keys.length / MAX_LIST_KEYS));
   let matched = 0;
   let changed = 0;
-  let segment: Awaited<ReturnType<typeof changeListByKeys>>['segment'] | null = null;
-  for (let start = 0; start < keys.length || segment === null; start += MAX_LIST_KEYS) {
+  // Counted from each chunk's totals (a chunk lists only its first MAX_LISTED_MISSES misses).
+  let notFound = 0;
+  let invalid = misses.length; // unreadable records so far
+  let segment: Awaited<ReturnType<typeof changeListByKeys>>['segment'] | undefined;
+  for (let i = 0; i < chunks; i += 1) {
+    const start = i * MAX_LIST_KEYS;
     const chunk = keys.slice(start, start + MAX_LIST_KEYS);
-    const result = await changeListByKeys(c.get('db'), caller.workspaceId, c.req.param('id'), kind === 'email' ? { emails: chunk } : { externalIds: chunk }, action, c.get('now'));
+    const result = await changeListByKeys(db, caller.workspaceId, c.req.param('id'), kind === 'email' ? { emails: chunk } : { externalIds: chunk }, action, c.get('now'));
     segment = result.segment;
     matched += result.matched;
     changed += result.changed;
+    notFound += result.notFound;
+    invalid += result.invalid;
     // The misses of a chunk are named by their position in it: back to line numbers.
     for (const miss of result.misses) misses.push({ ...miss, index: lines[start + miss.index]! });
-    if (chunk.length === 0) break;
   }
   misses.sort((a, b) => a.index - b.index);
-  const notFound = misses.filter((m) => m.reason === 'NOT_FOUND').length;
   const body = {
-    segmentId: segment.id,
-    slug: segment.slug,
+    segmentId: segment!.id,
+    slug: segment!.slug,
     action,
     key: kind,
     records: keys.length,
     matched,
     changed,
     notFound,
-    invalid: misses.length - notFound,
+    invalid,
     misses: misses.slice(0, MAX_LISTED_MISSES).map((m) => ({ line: m.index, value: m.value, reason: m.reason })),
   };
-  return c.json(body, misses.length > 0 ? 207 : 200);
+  return c.json(body, notFound + invalid > 0 ? 207 : 200);
 });
