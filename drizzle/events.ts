@@ -18,6 +18,12 @@ export const events = pgTable(
     name: text('name').notNull(),
     properties: jsonb('properties').$type<Record<string, unknown>>().notNull().default({}),
     occurredAt: timestamptz('occurred_at').notNull(),
+    /**
+     * For a page view the edge reported: the request's geography and device as the Worker read them
+     * ({ geo: EdgeGeo, device: EdgeDevice }), what previews of edge rules evaluate against
+     * (api/segments/edge-preview.ts). Null for every other event.
+     */
+    context: jsonb('context').$type<{ geo?: Record<string, string>; device?: Record<string, string> }>(),
     receivedAt: timestamptz('received_at').notNull().defaultNow(),
   },
   (t) => [

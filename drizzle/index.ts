@@ -11,3 +11,4 @@ export * from './jobs.js';
 export * from './imports.js';
 export * from './previews.js';
 export * from './seen.js';
+export * from './edge-reach.js';

@@ -6,7 +6,7 @@ import DataLoader from 'dataloader';
 import { memoized, type RequestContext } from '../context.js';
 import type { SegmentRow } from '../../drizzle/index.js';
 import { segmentSize } from '../segments/segments.loaders.js';
-import { healthFacts } from './health.queries.js';
+import { edgeHealthFacts, healthFacts } from './health.queries.js';
 import { judgeHealth, type Check, type Verdict } from './health.verdicts.js';
 import { segmentKpis, type Kpis, type Period } from './kpis.service.js';
 import { hasMembership } from './segments.lookup.js';
@@ -17,14 +17,15 @@ export function healthOf(ctx: RequestContext): DataLoader<SegmentRow, { verdict:
     new DataLoader<SegmentRow, { verdict: Verdict; checks: Check[] }, string>(
       async (segments) => {
         const workspaceId = segments[0]!.workspaceId;
-        const [facts, sizes] = await Promise.all([
+        const [facts, sizes, edge] = await Promise.all([
           healthFacts(ctx.db, workspaceId, segments.map((s) => s.id), ctx.now),
           Promise.all(segments.map((s) => segmentSize(ctx, s))),
+          edgeHealthFacts(ctx, workspaceId, segments),
         ]);
         return segments.map((segment, i) => {
           const materialised = hasMembership(segment);
           const f = facts.get(segment.id)!;
-          return judgeHealth({ ...f, segment, size: sizes[i]!, materialised, comparedSegments: f.comparedSegments - (materialised ? 1 : 0) });
+          return judgeHealth({ ...f, segment, size: sizes[i]!, materialised, comparedSegments: f.comparedSegments - (materialised ? 1 : 0), edge: edge.get(segment.id) ?? null });
         });
       },
       { cacheKeyFn: (s) => s.id },

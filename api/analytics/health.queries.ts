@@ -9,6 +9,11 @@ import { profiles, segmentMembers, segmentSizeHistory, segments } from '../../dr
 import { REACH_COUNTS, type ReachabilityCounts } from '../segments/segments.queries.js';
 import type { HealthFacts } from './health.verdicts.js';
 import { STABILITY_WINDOW_DAYS } from './thresholds.js';
+import { edgeReachBlocks, edgeReachNeighbours, edgeReachOf, workspaceVisitors } from '../events/edge-reach.js';
+import { EDGE_STABILITY_BLOCK_DAYS, EDGE_STABILITY_BLOCKS, type EdgeFacts } from './health.edge.js';
+import { SegmentService } from '../segments/segments.service.js';
+import type { RequestContext } from '../context.js';
+import type { SegmentRow } from '../../drizzle/index.js';
 
 type Facts = Omit<HealthFacts, 'segment' | 'size' | 'materialised'>;
 
@@ -101,4 +106,32 @@ export async function healthFacts(db: Database, workspaceId: string, ids: readon
       },
     ]),
   );
+}
+
+/**
+ * The edge facts of the segments the edge tags: published EDGE segments (reach, weekly blocks,
+ * overlaps of tagged visitors, the workspace's visitors) and dynamic drafts whose latest rule is
+ * EDGE (the replay of that rule over recent page views). Other segments get none.
+ */
+export async function edgeHealthFacts(ctx: RequestContext, workspaceId: string, list: readonly SegmentRow[]): Promise<Map<string, EdgeFacts>> {
+  const out = new Map<string, EdgeFacts>();
+  const published = list.filter((s) => s.type === 'dynamic' && s.status === 'published' && s.scope === 'edge').map((s) => s.id);
+  const drafts = list.filter((s) => s.type === 'dynamic' && s.status === 'draft');
+  const service = new SegmentService(ctx.db, workspaceId, () => ctx.now, ctx.previews);
+  const previews = await Promise.all(drafts.map((s) => service.previewEdgeDraft(s)));
+  drafts.forEach((s, i) => {
+    const preview = previews[i];
+    if (preview) out.set(s.id, { reach: null, preview, visitors: preview.visitors, blocks: [], neighbours: [] });
+  });
+  if (published.length === 0) return out;
+  const [reach, visitors, blocks, neighbours] = await Promise.all([
+    edgeReachOf(ctx.db, published, ctx.now),
+    workspaceVisitors(ctx.db, workspaceId, ctx.now),
+    edgeReachBlocks(ctx.db, published, ctx.now, EDGE_STABILITY_BLOCKS, EDGE_STABILITY_BLOCK_DAYS),
+    edgeReachNeighbours(ctx.db, workspaceId, published, ctx.now),
+  ]);
+  for (const id of published) {
+    out.set(id, { reach: reach.get(id)!, preview: null, visitors, blocks: blocks.get(id)!, neighbours: neighbours.get(id) ?? [] });
+  }
+  return out;
 }

@@ -5,6 +5,7 @@
 import type { SegmentRow } from '../../drizzle/index.js';
 import type { ReachabilityCounts } from '../segments/segments.queries.js';
 import { comparePair } from './overlap.service.js';
+import { edgeChecks, judgedAtEdge, type EdgeFacts } from './health.edge.js';
 import {
   ACCESSIBLE_MIN_SHARE,
   ACCESSIBLE_OK_SHARE,
@@ -48,6 +49,8 @@ export interface HealthFacts {
   /** Every other segment with members that shares someone, with the shared count. */
   neighbours: Array<{ slug: string; size: number; shared: number }>;
   comparedSegments: number;
+  /** For a segment with an EDGE rule: its reach (published) or the replay of its draft (health.edge.ts). */
+  edge?: EdgeFacts | null;
 }
 
 const fig = (name: string, value: number | null, unit: string | null = null): Figure => ({ name, value, unit });
@@ -124,9 +127,9 @@ export function distinct(f: HealthFacts): Check {
 
 const RANK: Record<Verdict, number> = { OK: 0, WARNING: 1, FAIL: 2 };
 
-/** Every check and the worst verdict among them. */
+/** Every check and the worst verdict among them (on edge reach for the segments the edge tags: health.edge.ts). */
 export function judgeHealth(f: HealthFacts): { verdict: Verdict; checks: Check[] } {
-  const checks = [measurable(f), substantial(f), stable(f), accessible(f), distinct(f)];
+  const checks = judgedAtEdge(f) ? edgeChecks(f) : [measurable(f), substantial(f), stable(f), accessible(f), distinct(f)];
   const verdict = checks.reduce<Verdict>((worst, c) => (RANK[c.verdict] > RANK[worst] ? c.verdict : worst), 'OK');
   return { verdict, checks };
 }

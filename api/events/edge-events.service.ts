@@ -1,9 +1,11 @@
 /**
  * Page views reported by the edge Worker (`POST /v1/edge/events`, the body of
  * edge/upstream/reporter.ts): `{ events: [{ id, visitorId, profileExternalId?, name: 'page_view',
- * occurredAt, properties: { path, host, url, referrer? }, tags, geo? }] }`. `geo` (the request's
- * geography) of an identified visitor's view is kept as the person's last seen edge geography
- * (edge-geo.ts); an anonymous visitor's is ignored.
+ * occurredAt, properties: { path, host, url, referrer? }, tags, geo?, device? }] }`. `geo` and `device`
+ * (the request's geography and device) are stored with the page view (events.context, what previews
+ * of edge rules evaluate: segments/edge-preview.ts); `geo` of an identified visitor's view is also
+ * kept as the person's last seen edge geography (edge-geo.ts). `tags` feed the edge reach of each
+ * segment (edge-reach.ts).
  * Each visitor id maps to a profile through profile_visitors; an unknown visitor gets an anonymous
  * profile (externalId null); a visitor the edge identified (profileExternalId) is attached to that
  * person's profile, unless that person was erased: such an event is refused (counted and named as
@@ -24,7 +26,8 @@ import { attachVisitors } from '../profiles/visitors.js';
 import { MAX_FUTURE_MS, type CheckedEvent } from './event-input.js';
 import { insertEvents, profilesByExternalId, type TrackResult } from './events.service.js';
 import { tombstoneHash } from '../profiles/tombstones.js';
-import { checkEdgeGeo, recordSeenGeo } from './edge-geo.js';
+import { checkEdgeDevice, checkEdgeGeo, recordSeenGeo } from './edge-geo.js';
+import { recordEdgeReach } from './edge-reach.js';
 import type { EdgeGeo } from '../../schema/context.js';
 
 export const MAX_EDGE_BATCH = 1000;
@@ -34,6 +37,7 @@ export const EDGE_LIMITS = { id: 200, visitorId: 128, externalId: 256, path: 204
 interface EdgeEventChecked extends CheckedEvent {
   visitorId: string;
   geo: EdgeGeo;
+  tags: string[];
 }
 
 /** An item of the batch that was not stored: its index, the field at fault (relative to the item) and why. */
@@ -86,6 +90,8 @@ function checkEdgeEvent(raw: unknown, now: Date): { problem: [string, string] } 
   }
   const geo = checkEdgeGeo(e.geo);
   if ('problem' in geo) return { problem: geo.problem };
+  const device = checkEdgeDevice(e.device);
+  if ('problem' in device) return { problem: device.problem };
   const properties: Record<string, unknown> = { path: p.path, host: p.host, url: p.url, tags };
   if (hasReferrer) properties.referrer = p.referrer;
   const event: EdgeEventChecked = {
@@ -96,7 +102,9 @@ function checkEdgeEvent(raw: unknown, now: Date): { problem: [string, string] } 
     name: PAGE_VIEW_EVENT,
     properties,
     occurredAt: new Date(ms),
+    context: { geo: geo.geo, device: device.device },
     geo: geo.geo,
+    tags: tags as string[],
   };
   return { event };
 }
@@ -168,6 +176,7 @@ export async function recordEdgeEvents(db: Database, workspaceId: string, body: 
     const accepted = await insertEvents(tx, workspaceId, rows, now);
     // Only the identified (their profiles are locked above): an anonymous visitor's place is not kept.
     await recordSeenGeo(tx, identified.map((e) => ({ profileId: byExternal.get(e.externalId!)!, at: e.occurredAt, geo: e.geo })));
+    await recordEdgeReach(tx, workspaceId, rows.map((r) => ({ profileId: r.profileId, at: r.occurredAt, tags: r.tags })));
     await profilesChanged(tx, workspaceId, rows.map((r) => r.profileId), now);
     return { accepted, duplicates: kept.length - accepted, erased: refused.length, erasedEventIds: refused.map((e) => e.eventId.slice('edge:'.length)), rejected };
   });

@@ -7,7 +7,7 @@
  */
 import { sql } from 'drizzle-orm';
 import type { Database } from '../db/index.js';
-import type { EdgeGeo } from '../../schema/context.js';
+import type { EdgeDevice, EdgeGeo } from '../../schema/context.js';
 
 /** The longest geo field stored (the Worker drops longer ones: edge/context/geo.ts). */
 export const MAX_GEO_FIELD = 128;
@@ -35,6 +35,31 @@ export function checkEdgeGeo(raw: unknown): { geo: EdgeGeo } | { problem: [strin
     geo[field] = value;
   }
   return { geo };
+}
+
+/** The longest device field stored (the Worker reports the names of schema/attributes.ts, all shorter). */
+export const MAX_DEVICE_FIELD = 64;
+const DEVICE_FIELDS = ['type', 'os', 'browser'] as const;
+
+/**
+ * The checked device of a report item (`device`: the fields of EdgeDevice, as edge/context/device.ts
+ * classified the request), or its first problem as [field, message]. Absent or null: `{}` (a Worker
+ * older than device reports). Values are not limited to today's names: a newer Worker may know more.
+ * @example checkEdgeDevice({ type: 'mobile', os: 'iOS' }); // { device: { type: 'mobile', os: 'iOS' } }
+ */
+export function checkEdgeDevice(raw: unknown): { device: EdgeDevice } | { problem: [string, string] } {
+  if (raw === undefined || raw === null) return { device: {} };
+  if (typeof raw !== 'object' || Array.isArray(raw)) return { problem: ['device', `must be an object with the fields ${DEVICE_FIELDS.join(', ')}`] };
+  const device: EdgeDevice = {};
+  for (const [key, value] of Object.entries(raw)) {
+    const field = DEVICE_FIELDS.find((f) => f === key);
+    if (field === undefined) return { problem: [`device.${key.slice(0, 40)}`, `is not a device field; the fields are ${DEVICE_FIELDS.join(', ')}`] };
+    if (value === null || value === undefined) continue;
+    if (typeof value !== 'string' || value === '' || value.length > MAX_DEVICE_FIELD) return { problem: [`device.${field}`, `must be a string of 1 to ${MAX_DEVICE_FIELD} characters`] };
+    if (UNSTORABLE.test(value)) return { problem: [`device.${field}`, 'contains U+0000 or a lone surrogate, which cannot be stored'] };
+    device[field] = value;
+  }
+  return { device };
 }
 
 /** A page view of an identified person with the geography of its request. */

@@ -1,4 +1,5 @@
 /** Checks a batch of tracked events; every problem is named by its index (`events[3].timestamp`). */
+import type { EdgeDevice, EdgeGeo } from '../../schema/context.js';
 import { parseIsoDate } from '../../schema/dates.js';
 import type { Problem } from '../profiles/profile-input.js';
 import { PURCHASE_EVENT } from './purchases.js';
@@ -22,6 +23,8 @@ export interface CheckedEvent {
   name: string;
   properties: Record<string, unknown>;
   occurredAt: Date;
+  /** A page view of the edge: the request's geography and device (events.context); absent otherwise. */
+  context?: { geo: EdgeGeo; device: EdgeDevice };
 }
 
 /** How far in the future a timestamp may be (clock skew), in ms. */

@@ -62,7 +62,7 @@ export async function profilesByExternalId(
   return { found: new Map(rows.flatMap((r) => (r.externalId === null ? [] : [[r.externalId, r.id] as const]))), erased };
 }
 
-const EVENT_COLUMNS = ['workspaceId', 'eventId', 'profileId', 'name', 'properties', 'occurredAt', 'receivedAt'] as const;
+const EVENT_COLUMNS = ['workspaceId', 'eventId', 'profileId', 'name', 'properties', 'occurredAt', 'receivedAt', 'context'] as const;
 
 /** Writes checked events (profile ids resolved) in one statement, the rows as one JSON parameter; returns the number actually inserted. */
 export async function insertEvents(db: Database, workspaceId: string, rows: ReadonlyArray<CheckedEvent & { profileId: string }>, now: Date): Promise<number> {

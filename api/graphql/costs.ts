@@ -24,6 +24,8 @@ export const FIELD_COSTS: Readonly<Record<string, number>> = {
   'Segment.size': 20,
   // Counts of members joined with their profiles' contact points.
   'Segment.reachability': 20,
+  // Distinct visitors over 30 days of per-day tag rows (one grouped count per page of segments).
+  'Segment.edgeReach': 20,
   // Sizes, history, reachability and overlap with the workspace's other segments.
   'Segment.health': 100,
   // Members joined with their purchase events over the period.

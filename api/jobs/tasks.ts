@@ -6,6 +6,7 @@
 import { runExportBuild } from '../exports/build.js';
 import { backfillExportIdentifiers } from '../exports/identifiers.js';
 import { refreshDueAllWorkspaces } from '../segments/due.js';
+import { EDGE_REACH_KEEP_DAYS, pruneEdgeReach } from '../events/edge-reach.js';
 import type { PeriodicTask } from './periodic.js';
 import type { TaskList } from './jobs.js';
 
@@ -31,13 +32,20 @@ export const TASKS: TaskList = {
     const workspaces = await refreshDueAllWorkspaces(context.db, console.error, options);
     console.log(`membership refresh pass ${String(payload.period)}: ${workspaces} workspaces in ${Date.now() - started} ms`);
   },
+  /** Hourly: drops edge reach rows older than EDGE_REACH_KEEP_DAYS (api/events/edge-reach.ts); payload `{ period }`. */
+  'prune-edge-reach': async (_payload, context) => {
+    // Smaller statements on PGlite: each holds the database and the event loop.
+    const pruned = await pruneEdgeReach(context.db, new Date(), context.sliceMs === undefined ? 50_000 : 2_000);
+    if (pruned > 0) console.log(`edge reach: ${pruned} rows older than ${EDGE_REACH_KEEP_DAYS} days pruned`);
+  },
   // The dirty-profile evaluator (issue 10, item 1) joins here as a task, started by a periodic
   // entry below or re-added by itself while profiles are dirty.
 };
 
-/** The periodic passes: the membership refresh every REFRESH_INTERVAL_MINUTES (15; 0 turns it off). */
+/** The periodic passes: the membership refresh every REFRESH_INTERVAL_MINUTES (15; 0 turns it off), the edge reach pruning every hour. */
 export function periodicTasks(env: NodeJS.ProcessEnv = process.env): PeriodicTask[] {
   const minutes = Number(env.REFRESH_INTERVAL_MINUTES ?? 15);
   if (!Number.isFinite(minutes) || minutes < 0) throw new Error(`REFRESH_INTERVAL_MINUTES must be a number of minutes >= 0, not '${env.REFRESH_INTERVAL_MINUTES}'`);
-  return minutes > 0 ? [{ task: 'refresh-memberships', everyMs: Math.round(minutes * 60_000) }] : [];
+  const prune: PeriodicTask = { task: 'prune-edge-reach', everyMs: 3_600_000 };
+  return minutes > 0 ? [{ task: 'refresh-memberships', everyMs: Math.round(minutes * 60_000) }, prune] : [prune];
 }

@@ -1,13 +1,14 @@
 /**
  * Attaching edge visitor ids to a profile. A visitor id already attached to an anonymous profile
  * (one the edge created before the person was identified) is moved, and that anonymous profile's
- * events come along, so page views made before identification count for the person; the emptied
+ * events (and edge reach) come along, so page views made before identification count for the person; the emptied
  * anonymous profile is removed. A visitor id of another identified profile is simply re-attached.
  */
 import { and, eq, inArray, isNull, notExists, sql } from 'drizzle-orm';
 import type { Database } from '../db/index.js';
 import { events, profiles, profileVisitors } from '../../drizzle/index.js';
 import { recomputePurchases } from '../events/purchases.js';
+import { moveEdgeReach } from '../events/edge-reach.js';
 
 export async function attachVisitors(db: Database, workspaceId: string, links: ReadonlyArray<{ visitorId: string; profileId: string }>, now: Date): Promise<void> {
   if (links.length === 0) return;
@@ -30,6 +31,7 @@ export async function attachVisitors(db: Database, workspaceId: string, links: R
     .onConflictDoUpdate({ target: [profileVisitors.workspaceId, profileVisitors.visitorId], set: { profileId: sql`excluded.profile_id` } });
   for (const [from, to] of anonymous) {
     await db.update(events).set({ profileId: to }).where(eq(events.profileId, from));
+    await moveEdgeReach(db, from, to);
     await db
       .delete(profiles)
       .where(

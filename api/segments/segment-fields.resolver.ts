@@ -8,7 +8,9 @@ import { ConnectionArgs, pageRequest, type Connection } from '../graphql/connect
 import { categories, segmentVersions, type CategoryRow, type ProfileRow, type SegmentRow, type SegmentVersionRow } from '../../drizzle/index.js';
 import { ProfileConnection } from '../profiles/profiles.type.js';
 import { CategoryType } from './categories.resolver.js';
-import { segmentSize } from './segments.loaders.js';
+import { edgeReachCounts, segmentSize } from './segments.loaders.js';
+import { EdgeReach } from './edge-reach.type.js';
+import type { EdgeReachCounts } from '../events/edge-reach.js';
 import { segmentWarnings } from './segment-warnings.js';
 import type { RuleProblem } from '../../schema/validate.js';
 import { listMembers, reachability, sizeHistory, type ReachabilityCounts } from './segments.queries.js';
@@ -88,6 +90,15 @@ export class SegmentFieldResolver {
   reachability(@Root() segment: SegmentRow, @Ctx() ctx: RequestContext): Promise<ReachabilityCounts> {
     requireRole(ctx, ROLES.read);
     return reachability(ctx.db, segment.id);
+  }
+
+  @FieldResolver(() => EdgeReach, {
+    description:
+      'Distinct visitors the edge tagged with it over the last day, 7 and 30 days (any segment the edge tags: EDGE rules for every visitor, PROFILE ones for identified members). previewSegment replays an unsaved EDGE rule the same way.',
+  })
+  edgeReach(@Root() segment: SegmentRow, @Ctx() ctx: RequestContext): Promise<EdgeReachCounts> {
+    requireRole(ctx, ROLES.read);
+    return edgeReachCounts(ctx).load(segment.id);
   }
 
   @FieldResolver(() => CategoryType, { nullable: true, description: 'Its category; null when it has none.' })

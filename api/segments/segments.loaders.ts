@@ -7,6 +7,7 @@ import { inArray, sql } from 'drizzle-orm';
 import { memoized, type RequestContext } from '../context.js';
 import { segmentMembers, type SegmentRow } from '../../drizzle/index.js';
 import { SegmentService } from './segments.service.js';
+import { edgeReachOf, type EdgeReachCounts } from '../events/edge-reach.js';
 
 export function memberCounts(ctx: RequestContext): DataLoader<string, number> {
   return memoized(ctx, 'segments.memberCounts', () =>
@@ -26,4 +27,14 @@ export function memberCounts(ctx: RequestContext): DataLoader<string, number> {
 export async function segmentSize(ctx: RequestContext, segment: SegmentRow): Promise<number> {
   if (segment.type === 'static' || segment.status === 'published') return memberCounts(ctx).load(segment.id);
   return new SegmentService(ctx.db, segment.workspaceId, () => ctx.now, ctx.previews).size(segment);
+}
+
+/** Edge reach (distinct visitors tagged over 1, 7 and 30 days) of many segments in one query. */
+export function edgeReachCounts(ctx: RequestContext): DataLoader<string, EdgeReachCounts> {
+  return memoized(ctx, 'segments.edgeReach', () =>
+    new DataLoader<string, EdgeReachCounts>(async (ids) => {
+      const counts = await edgeReachOf(ctx.db, ids, ctx.now);
+      return ids.map((id) => counts.get(id)!);
+    }),
+  );
 }

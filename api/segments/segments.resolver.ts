@@ -46,13 +46,17 @@ export class SegmentResolver {
     return { valid: true, scope: result.scope as RuleScopeEnum, references: [...result.references], errors: [], warnings: [...result.warnings] };
   }
 
-  @Query(() => SegmentPreview, { description: 'How many profiles an unsaved rule matches now.' })
+  @Query(() => SegmentPreview, { description: 'How many profiles an unsaved rule matches now, and for an EDGE rule how many recent visitors it would have tagged.' })
   async previewSegment(@Arg('rule', () => JSONScalar, { description: 'A rule tree; an invalid one is BAD_USER_INPUT with every problem and its JSON path in extensions.problems.' }) rule: unknown, @Ctx() ctx: RequestContext): Promise<SegmentPreview> {
     const segments = service(ctx, ROLES.read);
     const result = await segments.validateWithWarnings(rule);
     if (!result.ok) throw new RuleInvalidError(result.errors);
-    const [size, totalProfiles] = await Promise.all([segments.countMatching(result.rule, ctx.now.getTime()), segments.totalProfiles()]);
-    return { size, totalProfiles, scope: result.scope as RuleScopeEnum, warnings: result.warnings };
+    const [size, totalProfiles, edgeReach] = await Promise.all([
+      segments.countMatching(result.rule, ctx.now.getTime()),
+      segments.totalProfiles(),
+      result.scope === 'edge' ? segments.previewEdge(result.rule, ctx.now) : null,
+    ]);
+    return { size, totalProfiles, scope: result.scope as RuleScopeEnum, warnings: result.warnings, edgeReach };
   }
 
   @Mutation(() => SegmentType, { description: 'Creates a segment as a draft (version 1).' })

@@ -8,6 +8,7 @@ import { ConflictError, NotFoundError, BadInputError, RuleInvalidError } from '.
 import { asUuid } from '../graphql/ids.js';
 import { categories, profiles, segmentMembers, segments, segmentVersions } from '../../drizzle/index.js';
 import { validateRule, type ValidationResult } from '../../schema/validate.js';
+import { previewEdgeRule, type EdgePreview } from './edge-preview.js';
 import { ruleWarnings, withWarnings } from '../../schema/rule-warnings.js';
 import { loadSeenCatalogue } from './seen-catalogue.js';
 import type { RuleNode, Scope } from '../../schema/rule.js';
@@ -368,6 +369,23 @@ export class SegmentService {
     if (!version || version.rule == null) return 0;
     const result = await this.validate(version.rule);
     return result.ok ? this.countMatching(result.rule) : 0;
+  }
+
+  /** What an edge-scoped rule would have tagged over the recent page views (edge-preview.ts). */
+  async previewEdge(rule: RuleNode, now = this.clock()): Promise<EdgePreview> {
+    return previewEdgeRule(this.db, this.workspaceId, rule, await loadPublishedDefinitions(this.db, this.workspaceId), now);
+  }
+
+  /** The same for the latest rule of a dynamic draft, or null when that rule is not edge-scoped (or not valid now). */
+  async previewEdgeDraft(segment: SegmentRow): Promise<EdgePreview | null> {
+    if (segment.type !== 'dynamic' || segment.status !== 'draft') return null;
+    const [version] = await this.db
+      .select()
+      .from(segmentVersions)
+      .where(and(eq(segmentVersions.segmentId, segment.id), eq(segmentVersions.version, segment.currentVersion)));
+    if (!version || version.rule == null || version.scope !== 'edge') return null;
+    const result = await this.validate(version.rule, segment.slug);
+    return result.ok && result.scope === 'edge' ? this.previewEdge(result.rule) : null;
   }
 
   async totalProfiles(): Promise<number> {

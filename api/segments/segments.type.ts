@@ -1,3 +1,4 @@
+import { EdgeReachPreview } from './edge-reach.type.js';
 import { Field, Float, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { ConnectionOf } from '../graphql/connection.js';
 import { GraphQLDateTime } from 'graphql-scalars';
@@ -120,6 +121,11 @@ export class SegmentPreview {
   scope!: RuleScopeEnum;
   @Field(() => [RuleProblemType], { description: 'The warnings of the rule (as validateRule gives them).' })
   warnings!: RuleProblemType[];
+  @Field(() => EdgeReachPreview, {
+    nullable: true,
+    description: "For an EDGE rule: the visitors it would have tagged over the last 7 days of page views (stored profiles have no request, so `size` counts only what their stored data matches). Null for a PROFILE rule.",
+  })
+  edgeReach!: EdgeReachPreview | null;
 }
 
 @ObjectType('Segment', { description: 'A segment: a named group of people alike in a way that matters for marketing.' })

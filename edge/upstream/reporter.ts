@@ -9,7 +9,7 @@
  * response.
  */
 import type { ApiClient } from './api-client.js';
-import type { EdgeGeo } from '../../schema/context.js';
+import type { EdgeDevice, EdgeGeo } from '../../schema/context.js';
 
 export interface EdgeEvent {
   id: string;
@@ -19,8 +19,10 @@ export interface EdgeEvent {
   occurredAt: string;
   properties: { path: string; host: string; url: string; referrer?: string };
   tags: string[];
-  /** The request's geography, for an identified visitor only (the API keeps it as the person's last seen place). */
+  /** The request's geography (kept with the page view; for an identified visitor also the person's last seen place). */
   geo?: EdgeGeo;
+  /** The request's device as the edge classified it (kept with the page view). */
+  device?: EdgeDevice;
 }
 
 export interface ReporterOptions {

@@ -5,7 +5,7 @@
  * for lone surrogates) and an over-long value is cut to its limit (never inside a surrogate pair).
  * The visitor is tagged from the request as it came; only the report is cleaned.
  */
-import type { EdgeGeo } from '../../schema/context.js';
+import type { EdgeDevice, EdgeGeo } from '../../schema/context.js';
 
 export const REPORT_LIMITS = { path: 2048, host: 255, url: 4096, referrer: 4096, externalId: 256 } as const;
 
@@ -48,6 +48,15 @@ export function storableGeo(geo: EdgeGeo): EdgeGeo {
   const out: EdgeGeo = {};
   for (const [key, value] of Object.entries(geo) as Array<[keyof EdgeGeo, string | undefined]>) {
     if (value !== undefined) out[key] = storableText(value, 128);
+  }
+  return out;
+}
+
+/** The request's device as the API can store it (names from schema/attributes.ts; cut to 64 characters all the same). */
+export function storableDevice(device: EdgeDevice): EdgeDevice {
+  const out: EdgeDevice = {};
+  for (const [key, value] of Object.entries(device) as Array<[keyof EdgeDevice, string | undefined]>) {
+    if (value !== undefined && value !== '') out[key] = storableText(value, 64);
   }
   return out;
 }

@@ -11,7 +11,7 @@ import type { Services } from '../services.js';
 import type { VisitorState } from '../state/codec.js';
 import { STATE_LIMITS } from '../state/codec.js';
 import { clearCookie, COOKIE_MAX_AGE, readCookie, serializeCookie, signVisitorState, verifyVisitorCookie, VISITOR_COOKIE, type CookieOptions } from '../state/cookies.js';
-import { isStorableText, REPORT_LIMITS, storableGeo, storableProperties } from '../upstream/storable.js';
+import { isStorableText, REPORT_LIMITS, storableDevice, storableGeo, storableProperties } from '../upstream/storable.js';
 import { refusesTracking } from './consent.js';
 import { freshIdentity } from './identity.js';
 
@@ -113,8 +113,11 @@ export async function runVisit(services: Services, input: VisitInput, waitUntil:
       {
         id: crypto.randomUUID(),
         visitorId: next.id,
-        // The place of an identified visitor is the person's last seen geography (geo.* of a profile without an address).
-        ...(identity && reportableExternalId(identity.externalId) ? { profileExternalId: identity.externalId, geo: storableGeo(edgeRequest.geo) } : {}),
+        ...(identity && reportableExternalId(identity.externalId) ? { profileExternalId: identity.externalId } : {}),
+        // Kept with the page view (previews of edge rules replay recent visits); the place of an
+        // identified visitor is also the person's last seen geography (geo.* of a profile without an address).
+        geo: storableGeo(edgeRequest.geo),
+        device: storableDevice(device),
         name: 'page_view',
         occurredAt: new Date(now).toISOString(),
         // Cleaned to what the API can store (edge/upstream/storable.ts); the tags came from the raw request.

@@ -51,8 +51,10 @@ describe('POST /v1/identify', () => {
     expect(answer.tags).toContain('loyal-visitor');
     expect(edge.upstream.membershipCalls).toBe(1); // cached in the cookie, not refetched
     expect(edge.upstream.events.at(-1)).toMatchObject({ visitorId, profileExternalId: 'cust-42' });
-    // The place of an identified view is reported (the person's last seen geography); an anonymous view's never is.
-    expect(edge.upstream.events[0]).not.toHaveProperty('geo');
+    // Every view reports its request's place and device (kept with the page view for previews); only an
+    // identified view's place becomes the person's last seen geography (the API decides, by profileExternalId).
+    expect(edge.upstream.events[0]).not.toHaveProperty('profileExternalId');
+    expect(edge.upstream.events[0]).toMatchObject({ geo: {}, device: { type: expect.any(String) } });
     await edge.tag('https://shop.example/', { cookie, cf: { country: 'vn', city: 'Hanoi', regionCode: 'HN', continent: 'AS', timezone: 'Asia/Ho_Chi_Minh', postalCode: '100000' } });
     expect(edge.upstream.events.at(-1)).toMatchObject({
       profileExternalId: 'cust-42',

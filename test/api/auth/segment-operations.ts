@@ -41,6 +41,7 @@ const byId = (query: string, key: string) => ({
 export const segmentOperations: AuthorizedOperation[] = [
   { name: 'segment', roles: READ, ...byId('query($id: ID!) { segment(id: $id) { id size } }', 'SegmentId') },
   { name: 'Segment.versionDiff', roles: READ, ...byId('query($id: ID!) { segment(id: $id) { versionDiff(version: 1) { added removed kept } } }', 'SegmentId') },
+  { name: 'Segment.edgeReach', roles: READ, ...byId('query($id: ID!) { segment(id: $id) { edgeReach { lastDay last7Days last30Days } } }', 'SegmentId') },
   { name: 'segments', roles: READ, call: () => gql('{ segments(first: 5) { edges { node { id size } } } }') },
   { name: 'validateRule', roles: READ, call: () => gql('query($r: JSON!) { validateRule(rule: $r) { valid } }', { r: RULE }) },
   { name: 'previewSegment', roles: READ, call: () => gql('query($r: JSON!) { previewSegment(rule: $r) { size } }', { r: RULE }) },
