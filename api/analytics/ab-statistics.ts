@@ -43,7 +43,7 @@ export interface Comparison {
   degreesOfFreedom: number | null;
   pValue: number | null;
   significant: boolean;
-  /** Members per arm needed to detect the observed difference at this confidence with POWER. */
+  /** Members per arm needed to detect the observed difference at this confidence with POWER; null for no difference. */
   membersNeeded: number | null;
   /** Why pValue (or the interval) is null, in plain language; null when the test is defined. */
   undefinedReason: string | null;
@@ -52,7 +52,8 @@ export interface Comparison {
 /** The power behind membersNeeded: the usual 80 % chance of detecting a real difference that size. */
 export const POWER = 0.8;
 
-const finite = (x: number): number | null => (Number.isFinite(x) ? x : null);
+/** Above this (GraphQL's Int) a members-needed figure says only "far more than you have": null. */
+export const MAX_MEMBERS_NEEDED = 2_147_483_647;
 
 /** The two-sided standard normal critical value, e.g. 1.959964 for 0.95. */
 export function zCritical(confidence: number): number {
@@ -112,7 +113,8 @@ function undefinedTest(difference: number | null, relativeLift: number | null, r
 function membersNeeded(difference: number, varianceSum: number, confidence: number): number | null {
   if (difference === 0 || varianceSum <= 0) return null;
   const z = zCritical(confidence) + normalQuantile(POWER, 0, 1);
-  return finite(Math.ceil((z * z * varianceSum) / (difference * difference)));
+  const n = Math.ceil((z * z * varianceSum) / (difference * difference));
+  return Number.isFinite(n) && n <= MAX_MEMBERS_NEEDED ? n : null;
 }
 
 /**
