@@ -1,6 +1,6 @@
 /**
  * Per-request DataLoaders of the analytics fields of Segment: health, KPIs (keyed by segment and
- * period) and splits, each batch in a fixed number of queries whatever the number of segments.
+ * period), splits and the figures of splits over a period, each batch in a fixed number of queries whatever the number of segments.
  */
 import DataLoader from 'dataloader';
 import { memoized, type RequestContext } from '../context.js';
@@ -10,7 +10,8 @@ import { edgeHealthFacts, healthFacts } from './health.queries.js';
 import { judgeHealth, type Check, type Verdict } from './health.verdicts.js';
 import { segmentKpis, type Kpis, type Period } from './kpis.service.js';
 import { hasMembership } from './segments.lookup.js';
-import { countSplits, splitsOfSegments, type SplitCounts } from './splits.service.js';
+import { splitFigures, type VariantFigures } from './split-kpis.queries.js';
+import { countSplits, splitsOfSegments, type SplitCounts, type SplitDefinition } from './splits.service.js';
 
 export function healthOf(ctx: RequestContext): DataLoader<SegmentRow, { verdict: Verdict; checks: Check[] }, string> {
   return memoized(ctx, 'analytics.health', () =>
@@ -60,5 +61,29 @@ export function splitsOf(ctx: RequestContext): DataLoader<string, SplitCounts[]>
       const counted = await countSplits(ctx.db, rows);
       return segmentIds.map((id) => counted.filter((_, i) => rows[i]!.segmentId === id));
     }),
+  );
+}
+
+const periodKey = (p: Period) => `${p.from.toISOString()}/${p.to.toISOString()}`;
+
+/** The figures of splits over periods: one statement per distinct period, whatever the number of splits. */
+export function splitFiguresOf(ctx: RequestContext): DataLoader<{ split: SplitDefinition; period: Period }, VariantFigures[], string> {
+  return memoized(ctx, 'analytics.splitFigures', () =>
+    new DataLoader<{ split: SplitDefinition; period: Period }, VariantFigures[], string>(
+      async (keys) => {
+        const byPeriod = new Map<string, { period: Period; splits: SplitDefinition[] }>();
+        for (const k of keys) {
+          const p = periodKey(k.period);
+          if (!byPeriod.has(p)) byPeriod.set(p, { period: k.period, splits: [] });
+          byPeriod.get(p)!.splits.push(k.split);
+        }
+        const results = new Map<string, VariantFigures[]>();
+        for (const [p, group] of byPeriod) {
+          for (const [id, figures] of await splitFigures(ctx.db, group.splits, group.period)) results.set(`${id}|${p}`, figures);
+        }
+        return keys.map((k) => results.get(`${k.split.id}|${periodKey(k.period)}`)!);
+      },
+      { cacheKeyFn: (k) => `${k.split.id}|${periodKey(k.period)}` },
+    ),
   );
 }

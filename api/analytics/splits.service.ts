@@ -3,7 +3,7 @@
  * members per variant counted in SQL with ae_split_hash (the SQL twin of schema/split.ts), and the
  * variant of one profile.
  */
-import { and, asc, eq, inArray, sql } from 'drizzle-orm';
+import { and, asc, eq, inArray, sql, type SQL } from 'drizzle-orm';
 import type { Database } from '../db/index.js';
 import { BadInputError, ConflictError, NotFoundError } from '../errors.js';
 import { asUuid } from '../graphql/ids.js';
@@ -14,6 +14,7 @@ import { segmentInWorkspace } from './segments.lookup.js';
 
 export interface SplitCounts {
   id: string;
+  segmentId: string;
   name: string;
   createdAt: Date;
   variants: Array<SplitVariant & { members: number }>;
@@ -45,24 +46,32 @@ export async function defineSplit(db: Database, workspaceId: string, segmentId: 
   return existing;
 }
 
-/** The members of each variant of each split, in one statement over the memberships. */
-export async function countSplits(db: Database, splits: readonly SegmentSplitRow[]): Promise<SplitCounts[]> {
-  if (splits.length === 0) return [];
+/** What placing members in a split's variants needs of its definition. */
+export type SplitDefinition = Pick<SegmentSplitRow, 'id' | 'segmentId' | 'name' | 'variants'>;
+
+/**
+ * A FROM clause of every current member (m) of each split's segment with its split (d.split_id)
+ * and its variant index (v.idx, the order of the split's variants), hashed in SQL by ae_split_hash.
+ */
+export function splitMembersFrom(splits: readonly SplitDefinition[]): SQL {
   const defs = sql.join(
     splits.map((s) => sql`(${s.id}::uuid, ${s.segmentId}::uuid, ${s.name}::text, ${`{${variantBounds(s.variants).join(',')}}`}::bigint[])`),
     sql`, `,
   );
-  const result = await db.execute(sql`
-    with defs(split_id, segment_id, name, bounds) as (values ${defs})
-    select d.split_id, v.idx, count(*)::int as n
-    from defs d
+  return sql`(values ${defs}) as d(split_id, segment_id, name, bounds)
     join ${segmentMembers} m on m.segment_id = d.segment_id
     cross join lateral (select ae_split_hash(d.name || ':' || m.profile_id::text) as h) x
-    cross join lateral (select least(count(*), cardinality(d.bounds) - 1)::int as idx from unnest(d.bounds) b where b <= x.h) v
-    group by d.split_id, v.idx`);
+    cross join lateral (select least(count(*), cardinality(d.bounds) - 1)::int as idx from unnest(d.bounds) b where b <= x.h) v`;
+}
+
+/** The members of each variant of each split, in one statement over the memberships. */
+export async function countSplits(db: Database, splits: readonly SegmentSplitRow[]): Promise<SplitCounts[]> {
+  if (splits.length === 0) return [];
+  const result = await db.execute(sql`select d.split_id, v.idx, count(*)::int as n from ${splitMembersFrom(splits)} group by d.split_id, v.idx`);
   const counts = new Map((result.rows as Array<{ split_id: string; idx: number; n: number }>).map((r) => [`${r.split_id}|${r.idx}`, Number(r.n)]));
   return splits.map((s) => ({
     id: s.id,
+    segmentId: s.segmentId,
     name: s.name,
     createdAt: s.createdAt,
     variants: s.variants.map((v, i) => ({ name: v.name, weight: v.weight, members: counts.get(`${s.id}|${i}`) ?? 0 })),

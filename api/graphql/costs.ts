@@ -32,6 +32,8 @@ export const FIELD_COSTS: Readonly<Record<string, number>> = {
   'Segment.kpis': 50,
   // Members hashed into variants and counted.
   'Segment.splits': 20,
+  // Members hashed into variants, joined with their purchase events over the period.
+  'SegmentSplit.kpis': 50,
   'Segment.members': 1,
   'Segment.sizeHistory': 2,
   'Segment.versions': 1,

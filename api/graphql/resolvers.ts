@@ -3,6 +3,7 @@
  */
 import { WorkspaceAdminResolver } from '../admin/workspaces.resolver.js';
 import { AnalyticsFieldResolver, AnalyticsResolver } from '../analytics/analytics.resolver.js';
+import { SplitKpisFieldResolver } from '../analytics/split-kpis.resolver.js';
 import { AuthResolver } from '../auth/auth.resolver.js';
 import { AudienceExportResolver } from '../exports/exports.resolver.js';
 import { EventResolver } from '../events/events.resolver.js';
@@ -38,5 +39,6 @@ export const resolvers = [
   AudienceExportResolver,
   AnalyticsResolver,
   AnalyticsFieldResolver,
+  SplitKpisFieldResolver,
   IdentifyResolver,
 ] as const;

@@ -1,8 +1,10 @@
 /**
  * The segment analytics operations of the shared authorization suite (overlap, health, KPIs, A/B
- * splits, SVG charts). They use the segments that segment-operations.ts creates in both workspaces.
+ * splits, SVG charts). They use the segments that segment-operations.ts creates in both workspaces,
+ * and a split of each that analyticsFixtures defines.
  */
 import type { ApiRole } from '../../../drizzle/index.js';
+import { defineSplit } from '../../../api/analytics/splits.service.js';
 import type { AuthFixtures, AuthorizedOperation, OperationCall } from './operations.js';
 
 const READ: readonly ApiRole[] = ['admin', 'editor', 'viewer'];
@@ -16,6 +18,12 @@ const onSegment = (field: string) => ({
   foreign: (f: AuthFixtures) => gql(`query($id: ID!) { segment(id: $id) { ${field} } }`, { id: f.ids.otherSegmentId }),
 });
 
+/** A split of each workspace's segment that no operation changes, for SegmentSplit.kpis. */
+export async function analyticsFixtures(f: AuthFixtures): Promise<void> {
+  for (const side of ['own', 'other'] as const) await defineSplit(f.db, f[side].workspaceId, f.ids[`${side}SegmentId`]!, 'auth-kpis', VARIANTS);
+}
+
+const SPLIT_KPIS = 'query($id: ID!) { segment(id: $id) { splits { kpis(from: "2026-01-01T00:00:00Z", to: "2026-02-01T00:00:00Z", control: "b") { comparisons { conversionRate { pValue } } } } } }';
 const OVERLAP = 'query($ids: [ID!]!) { segmentOverlap(segmentIds: $ids) { pairs { jaccard } } }';
 const DEFINE = 'mutation($s: ID!, $v: [SplitVariantInput!]!) { defineSplit(segmentId: $s, name: "auth-split", variants: $v) { id } }';
 const ASSIGN = 'query($s: ID!, $p: ID!) { splitAssignment(segmentId: $s, name: "auth-split", profileId: $p) { variant } }';
@@ -30,6 +38,12 @@ export const analyticsOperations: AuthorizedOperation[] = [
   { name: 'Segment.health', roles: READ, ...onSegment('health { verdict }') },
   { name: 'Segment.kpis', roles: READ, ...onSegment('kpis(from: "2026-01-01T00:00:00Z", to: "2026-02-01T00:00:00Z") { conversionRate }') },
   { name: 'Segment.splits', roles: READ, ...onSegment('splits { name }') },
+  {
+    name: 'SegmentSplit.kpis',
+    roles: READ,
+    call: (f) => gql(SPLIT_KPIS, { id: f.ids.ownSegmentId }),
+    foreign: (f) => gql(SPLIT_KPIS, { id: f.ids.otherSegmentId }),
+  },
   {
     name: 'defineSplit',
     roles: WRITE,

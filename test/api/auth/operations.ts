@@ -8,7 +8,7 @@ import type { ApiRole } from '../../../drizzle/index.js';
 import { createApiKey } from '../../../api/auth/auth.service.js';
 import { upsertProfiles } from '../../../api/profiles/upsert.service.js';
 import { createTestWorkspace, type TestWorkspace } from '../harness.js';
-import { analyticsOperations } from './analytics-operations.js';
+import { analyticsFixtures, analyticsOperations } from './analytics-operations.js';
 import { segmentFixtures, segmentOperations } from './segment-operations.js';
 import { exportFixtures, exportOperations } from './export-operations.js';
 import { identifyOperations } from './identify-operations.js';
@@ -40,7 +40,7 @@ export interface AuthorizedOperation {
 }
 
 /** Steps that create what the operations refer to, run once in order before the suite. */
-export const fixtureSteps: Array<(f: AuthFixtures) => Promise<void>> = [segmentFixtures, exportFixtures];
+export const fixtureSteps: Array<(f: AuthFixtures) => Promise<void>> = [segmentFixtures, exportFixtures, analyticsFixtures];
 
 /** Two workspaces with a profile (with personal data) and a spare key each, and every fixture step. */
 export async function createAuthFixtures(db: Database): Promise<AuthFixtures> {
