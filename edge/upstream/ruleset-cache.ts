@@ -42,7 +42,8 @@ export class RulesetLocationCache {
     if (!this.enabled) return null;
     const response = await withTimeout(this.key.then((key) => this.cache.match(key)), this.options.timeoutMs, 'the location cache');
     if (!response) return null;
-    const fetchedAt = Number(response.headers.get(FETCHED_AT));
+    const stamp = response.headers.get(FETCHED_AT);
+    const fetchedAt = stamp === null ? Number.NaN : Number(stamp);
     const length = Number(response.headers.get('content-length') ?? 0);
     if (response.status !== 200 || !Number.isFinite(fetchedAt) || !(length <= MAX_RULESET_BYTES)) {
       await response.body?.cancel();

@@ -123,7 +123,9 @@ export class RulesetStore {
     try {
       const copy = await cache.read();
       const now = this.now();
-      if (!copy || !(now - copy.fetchedAt < this.options.ttlMs)) return null;
+      // Fresher than the TTL; a copy from the future beyond clock skew is not believed.
+      const age = copy ? now - copy.fetchedAt : Number.NaN;
+      if (!copy || !(age < this.options.ttlMs && age > -this.options.ttlMs)) return null;
       if (!(copy.etag !== null && copy.etag === this.held?.etag)) {
         const read = readRulesetText(copy.text, copy.etag);
         if (!read.ok) return null;
