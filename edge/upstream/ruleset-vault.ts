@@ -11,6 +11,7 @@ import { readRulesetText, withTimeout, type HeldRuleset, type ReadRuleset } from
 /** The part of a Workers KV namespace binding used here. */
 export interface RulesetKv {
   getWithMetadata(key: string, type: 'text'): Promise<{ value: string | null; metadata: unknown }>;
+  getWithMetadata(key: string, type: 'stream'): Promise<{ value: ReadableStream | null; metadata: unknown }>;
   put(key: string, value: string, options: { metadata: unknown }): Promise<void>;
   delete(key: string): Promise<void>;
 }
@@ -85,8 +86,12 @@ export class RulesetVault {
     const wanted = signature(etag, version);
     if (this.holds === wanted) return;
     if (this.holds === undefined) {
-      const { value, metadata } = await this.load();
-      if (value !== null && metadata && signature(metadata.etag, metadata.version) === wanted) {
+      // Only the metadata matters here: the value's stream is cancelled unread.
+      const key = await this.key;
+      const entry = await withTimeout(this.kv.getWithMetadata(key, 'stream'), this.options.timeoutMs, 'Workers KV');
+      await entry.value?.cancel();
+      const metadata = readMetadata(entry.metadata);
+      if (entry.value !== null && metadata && signature(metadata.etag, metadata.version) === wanted) {
         this.holds = wanted;
         return;
       }
