@@ -175,6 +175,6 @@ async function readFeedAnswer(response: Response): Promise<Fetched> {
     throw new Error(`ruleset feed answered ${response.status}`);
   }
   const read = readRulesetText(await response.text(), response.headers.get('etag'));
-  if (!read.ok) throw new Error(`ruleset feed answered ${read.error === 'invalid JSON' ? 'invalid JSON' : read.error}`);
+  if (!read.ok) throw new Error(`ruleset feed: ${read.error}`);
   return { kind: 'new', held: read.held };
 }
