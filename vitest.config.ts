@@ -29,6 +29,8 @@ export default defineConfig({
           name: 'workers',
           include: ['test/edge/**/*.test.ts'],
           testTimeout: 30_000,
+          // A real HTTP server as the API's ruleset feed (test/edge/ruleset-kv.test.ts, ruleset-sharing.test.ts).
+          globalSetup: ['test/helpers/ruleset-feed-server.ts'],
         },
       },
     ],

@@ -4,6 +4,8 @@
  * A secret that is too short, or a committed placeholder outside ENVIRONMENT=development, counts
  * as missing: nobody can forge cookies or identify tokens with a value from the repository.
  */
+import type { RulesetKv } from './upstream/ruleset-vault.js';
+
 export interface Env {
   /** Base URL of the API (ruleset feed, events, memberships). */
   API_URL?: string;
@@ -21,6 +23,11 @@ export interface Env {
   RULESET_TIMEOUT_MS?: string;
   MEMBERSHIP_TTL_SECONDS?: string;
   REPORT_BATCH_MS?: string;
+  /**
+   * Workers KV namespace binding (wrangler.toml [[kv_namespaces]]): the last good ruleset, read by a
+   * fresh isolate when the API is down. Optional: without it a fresh isolate in an outage tags nothing.
+   */
+  RULESETS?: RulesetKv;
   /** Local development and tests only: "true" honours the `x-ae-dev-cf` header (geography). */
   DEV_CF_HEADER?: string;
   /** Benchmark only: "true" enables `POST /__bench/constant` (a constant answer, no evaluation). */

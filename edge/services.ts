@@ -1,11 +1,15 @@
 /**
  * What the Worker builds once per isolate (and configuration): the parsed config, the API client,
- * the ruleset cache and the event reporter. Handlers read them from the Hono context.
+ * the ruleset store (with the location's Cache API and the KV namespace RULESETS when bound) and the
+ * event reporter. Handlers read them from the Hono context.
  */
 import { parseConfig, type EdgeConfig, type Env } from './config.js';
 import { ApiClient, type FetchFn } from './upstream/api-client.js';
 import { EventReporter } from './upstream/reporter.js';
+import { feedIdentity } from './upstream/feed-identity.js';
+import { RulesetLocationCache, type RulesetCacheStorage } from './upstream/ruleset-cache.js';
 import { RulesetStore } from './upstream/ruleset-store.js';
+import { isRulesetKv, RulesetVault } from './upstream/ruleset-vault.js';
 
 export interface Services {
   config: EdgeConfig;
@@ -19,6 +23,18 @@ export interface Services {
 export interface ServiceOptions {
   /** Replaces the global fetch for every outbound call (API and origin): tests, service bindings. */
   fetch?: FetchFn;
+  /**
+   * The cache the isolates of a location share rulesets through; default `caches.default`, null
+   * for none (the workerd test harness, whose fake API would otherwise leak between tests).
+   */
+  cache?: RulesetCacheStorage | null;
+  /** The clock of the ruleset store (tests move it past the TTL). */
+  now?: () => number;
+}
+
+function defaultCache(): RulesetCacheStorage | null {
+  const storage = (globalThis as { caches?: { default?: RulesetCacheStorage } }).caches;
+  return storage?.default ?? null;
 }
 
 export function createServices(env: Env, options: ServiceOptions = {}): Services {
@@ -29,8 +45,25 @@ export function createServices(env: Env, options: ServiceOptions = {}): Services
   return {
     config,
     api,
-    rulesets: new RulesetStore(api, { ttlMs: config.rulesetTtlMs, timeoutMs: config.rulesetTimeoutMs }),
+    rulesets: createRulesetStore(env, config, api, options),
     reporter: new EventReporter(api, { batchMs: config.reportBatchMs }),
     fetch: options.fetch ?? ((input, init) => fetch(input, init)),
   };
+}
+
+function createRulesetStore(env: Env, config: EdgeConfig, api: ApiClient | null, options: ServiceOptions): RulesetStore {
+  const { rulesetTtlMs: ttlMs, rulesetTimeoutMs: timeoutMs } = config;
+  const now = options.now ?? (() => Date.now());
+  if (!api || !config.apiUrl) return new RulesetStore(api, { ttlMs, timeoutMs, now });
+  const feedUrl = new URL('v1/rulesets/current', config.apiUrl.href.replace(/\/?$/, '/')).href;
+  const identity = feedIdentity(feedUrl, config.apiKey);
+  identity.catch(() => undefined);
+  const storage = options.cache === undefined ? defaultCache() : options.cache;
+  const cacheKey = identity.then((id) => `${feedUrl}?ae-edge=${id}`);
+  cacheKey.catch(() => undefined);
+  const cache = storage ? new RulesetLocationCache(storage, cacheKey, { ttlMs, timeoutMs }) : null;
+  const kvKey = identity.then((id) => `ruleset:${id}`);
+  kvKey.catch(() => undefined);
+  const vault = isRulesetKv(env.RULESETS) ? new RulesetVault(env.RULESETS, kvKey, { timeoutMs, now }) : null;
+  return new RulesetStore(api, { ttlMs, timeoutMs, now, cache, vault });
 }

@@ -21,6 +21,8 @@ export interface WranglerDevOptions {
   /** Receives each output line (stdout and stderr); default: kept for the error message only. */
   onLine?: (line: string) => void;
   readyTimeoutMs?: number;
+  /** Where wrangler dev keeps its local KV and cache (`--persist-to`); default .wrangler/state. */
+  persistTo?: string;
 }
 
 export interface WranglerDev {
@@ -99,6 +101,7 @@ export async function startWranglerDev(options: WranglerDevOptions): Promise<Wra
   const args = [WRANGLER, 'dev', '--ip', '127.0.0.1', '--port', String(options.port), '--show-interactive-dev-session=false'];
   if (options.inspectorPort) args.push('--inspector-port', String(options.inspectorPort));
   if (options.logLevel) args.push('--log-level', options.logLevel);
+  if (options.persistTo) args.push('--persist-to', options.persistTo);
   for (const [key, value] of Object.entries(options.vars)) args.push('--var', `${key}:${value}`);
   const child = spawn(process.execPath, args, {
     cwd: ROOT,

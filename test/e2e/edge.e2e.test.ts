@@ -2,11 +2,15 @@
  * End to end: the real API (PGlite in memory, HTTP on a free port) and the edge Worker in
  * `wrangler dev` (workerd, offline). A segment published through GraphQL tags a matching visitor
  * and not a non-matching one; a publish reaches the edge within seconds (measured and printed);
- * with the API stopped the Worker keeps tagging from the last good ruleset.
+ * with the API stopped the Worker keeps tagging from the last good ruleset, and so does a fresh
+ * wrangler dev (new isolates, the same local Workers KV), from the copy the first one kept in KV.
  * Geography: wrangler dev offline gives every request a placeholder `cf` (country US), so the
  * Worker runs with DEV_CF_HEADER=true and visitors send `x-ae-dev-cf: {"country":"VN"}`.
  */
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase, type OpenedDatabase } from '../../api/db/index.js';
 import { createTestWorkspace, dataOf, startTestApi, type TestApi, type TestWorkspace } from '../api/harness.js';
@@ -32,6 +36,9 @@ let api: TestApi;
 let apiUp = false;
 let ws: TestWorkspace;
 let edge: WranglerDev;
+/** wrangler dev's local KV and cache, shared by the Worker started after the API went down. */
+const persistTo = mkdtempSync(join(tmpdir(), 'ae-e2e-wrangler-'));
+let edgeVars: Record<string, string>;
 
 async function publish(slug: string, rule: unknown): Promise<void> {
   const created = dataOf(await api.gql(CREATE, { input: { slug, name: slug, rule, type: 'DYNAMIC' } }, ws.keys.editor)).createSegment;
@@ -56,18 +63,15 @@ beforeAll(async () => {
   apiUp = true;
   ws = await createTestWorkspace(opened.db, 'E2E');
   await publish('e2e-sea-mobile', SEA_MOBILE);
-  edge = await startWranglerDev({
-    port: await freePort(),
-    inspectorPort: await freePort(),
-    logLevel: 'warn',
-    vars: { API_URL: api.url, EDGE_API_KEY: ws.keys.edge, COOKIE_SECRET: randomBytes(24).toString('base64url'), DEV_CF_HEADER: 'true' },
-  });
+  edgeVars = { API_URL: api.url, EDGE_API_KEY: ws.keys.edge, COOKIE_SECRET: randomBytes(24).toString('base64url'), DEV_CF_HEADER: 'true' };
+  edge = await startWranglerDev({ port: await freePort(), inspectorPort: await freePort(), logLevel: 'warn', vars: edgeVars, persistTo });
 });
 
 afterAll(async () => {
   await edge?.stop();
   if (apiUp) await api.close();
   await opened?.close();
+  rmSync(persistTo, { recursive: true, force: true });
 });
 
 describe('wrangler dev + the real API', () => {
@@ -138,6 +142,18 @@ describe('wrangler dev + the real API', () => {
       expect(answer.tags.sort()).toEqual(['e2e-campaign-2', 'e2e-sea-mobile']);
       expect(answer.ruleset).toBe(version);
       await sleep(500);
+    }
+    expect((await tag('https://shop.example/', { geo: VIETNAM, ua: DESKTOP })).answer.tags).toEqual([]);
+  });
+
+  it('a fresh Worker (new isolates) started during the outage tags from the ruleset kept in Workers KV', async () => {
+    await edge.stop();
+    // The location cache's copy is older than the TTL by now: only KV can answer.
+    edge = await startWranglerDev({ port: await freePort(), inspectorPort: await freePort(), logLevel: 'warn', vars: edgeVars, persistTo });
+    for (let i = 0; i < 3; i++) {
+      const { answer } = await tag('https://shop.example/landing?utm_campaign=e2e-campaign-2', { geo: VIETNAM });
+      expect(answer.tags.sort()).toEqual(['e2e-campaign-2', 'e2e-sea-mobile']);
+      expect(answer.ruleset).toBe(version);
     }
     expect((await tag('https://shop.example/', { geo: VIETNAM, ua: DESKTOP })).answer.tags).toEqual([]);
   });

@@ -157,8 +157,13 @@ export interface TagOptions {
   referrer?: string;
 }
 
+/**
+ * No location cache by default: every fake API answers at the same URL with the same key, so a
+ * shared `caches.default` would carry rulesets from one test to the next (ruleset-sharing.test.ts
+ * tests the cache against a real server, one feed URL per test).
+ */
 export function createEdge(envOverrides: Partial<Env> = {}, upstream = new FakeUpstream()): Edge {
-  const app = createApp({ fetch: upstream.fetch });
+  const app = createApp({ fetch: upstream.fetch, cache: null });
   const env = testEnv(envOverrides);
   const send = async (request: Request): Promise<Response> => {
     const ctx = createExecutionContext();

@@ -10,6 +10,13 @@ describe('ruleset delivery', () => {
     expect(edge.upstream.rulesetCalls).toEqual([{ auth: 'Bearer edge-key-test', ifNoneMatch: null }]);
   });
 
+  it('a cold isolate makes one request to the API for all the requests waiting for a ruleset', async () => {
+    const edge = createEdge({ RULESET_TTL_SECONDS: '60' });
+    const answers = await Promise.all([1, 2, 3].map(() => edge.tag('https://shop.example/', { cf: HANOI }).then(tagAnswer)));
+    expect(answers.map((a) => a.ruleset)).toEqual(['v-test-1', 'v-test-1', 'v-test-1']);
+    expect(edge.upstream.rulesetCalls).toHaveLength(1);
+  });
+
   it('revalidates with the ETag once stale and picks up a publish without blocking', async () => {
     const edge = createEdge({ RULESET_TTL_SECONDS: '0' });
     expect((await tagAnswer(await edge.tag('https://shop.example/', { cf: HANOI }))).ruleset).toBe('v-test-1');
