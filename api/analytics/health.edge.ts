@@ -42,6 +42,8 @@ type EdgeHealthFacts = HealthFacts & { edge: EdgeFacts };
 
 const fig = (name: string, value: number | null, unit: string | null = null) => ({ name, value, unit });
 const pct = (x: number) => `${(x * 100).toFixed(x < 0.1 ? 1 : 0)}%`;
+/** `n visitor(s)`. */
+const visitors = (n: number) => `${n} ${n === 1 ? 'visitor' : 'visitors'}`;
 
 /** Whether the segment is judged on its edge reach (see the module comment). */
 export function judgedAtEdge(f: HealthFacts): f is EdgeHealthFacts {
@@ -60,7 +62,7 @@ function measurable(f: EdgeHealthFacts): Check {
       criterion: 'MEASURABLE',
       figures,
       verdict: 'WARNING',
-      explanation: `A draft: replayed over the last ${preview.days} days of page views${sample} it would have tagged ${preview.matchedVisitors} of ${preview.visitors} visitors (${preview.matchedVisits} page views); its reach is counted once it is published.`,
+      explanation: `A draft: replayed over the last ${preview.days} days of page views${sample} it would have tagged ${preview.matchedVisitors} of ${visitors(preview.visitors)} (${preview.matchedVisits} page views); its reach is counted once it is published.`,
     };
   }
   const r = reach!;
@@ -68,7 +70,7 @@ function measurable(f: EdgeHealthFacts): Check {
   if (r.last30Days === 0) {
     return { criterion: 'MEASURABLE', figures, verdict: 'WARNING', explanation: 'Published, but no page view tagged with it was reported in the last 30 days: is the Worker deployed with this workspace\'s edge key, and does the site call it?' };
   }
-  return { criterion: 'MEASURABLE', figures, verdict: 'OK', explanation: `Reach: ${r.last30Days} visitors tagged in the last 30 days (${r.last7Days} in the last 7, ${r.lastDay} in the last day).` };
+  return { criterion: 'MEASURABLE', figures, verdict: 'OK', explanation: `Reach: ${visitors(r.last30Days)} tagged in the last 30 days (${r.last7Days} in the last 7, ${r.lastDay} in the last day).` };
 }
 
 function substantial(f: EdgeHealthFacts): Check {
@@ -80,7 +82,7 @@ function substantial(f: EdgeHealthFacts): Check {
   const figures = [fig('visitors', n, 'visitors'), fig('workspaceVisitors', population, 'visitors'), fig('share', share, 'share')];
   const base = { criterion: 'SUBSTANTIAL' as const, figures };
   if (n === 0) return { ...base, verdict: 'FAIL', explanation: `Empty: no visitor tagged in ${window}${population === 0 ? ' (no page views were reported at all)' : ` of the ${population} who came`}, and no stored profile matches it.` };
-  const of = `${n} visitors in ${window} (${pct(share)} of ${population})`;
+  const of = `${visitors(n)} in ${window} (${pct(share)} of ${population})`;
   if (n < SUBSTANTIAL_MIN_MEMBERS && share < SUBSTANTIAL_MIN_SHARE) {
     return { ...base, verdict: 'FAIL', explanation: `${of}: under ${SUBSTANTIAL_MIN_MEMBERS} and under ${pct(SUBSTANTIAL_MIN_SHARE)}, too few to personalise for or to test.` };
   }
@@ -115,7 +117,7 @@ function accessible(f: EdgeHealthFacts): Check {
   if (f.edge.preview) return { ...base, verdict: 'WARNING', explanation: 'A draft: the edge tags nobody with it until it is published.' };
   if (n === 0) return { ...base, verdict: 'FAIL', explanation: 'Nobody tagged in the last 30 days to reach.' };
   const members = f.size > 0 ? `; of its ${f.size} stored members ${pct(f.reach.reachableShare)} can also be reached by e-mail, phone or cookie` : '';
-  return { ...base, verdict: 'OK', explanation: `Reached where it is defined: the ${n} visitors tagged in the last 30 days get its tag on the site (personalisation, ad pixels)${members}.` };
+  return { ...base, verdict: 'OK', explanation: `Reached where it is defined: ${n === 1 ? 'the visitor' : `the ${n} visitors`} tagged in the last 30 days get${n === 1 ? 's' : ''} its tag on the site (personalisation, ad pixels)${members}.` };
 }
 
 function distinct(f: EdgeHealthFacts): Check {
