@@ -53,9 +53,11 @@ export async function createLifecycleSegments(
     const now = options.now ?? new Date();
     const service = new SegmentService(tx, workspaceId, () => now);
     const created: SegmentRow[] = [];
-    for (const template of built.segments) {
+    // A millisecond apart too (after the categories), so that the segments are listed in funnel order.
+    for (const [i, template] of built.segments.entries()) {
       created.push(
         await service.create({
+          createdAt: new Date(base + LIFECYCLE_CATEGORIES.length + i),
           slug: template.slug,
           name: template.name,
           description: template.description,

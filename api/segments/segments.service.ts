@@ -33,6 +33,8 @@ export interface CreateSegment {
   categoryId?: string | null;
   type: 'dynamic' | 'static';
   rule?: unknown;
+  /** When it was created (default: the transaction's start); segments made together get distinct instants so listings keep their order. */
+  createdAt?: Date;
 }
 
 export interface UpdateSegment {
@@ -161,6 +163,7 @@ export class SegmentService {
           status: 'draft',
           currentVersion: 1,
           scope: checked?.scope ?? 'profile',
+          ...(input.createdAt ? { createdAt: input.createdAt, updatedAt: input.createdAt } : {}),
         })
         .returning();
       await tx.insert(segmentVersions).values({
