@@ -4,7 +4,7 @@ import { ConnectionArgs, pageRequest, type Connection } from '../graphql/connect
 import type { EventRow, ProfileRow, SegmentRow } from '../../drizzle/index.js';
 import { SegmentType } from '../segments/segments.type.js';
 import { profileAttributes } from '../../schema/profile.js';
-import { ConsentType, EventConnection, ProfileComputedType, ProfileType } from './profiles.type.js';
+import { ConsentType, EventConnection, ProfileComputedType, ProfileType, SeenGeo } from './profiles.type.js';
 import { eventsOfProfile, segmentsOfProfile, visitorIdsOfProfile } from './profiles.loaders.js';
 
 @Resolver(() => ProfileType)
@@ -13,6 +13,16 @@ export class ProfileFieldResolver {
   @FieldResolver(() => ConsentType, { description: 'What the person agreed to be contacted by (all false until given).' })
   consent(@Root() profile: ProfileRow): ConsentType {
     return { email: profile.consentEmail, sms: profile.consentSms, ads: profile.consentAds };
+  }
+
+  @Authorized(...ROLES.personalData)
+  @FieldResolver(() => SeenGeo, {
+    nullable: true,
+    description: 'Where the edge last saw this person as an identified visitor (geo.* of a profile without a stored address); null when never. Admin and editor keys only.',
+  })
+  lastSeenGeo(@Root() p: ProfileRow): SeenGeo | null {
+    if (p.geoSeenAt === null) return null;
+    return { country: p.seenCountry, region: p.seenRegion, city: p.seenCity, postalCode: p.seenPostalCode, continent: p.seenContinent, timezone: p.seenTimezone, at: p.geoSeenAt };
   }
 
   @Authorized(...ROLES.profileData)

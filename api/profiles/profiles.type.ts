@@ -99,6 +99,27 @@ export class ProfileType {
   updatedAt!: Date;
 }
 
+@ObjectType({
+  description:
+    "Where the edge last saw an identified person: the geography of the request of their latest reported page view, as Cloudflare gave it. What geo.* reads on a profile without a stored address.",
+})
+export class SeenGeo {
+  @Field(() => String, { nullable: true, description: 'Country, ISO 3166-1 alpha-2 upper case; null when unknown.' })
+  country!: string | null;
+  @Field(() => String, { nullable: true, description: 'Region code; null when unknown.' })
+  region!: string | null;
+  @Field(() => String, { nullable: true, description: 'City; null when unknown.' })
+  city!: string | null;
+  @Field(() => String, { nullable: true, description: 'Postal code; null when unknown.' })
+  postalCode!: string | null;
+  @Field(() => String, { nullable: true, description: 'Continent code (AF, AN, AS, EU, NA, OC, SA); null when unknown.' })
+  continent!: string | null;
+  @Field(() => String, { nullable: true, description: 'IANA time zone; null when unknown.' })
+  timezone!: string | null;
+  @Field(() => GraphQLDateTime, { description: 'When that page view happened.' })
+  at!: Date;
+}
+
 export const ProfileConnection = ConnectionOf('Profile', ProfileType);
 
 @ObjectType({ description: 'What upsertProfiles wrote.' })

@@ -33,6 +33,7 @@ export const FIELD_ROLES: Record<string, readonly ApiRole[]> = {
   'Profile.region': PERSONAL,
   'Profile.postalCode': PERSONAL,
   'Profile.madid': PERSONAL,
+  'Profile.lastSeenGeo': PERSONAL,
   'Profile.country': PROFILE_DATA,
   'Profile.traits': PROFILE_DATA,
   'Profile.consent': PROFILE_DATA,

@@ -104,6 +104,14 @@ describeEachDatabase('geography on profiles', (suite) => {
     expect(await preview(ISSUE_RULE)).toBe(2);
     expect(await preview({ all: [{ attr: 'geo.continent', op: 'eq', value: 'AS' }, { attr: 'geo.timezone', op: 'startsWith', value: 'Asia/' }] })).toBe(1);
     expect(await preview({ all: [{ attr: 'geo.country', op: 'eq', value: 'DE' }, { attr: 'geo.city', op: 'eq', value: 'Hanoi' }] })).toBe(0);
+    // Shown on the profile, to admin and editor keys (personal data), null where never seen.
+    const seen = async (externalId: string, key: string) =>
+      api.gql<{ profile: { lastSeenGeo: null | Record<string, unknown> } }>('query($x: String!) { profile(externalId: $x) { lastSeenGeo { country city continent timezone region postalCode at } } }', { x: externalId }, key);
+    expect((await seen('no-address-buyer', ws.keys.editor)).data?.profile.lastSeenGeo).toEqual({
+      country: 'VN', city: 'Hanoi', continent: 'AS', timezone: 'Asia/Ho_Chi_Minh', region: null, postalCode: null, at: '2026-06-01T10:00:00.000Z',
+    });
+    expect((await seen('berlin-buyer', ws.keys.admin)).data?.profile.lastSeenGeo).toMatchObject({ city: 'Hanoi' });
+    expect((await seen('no-address-buyer', ws.keys.viewer)).errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
   });
 
   it('refuses a reported geography it cannot store, naming the item and field', async () => {
