@@ -20,15 +20,15 @@ export class PredictiveResolver {
 
   @Mutation(() => PredictiveFitResultType, { description: 'Fits the BG/NBD and Gamma-Gamma models on this workspace\'s purchases and scores every profile with a purchase (also done daily in the background).' })
   async fitPredictiveModels(
-    @Arg('calibrationEnd', () => String, { nullable: true, description: 'The last day of purchases to use (YYYY-MM-DD, UTC, inclusive); default today. Later purchases are ignored.' }) calibrationEnd: string | null,
+    @Arg('calibrationEnd', () => String, { nullable: true, description: 'The last day of purchases to use (YYYY-MM-DD, UTC, inclusive); default today. Later purchases are ignored.' }) calibrationEnd: string | null | undefined,
     @Arg('queue', () => Boolean, { defaultValue: false, description: 'true: queue the fit as a background job and answer at once; false: fit now and answer with the result.' }) queue: boolean,
     @Ctx() ctx: RequestContext,
   ): Promise<PredictiveFitResultType> {
     const caller = requireRole(ctx, ROLES.writeSegments);
-    if (calibrationEnd !== null && (!DATE.test(calibrationEnd) || Number.isNaN(Date.parse(calibrationEnd)))) {
+    if (calibrationEnd != null && (!DATE.test(calibrationEnd) || Number.isNaN(Date.parse(calibrationEnd)))) {
       throw new BadInputError(`calibrationEnd: '${calibrationEnd}' is not a date YYYY-MM-DD`, { field: 'calibrationEnd' });
     }
-    const options = calibrationEnd === null ? {} : { calibrationEnd };
+    const options = calibrationEnd == null ? {} : { calibrationEnd };
     if (queue) {
       await ctx.jobs.addJob('fit-predictive-models', { workspaceId: caller.workspaceId, ...options }, { jobKey: `predict:${caller.workspaceId}`, maxAttempts: 3 });
       return { queued: true, fits: await latestFits(ctx.db, caller.workspaceId), scoredProfiles: null };
