@@ -12,3 +12,4 @@ export * from './imports.js';
 export * from './previews.js';
 export * from './seen.js';
 export * from './edge-reach.js';
+export * from './predictions.js';

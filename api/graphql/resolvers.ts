@@ -9,6 +9,7 @@ import { AudienceExportResolver } from '../exports/exports.resolver.js';
 import { EventResolver } from '../events/events.resolver.js';
 import { EventNameResolver } from '../events/event-names.resolver.js';
 import { IdentifyResolver } from '../identify/identify.resolver.js';
+import { PredictiveFieldResolver, PredictiveResolver } from '../predictive/predictive.resolver.js';
 import { ProfileFieldResolver } from '../profiles/profile-fields.resolver.js';
 import { ProfileResolver } from '../profiles/profiles.resolver.js';
 import { CategoryResolver } from '../segments/categories.resolver.js';
@@ -26,6 +27,8 @@ export const resolvers = [
   TraitResolver,
   ProfileResolver,
   ProfileFieldResolver,
+  PredictiveResolver,
+  PredictiveFieldResolver,
   EventResolver,
   EventNameResolver,
   SegmentResolver,

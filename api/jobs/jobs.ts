@@ -37,7 +37,7 @@ export interface TaskContext {
 export type Task = (payload: Record<string, unknown>, context: TaskContext) => Promise<void>;
 
 /** The task names (api/jobs/tasks.ts registers one handler for each). */
-export type TaskName = 'build-export' | 'backfill-export-identifiers' | 'refresh-memberships' | 'prune-edge-reach';
+export type TaskName = 'build-export' | 'backfill-export-identifiers' | 'refresh-memberships' | 'prune-edge-reach' | 'fit-predictive-models';
 
 export type TaskList = Record<TaskName, Task>;
 

@@ -7,6 +7,7 @@ import { runExportBuild } from '../exports/build.js';
 import { backfillExportIdentifiers } from '../exports/identifiers.js';
 import { refreshDueAllWorkspaces } from '../segments/due.js';
 import { EDGE_REACH_KEEP_DAYS, pruneEdgeReach } from '../events/edge-reach.js';
+import { fitAllWorkspaces, runPredictiveFitTask } from '../predictive/jobs.js';
 import type { PeriodicTask } from './periodic.js';
 import type { TaskList } from './jobs.js';
 
@@ -38,14 +39,28 @@ export const TASKS: TaskList = {
     const pruned = await pruneEdgeReach(context.db, new Date(), context.sliceMs === undefined ? 50_000 : 2_000);
     if (pruned > 0) console.log(`edge reach: ${pruned} rows older than ${EDGE_REACH_KEEP_DAYS} days pruned`);
   },
+  /**
+   * Fits the predictive models and scores profiles (api/predictive/): payload `{ workspaceId }` for
+   * one workspace (fitPredictiveModels), or `{ period }` from the daily pass for every workspace
+   * with purchases. A fit that does not converge is recorded with its reason, not retried.
+   */
+  'fit-predictive-models': async (payload, context) => {
+    if (payload.workspaceId !== undefined) {
+      await runPredictiveFitTask(context.db, payload, new Date());
+      return;
+    }
+    const fitted = await fitAllWorkspaces(context.db, new Date());
+    console.log(`predictive models: ${fitted} workspaces fitted (pass ${String(payload.period)})`);
+  },
   // The dirty-profile evaluator (issue 10, item 1) joins here as a task, started by a periodic
   // entry below or re-added by itself while profiles are dirty.
 };
 
-/** The periodic passes: the membership refresh every REFRESH_INTERVAL_MINUTES (15; 0 turns it off), the edge reach pruning every hour. */
+/** The periodic passes: the membership refresh every REFRESH_INTERVAL_MINUTES (15; 0 turns it off), the edge reach pruning every hour, the predictive model fits every day. */
 export function periodicTasks(env: NodeJS.ProcessEnv = process.env): PeriodicTask[] {
   const minutes = Number(env.REFRESH_INTERVAL_MINUTES ?? 15);
   if (!Number.isFinite(minutes) || minutes < 0) throw new Error(`REFRESH_INTERVAL_MINUTES must be a number of minutes >= 0, not '${env.REFRESH_INTERVAL_MINUTES}'`);
   const prune: PeriodicTask = { task: 'prune-edge-reach', everyMs: 3_600_000 };
-  return minutes > 0 ? [{ task: 'refresh-memberships', everyMs: Math.round(minutes * 60_000) }, prune] : [prune];
+  const predict: PeriodicTask = { task: 'fit-predictive-models', everyMs: 86_400_000, maxAttempts: 3 };
+  return minutes > 0 ? [{ task: 'refresh-memberships', everyMs: Math.round(minutes * 60_000) }, prune, predict] : [prune, predict];
 }

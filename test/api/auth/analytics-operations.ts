@@ -57,6 +57,15 @@ export const analyticsOperations: AuthorizedOperation[] = [
     call: (f) => gql(ASSIGN, { s: f.ids.ownSegmentId, p: f.ids.ownProfileId }),
     foreign: (f) => gql(ASSIGN, { s: f.ids.otherSegmentId, p: f.ids.ownProfileId }),
   },
+  // Predictive models: reading the fits is an analytics read; fitting (which rewrites predictions) is for editors.
+  { name: 'predictiveModels', roles: READ, call: () => gql('{ predictiveModels { model converged failureReason } }') },
+  { name: 'fitPredictiveModels', roles: WRITE, call: () => gql('mutation { fitPredictiveModels(calibrationEnd: "2026-01-01") { queued scoredProfiles fits { model converged } } }') },
+  {
+    name: 'Profile.predicted',
+    roles: READ,
+    call: (f) => gql('query($id: ID!) { profile(id: $id) { predicted { pAlive } } }', { id: f.ids.ownProfileId }),
+    foreign: (f) => gql('query($id: ID!) { profile(id: $id) { predicted { pAlive } } }', { id: f.ids.otherProfileId }),
+  },
   {
     name: 'GET /v1/segments/:id/charts/size-history.svg',
     roles: READ,

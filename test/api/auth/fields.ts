@@ -38,6 +38,7 @@ export const FIELD_ROLES: Record<string, readonly ApiRole[]> = {
   'Profile.traits': PROFILE_DATA,
   'Profile.consent': PROFILE_DATA,
   'Profile.computed': PROFILE_DATA,
+  'Profile.predicted': PROFILE_DATA,
   'Profile.events': PROFILE_DATA,
   'Profile.segments': PROFILE_DATA,
   'Profile.visitorIds': PROFILE_DATA,
