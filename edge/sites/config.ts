@@ -139,7 +139,7 @@ function parseSite(p: Parsing, raw: unknown, index: number): SiteSettings | null
     const parsed = parseHostPattern(raw.cookieDomain);
     const domain = parsed.ok && parsed.pattern.kind === 'exact' ? parsed.pattern.host : null;
     if (!domain) p.errors.push(`${where} cookieDomain must be a hostname like "shop.example" (no '*.')`);
-    else if (!hosts.some((h) => isUnder(h.kind === 'exact' ? h.host : h.suffix, domain))) p.errors.push(`${where} cookieDomain ${domain} covers none of the site's hosts`);
+    else if (hosts.length > 0 && !hosts.some((h) => isUnder(h.kind === 'exact' ? h.host : h.suffix, domain))) p.errors.push(`${where} cookieDomain ${domain} covers none of the site's hosts`);
     else cookieDomain = domain;
   }
 
