@@ -10,16 +10,8 @@ import { parseSites } from '../../edge/sites/config.js';
 import { HostTable, parseHostPattern } from '../../edge/sites/hosts.js';
 import { signVisitorState, verifyVisitorCookie } from '../../edge/state/cookies.js';
 import { createEdge } from './harness.js';
-import { TWO_SITES } from './sites.test.js';
+import { SECRETS, TWO_SITES } from './sites-fixture.js';
 
-const SECRETS: Record<string, string> = {
-  SHOP_A_EDGE_KEY: 'edge-key-shop-a',
-  SHOP_A_COOKIE_SECRET: 'shop-a-cookie-secret-0123456789abcdef',
-  SHOP_A_IDENTIFY_SECRET: 'shop-a-identify-secret-0123456789abcdef',
-  SHOP_B_EDGE_KEY: 'edge-key-shop-b',
-  SHOP_B_COOKIE_SECRET: 'shop-b-cookie-secret-0123456789abcdef',
-  SHOP_B_IDENTIFY_SECRET: 'shop-b-identify-secret-0123456789abcdef',
-};
 type Site = Record<string, unknown>;
 const [A, B] = TWO_SITES as unknown as [Site, Site];
 

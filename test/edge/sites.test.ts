@@ -6,34 +6,9 @@
 import { describe, expect, it } from 'vitest';
 import type { Env } from '../../edge/index.js';
 import { signIdentifyToken } from '../../edge/crypto/identify-token.js';
-import { createEdge, FakeUpstream, ORIGIN, rulesetJson, SEGMENTS, tagAnswer, UA_IPHONE, visitorCookie, type Edge } from './harness.js';
+import { KEY_A, KEY_B, SECRETS, TWO_SITES } from './sites-fixture.js';
+import { createEdge, FakeUpstream, rulesetJson, SEGMENTS, tagAnswer, UA_IPHONE, visitorCookie, type Edge } from './harness.js';
 
-const KEY_A = 'edge-key-shop-a';
-const KEY_B = 'edge-key-shop-b';
-const SECRETS = {
-  SHOP_A_EDGE_KEY: KEY_A,
-  SHOP_A_COOKIE_SECRET: 'shop-a-cookie-secret-0123456789abcdef',
-  SHOP_A_IDENTIFY_SECRET: 'shop-a-identify-secret-0123456789abcdef',
-  SHOP_B_EDGE_KEY: KEY_B,
-  SHOP_B_COOKIE_SECRET: 'shop-b-cookie-secret-0123456789abcdef',
-  SHOP_B_IDENTIFY_SECRET: 'shop-b-identify-secret-0123456789abcdef',
-};
-export const TWO_SITES = [
-  {
-    workspace: 'shop-a',
-    hosts: ['shop-a.example', '*.shop-a.example'],
-    secrets: { edgeKey: 'SHOP_A_EDGE_KEY', cookie: 'SHOP_A_COOKIE_SECRET', identify: 'SHOP_A_IDENTIFY_SECRET' },
-    allowedOrigins: ['https://shop-a.example'],
-    cookieDomain: 'shop-a.example',
-    originUrl: ORIGIN,
-  },
-  {
-    workspace: 'shop-b',
-    hosts: ['shop-b.example', 'edge.shop-b.example'],
-    secrets: { edgeKey: 'SHOP_B_EDGE_KEY', cookie: 'SHOP_B_COOKIE_SECRET', identify: 'SHOP_B_IDENTIFY_SECRET' },
-    allowedOrigins: ['https://shop-b.example'],
-  },
-];
 const HANOI = { country: 'VN', city: 'Hanoi' };
 // Shop A publishes `hanoi` (and `returning`), shop B `sea-mobile` (and `returning`).
 const RULESET_A = rulesetJson(SEGMENTS.filter((s) => ['hanoi', 'returning'].includes(s.slug)), 'v-shop-a');
