@@ -5,12 +5,19 @@
  */
 import type { Env } from '../config.js';
 import { createServices, type ServiceOptions, type Services } from '../services.js';
-import { parseSites } from './config.js';
+import { parseSites, type SiteSettings } from './config.js';
 import { HostTable } from './hosts.js';
+
+/** A site of SITES; its services are built at its first request, so a cold isolate builds one, not all. */
+interface SiteEntry {
+  settings: SiteSettings;
+  services: Services | null;
+  build(): Services;
+}
 
 export type Deployment =
   | { kind: 'single'; services: Services }
-  | { kind: 'sites'; sites: HostTable<Services> }
+  | { kind: 'sites'; sites: HostTable<SiteEntry> }
   | { kind: 'invalid'; errors: readonly string[] };
 
 export function createDeployment(env: Env, options: ServiceOptions = {}): Deployment {
@@ -21,10 +28,14 @@ export function createDeployment(env: Env, options: ServiceOptions = {}): Deploy
     return { kind: 'invalid', errors: parsed.errors };
   }
   if (parsed.sites === null) return { kind: 'single', services: createServices(env, options) };
-  const sites = new HostTable<Services>();
-  for (const site of parsed.sites) {
-    const services = createServices(env, options, site);
-    for (const host of site.hosts) sites.add(host, services);
+  const sites = new HostTable<SiteEntry>();
+  for (const settings of parsed.sites) {
+    const entry: SiteEntry = {
+      settings,
+      services: null,
+      build: () => (entry.services ??= createServices(env, options, settings)),
+    };
+    for (const host of settings.hosts) sites.add(host, entry);
   }
   return { kind: 'sites', sites };
 }
@@ -38,7 +49,7 @@ export function siteFor(deployment: Deployment, hostname: string): Services | nu
     case 'single':
       return deployment.services;
     case 'sites':
-      return deployment.sites.match(hostname) ?? null;
+      return deployment.sites.match(hostname)?.build() ?? null;
     case 'invalid':
       return null;
   }
