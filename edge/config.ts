@@ -15,6 +15,11 @@ export interface Env {
   COOKIE_SECRET?: string;
   /** Secret shared with the site's backend: signs identify tokens. */
   IDENTIFY_SECRET?: string;
+  /**
+   * Several sites in one Worker (edge/sites/config.ts): a JSON array of sites, each with its hosts
+   * and the names of its secrets. Unset: one site, configured by the variables here.
+   */
+  SITES?: string | unknown[];
   /** Proxy mode: the site's origin server. */
   ORIGIN_URL?: string;
   /** Comma-separated origins allowed to call /v1/tag and /v1/identify with credentials. */
@@ -57,6 +62,11 @@ export interface EdgeConfig {
   benchConstant: boolean;
   /** ENVIRONMENT = "development": placeholder secrets are allowed. */
   development: boolean;
+  /**
+   * The site of SITES these settings are for; null for the single-site configuration. Its label is
+   * signed into the visitor cookie, so a cookie of one site never verifies on another.
+   */
+  site: { label: string; cookieDomain: string | null } | null;
   /** Why a secret that is set is not used (placeholder outside development, too short), by name. */
   secretProblems: Partial<Record<'COOKIE_SECRET' | 'IDENTIFY_SECRET', string>>;
 }
@@ -128,6 +138,7 @@ export function parseConfig(env: Env): EdgeConfig {
     devCfHeader: env.DEV_CF_HEADER === 'true',
     benchConstant: env.BENCH_CONSTANT === 'true',
     development,
+    site: null,
     secretProblems,
   };
 }

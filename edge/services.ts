@@ -1,7 +1,8 @@
 /**
  * What the Worker builds once per isolate (and configuration): the parsed config, the API client,
  * the ruleset store (with the location's Cache API and the KV namespace RULESETS when bound) and the
- * event reporter. Handlers read them from the Hono context.
+ * event reporter; one set per site when SITES lists several (edge/sites/deployment.ts). Handlers
+ * read them from the Hono context.
  */
 import { parseConfig, type EdgeConfig, type Env } from './config.js';
 import { ApiClient, type FetchFn } from './upstream/api-client.js';
@@ -10,6 +11,7 @@ import { feedIdentity } from './upstream/feed-identity.js';
 import { RulesetLocationCache, type RulesetCacheStorage } from './upstream/ruleset-cache.js';
 import { RulesetStore } from './upstream/ruleset-store.js';
 import { isRulesetKv, RulesetVault } from './upstream/ruleset-vault.js';
+import type { SiteSettings } from './sites/config.js';
 
 export interface Services {
   config: EdgeConfig;
@@ -37,10 +39,29 @@ function defaultCache(): RulesetCacheStorage | null {
   return storage?.default ?? null;
 }
 
-export function createServices(env: Env, options: ServiceOptions = {}): Services {
-  const config = parseConfig(env);
+/** The settings of one site of SITES over the Worker-wide ones (API, TTLs, dev hooks). */
+function siteConfig(base: EdgeConfig, site: SiteSettings): EdgeConfig {
+  return {
+    ...base,
+    apiKey: site.edgeKey,
+    cookieSecret: site.cookieSecret,
+    identifySecret: site.identifySecret,
+    allowedOrigins: site.allowedOrigins,
+    originUrl: site.originUrl ?? base.originUrl,
+    site: { label: site.label, cookieDomain: site.cookieDomain },
+    secretProblems: {},
+  };
+}
+
+/**
+ * The services of one site: the single-site configuration, or `site` of SITES (its own API client
+ * and key, so its own ruleset store, KV and cache entries, reporter and membership calls).
+ */
+export function createServices(env: Env, options: ServiceOptions = {}, site?: SiteSettings): Services {
+  const base = parseConfig(env);
+  const config = site ? siteConfig(base, site) : base;
   // Once per environment (isolate): the Worker runs on, without visitor state or identify.
-  for (const problem of Object.values(config.secretProblems)) console.warn(`edge config: ${problem}`);
+  if (!site) for (const problem of Object.values(config.secretProblems)) console.warn(`edge config: ${problem}`);
   const api = config.apiUrl ? new ApiClient({ baseUrl: config.apiUrl, apiKey: config.apiKey, fetch: options.fetch }) : null;
   return {
     config,

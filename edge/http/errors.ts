@@ -14,6 +14,9 @@ export type ErrorCode =
   | 'invalid_token'
   | 'identify_not_configured'
   | 'origin_unreachable'
+  | 'unknown_site'
+  | 'site_mismatch'
+  | 'sites_invalid'
   | 'internal_error';
 
 export function errorResponse(status: number, error: ErrorCode, message: string, headers?: HeadersInit): Response {

@@ -12,11 +12,11 @@ import { readJsonObject } from '../http/body.js';
 import { errorResponse, methodNotAllowed } from '../http/errors.js';
 import { cors } from '../middleware/cors/index.js';
 import type { VisitorIdentity, VisitorState } from '../state/codec.js';
-import { clearCookie, COOKIE_MAX_AGE, readCookie, serializeCookie, signVisitorState, VISITOR_COOKIE } from '../state/cookies.js';
+import { clearCookie, readCookie, VISITOR_COOKIE } from '../state/cookies.js';
 import type { AppEnv } from '../types.js';
 import { fetchMemberships, GONE } from '../upstream/memberships.js';
 import { refusesTracking } from '../visit/consent.js';
-import { readVisitorState } from '../visit/run.js';
+import { readVisitorState, visitorCookieDomain, visitorSetCookie } from '../visit/run.js';
 
 const MEMBERSHIP_TIMEOUT_MS = 1500;
 
@@ -28,11 +28,6 @@ function answer(body: unknown, setCookie: string | null): Response {
   return new Response(JSON.stringify(body), { status: 200, headers });
 }
 
-async function cookieFor(state: VisitorState, secret: string): Promise<string | null> {
-  const value = await signVisitorState(state, secret);
-  return value ? serializeCookie(VISITOR_COOKIE, value, { sameSite: 'None', maxAge: COOKIE_MAX_AGE }) : null;
-}
-
 identifyRoutes.on(['POST', 'OPTIONS'], '/', cors(['POST', 'DELETE']), async (c) => {
   const { config, api } = c.var.services;
   const body = await readJsonObject(c.req.raw);
@@ -41,7 +36,8 @@ identifyRoutes.on(['POST', 'OPTIONS'], '/', cors(['POST', 'DELETE']), async (c) 
     return errorResponse(400, 'invalid_body', "'token' is required: the identify token made by your backend");
   }
   if (!config.identifySecret || !config.cookieSecret) {
-    const why = Object.values(config.secretProblems).join('; ') || 'This edge has no IDENTIFY_SECRET or COOKIE_SECRET';
+    const missing = config.site ? `Site ${config.site.label} has no secrets.identify in SITES` : 'This edge has no IDENTIFY_SECRET or COOKIE_SECRET';
+    const why = Object.values(config.secretProblems).join('; ') || missing;
     return errorResponse(503, 'identify_not_configured', why);
   }
   const now = Date.now();
@@ -49,7 +45,7 @@ identifyRoutes.on(['POST', 'OPTIONS'], '/', cors(['POST', 'DELETE']), async (c) 
   if (!check.ok) return errorResponse(401, 'invalid_token', `The identify token was refused: ${check.reason}`);
   if (refusesTracking(c.req.raw.headers)) {
     const hadCookie = readCookie(c.req.header('cookie') ?? null, VISITOR_COOKIE) !== null;
-    return answer({ visitorId: null, identified: false, reason: 'consent' }, hadCookie ? clearCookie(VISITOR_COOKIE, 'None') : null);
+    return answer({ visitorId: null, identified: false, reason: 'consent' }, hadCookie ? clearCookie(VISITOR_COOKIE, 'None', visitorCookieDomain(c.var.services, c.req.raw)) : null);
   }
 
   let segments: string[] = [];
@@ -70,7 +66,7 @@ identifyRoutes.on(['POST', 'OPTIONS'], '/', cors(['POST', 'DELETE']), async (c) 
   const history: VisitorHistory = previous?.history ?? { firstSeen: now, lastSeen: now, pageViews: 0, views: [] };
   const identity: VisitorIdentity = { externalId: check.externalId, segments, fetchedAt, ...(profileId ? { profileId } : {}) };
   const state: VisitorState = { id: previous?.id ?? crypto.randomUUID(), history, identity };
-  return answer({ visitorId: state.id, identified: true, segments }, await cookieFor(state, config.cookieSecret));
+  return answer({ visitorId: state.id, identified: true, segments }, await visitorSetCookie(c.var.services, c.req.raw, state, config.cookieSecret, 'None'));
 });
 
 identifyRoutes.delete('/', cors(['POST', 'DELETE']), async (c) => {
@@ -78,7 +74,7 @@ identifyRoutes.delete('/', cors(['POST', 'DELETE']), async (c) => {
   const previous = await readVisitorState(c.var.services, c.req.raw.headers);
   if (!previous || !secret) return answer({ visitorId: previous?.id ?? null, identified: false }, null);
   const state: VisitorState = { id: previous.id, history: previous.history };
-  return answer({ visitorId: state.id, identified: false }, await cookieFor(state, secret));
+  return answer({ visitorId: state.id, identified: false }, await visitorSetCookie(c.var.services, c.req.raw, state, secret, 'None'));
 });
 
 identifyRoutes.all('/', () => methodNotAllowed(['POST', 'DELETE', 'OPTIONS']));

@@ -37,20 +37,27 @@ export function readCookie(header: string | null, name: string): string | null {
   return null;
 }
 
-export async function signVisitorState(state: VisitorState, secret: string): Promise<string | null> {
+/**
+ * What the MAC covers: the context, the site's label when the Worker serves several sites (SITES),
+ * and the payload. A payload starts with its version digit, so `site=` never reads as one: a
+ * cookie of one site never verifies on another, even under the same secret.
+ */
+const macInput = (payload: string, site: string | null): string => (site === null ? MAC_CONTEXT + payload : `${MAC_CONTEXT}site=${site}|${payload}`);
+
+export async function signVisitorState(state: VisitorState, secret: string, site: string | null = null): Promise<string | null> {
   const payload = encodeVisitorState(state, MAX_COOKIE_VALUE - SIGNATURE_LENGTH - 1);
   if (payload === null) return null;
-  const mac = base64UrlEncode(await hmacSha256(secret, MAC_CONTEXT + payload));
+  const mac = base64UrlEncode(await hmacSha256(secret, macInput(payload, site)));
   return `${payload}.${mac}`;
 }
 
-/** The state of a signed cookie value; null when it is missing, oversized, tampered, truncated or foreign. */
-export async function verifyVisitorCookie(value: string | null, secret: string): Promise<VisitorState | null> {
+/** The state of a signed cookie value; null when it is missing, oversized, tampered, truncated or foreign (another secret or site). */
+export async function verifyVisitorCookie(value: string | null, secret: string, site: string | null = null): Promise<VisitorState | null> {
   if (!value || value.length > MAX_COOKIE_VALUE) return null;
   const dot = value.lastIndexOf('.');
   if (dot < 0 || value.length - dot - 1 !== SIGNATURE_LENGTH) return null;
   const payload = value.slice(0, dot);
-  if (!(await verifyHmac(secret, MAC_CONTEXT + payload, value.slice(dot + 1)))) return null;
+  if (!(await verifyHmac(secret, macInput(payload, site), value.slice(dot + 1)))) return null;
   return decodeVisitorState(payload);
 }
 
@@ -58,12 +65,15 @@ export interface CookieOptions {
   /** `None` for the cross-site tag endpoint (with Secure), `Lax` for first-party proxy mode. */
   sameSite: 'None' | 'Lax';
   maxAge: number;
+  /** `Domain=` (a site's cookieDomain in SITES); absent: a host-only cookie. */
+  domain?: string;
 }
 
 export function serializeCookie(name: string, value: string, options: CookieOptions): string {
-  return `${name}=${value}; Path=/; Max-Age=${options.maxAge}; HttpOnly; Secure; SameSite=${options.sameSite}`;
+  const domain = options.domain ? `; Domain=${options.domain}` : '';
+  return `${name}=${value}; Path=/${domain}; Max-Age=${options.maxAge}; HttpOnly; Secure; SameSite=${options.sameSite}`;
 }
 
-export function clearCookie(name: string, sameSite: CookieOptions['sameSite']): string {
-  return serializeCookie(name, '', { sameSite, maxAge: 0 });
+export function clearCookie(name: string, sameSite: CookieOptions['sameSite'], domain?: string): string {
+  return serializeCookie(name, '', { sameSite, maxAge: 0, ...(domain ? { domain } : {}) });
 }

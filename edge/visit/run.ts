@@ -47,11 +47,26 @@ type WaitUntil = (promise: Promise<unknown>) => void;
 /** An external id is reported as it is or not at all: changed, it would name another person. */
 const reportableExternalId = (id: string): boolean => id.length <= REPORT_LIMITS.externalId && isStorableText(id);
 
-/** The visitor's verified state, or null (none, refused, or not verifiable). */
+/** The visitor's verified state, or null (none, refused, or not verifiable: another secret or site). */
 export async function readVisitorState(services: Services, headers: Headers): Promise<VisitorState | null> {
   const secret = services.config.cookieSecret;
   if (!secret) return null;
-  return verifyVisitorCookie(readCookie(headers.get('cookie'), VISITOR_COOKIE), secret);
+  return verifyVisitorCookie(readCookie(headers.get('cookie'), VISITOR_COOKIE), secret, services.config.site?.label ?? null);
+}
+
+/** The visitor cookie's `Domain`: the site's cookieDomain when the request's host is under it (else the browser would refuse it). */
+export function visitorCookieDomain(services: Services, request: Request): string | undefined {
+  const domain = services.config.site?.cookieDomain;
+  if (!domain) return undefined;
+  const host = new URL(request.url).hostname;
+  return host === domain || host.endsWith(`.${domain}`) ? domain : undefined;
+}
+
+/** The signed Set-Cookie of a state, or null when it cannot be signed. */
+export async function visitorSetCookie(services: Services, request: Request, state: VisitorState, secret: string, sameSite: CookieOptions['sameSite']): Promise<string | null> {
+  const value = await signVisitorState(state, secret, services.config.site?.label ?? null);
+  const domain = visitorCookieDomain(services, request);
+  return value ? serializeCookie(VISITOR_COOKIE, value, { sameSite, maxAge: COOKIE_MAX_AGE, ...(domain ? { domain } : {}) }) : null;
 }
 
 function evaluate(ruleset: PreparedRuleset | null, ctx: Parameters<typeof evaluateRuleset>[1], now: number): string[] {
@@ -90,7 +105,7 @@ export async function runVisit(services: Services, input: VisitInput, waitUntil:
 
   if (refused) {
     const hadCookie = readCookie(headers.get('cookie'), VISITOR_COOKIE) !== null;
-    return outcome(null, hadCookie ? clearCookie(VISITOR_COOKIE, input.sameSite) : null);
+    return outcome(null, hadCookie ? clearCookie(VISITOR_COOKIE, input.sameSite, visitorCookieDomain(services, request)) : null);
   }
   const secret = services.config.cookieSecret;
   if (!secret) return outcome(null, null);
@@ -103,8 +118,7 @@ export async function runVisit(services: Services, input: VisitInput, waitUntil:
   const history: VisitorHistory = appendPageView(state?.history ?? null, { at: now, path, host }, keepDays, STATE_LIMITS.maxViews);
   const next: VisitorState = { id: state?.id ?? crypto.randomUUID(), history };
   if (identity) next.identity = identity;
-  const value = await signVisitorState(next, secret);
-  const setCookie = value ? serializeCookie(VISITOR_COOKIE, value, { sameSite: input.sameSite, maxAge: COOKIE_MAX_AGE }) : null;
+  const setCookie = await visitorSetCookie(services, request, next, secret, input.sameSite);
 
   // Bots are tagged and keep a cookie like anyone, but their views would only pollute profiles.
   if (device.type !== 'bot') {

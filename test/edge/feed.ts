@@ -25,9 +25,11 @@ export const kv = (workerEnv as { RULESETS: KVNamespace }).RULESETS;
 export interface Feed {
   /** API_URL for the Worker. */
   apiUrl: string;
-  set(state: { mode?: FeedMode; ruleset?: unknown; etag?: string }): Promise<void>;
+  set(state: { mode?: FeedMode; ruleset?: unknown; etag?: string; byAuth?: Record<string, { ruleset: unknown; etag: string }> }): Promise<void>;
   /** Ruleset requests the server received, in order. */
   calls(): Promise<Array<{ auth: string | null; ifNoneMatch: string | null }>>;
+  /** Events posts the server received, with their Authorization header. */
+  eventPosts(): Promise<Array<{ auth: string | null; events: Array<Record<string, unknown>> }>>;
   /** The KV key and cache key of this feed with `apiKey` (as edge/services.ts names them). */
   keys(apiKey?: string): Promise<{ kv: string; cache: string }>;
 }
@@ -44,6 +46,9 @@ export async function createFeed(ruleset: unknown = rulesetJson()): Promise<Feed
     },
     async calls() {
       return ((await (await fetch(`${server}/__feeds/${id}`)).json()) as { calls: Array<{ auth: string | null; ifNoneMatch: string | null }> }).calls;
+    },
+    async eventPosts() {
+      return ((await (await fetch(`${server}/__feeds/${id}`)).json()) as { eventPosts: Array<{ auth: string | null; events: Array<Record<string, unknown>> }> }).eventPosts;
     },
     async keys(apiKey = 'edge-key-test') {
       const feedUrl = `${apiUrl}/v1/rulesets/current`;

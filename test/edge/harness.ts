@@ -47,7 +47,16 @@ export class FakeUpstream {
   ruleset: unknown = rulesetJson();
   etag = '"etag-1"';
   rulesetCalls: Array<{ auth: string | null; ifNoneMatch: string | null }> = [];
+  /**
+   * Several workspaces (SITES): the ruleset of each `Authorization` header; when any is set, a key
+   * not among them is refused with 401, as the API refuses an unknown key.
+   */
+  rulesetsByAuth = new Map<string, unknown>();
   events: Array<Record<string, unknown>> = [];
+  /** Every events post that was stored, with its `Authorization` header. */
+  eventPostsByAuth: Array<{ auth: string | null; events: Array<Record<string, unknown>> }> = [];
+  /** The `Authorization` header of every memberships call. */
+  membershipAuths: Array<string | null> = [];
   eventsStatus = 202;
   /** The next this many event posts are answered 503 and not stored (an API hiccup). */
   eventsFailures = 0;
@@ -76,11 +85,13 @@ export class FakeUpstream {
         return Response.json({ error: { code: 'INTERNAL_SERVER_ERROR' } }, { status: 503 });
       }
       this.events.push(...events);
+      this.eventPostsByAuth.push({ auth: request.headers.get('authorization'), events });
       return Response.json({ accepted: events.length, duplicates: 0, rejected: [] }, { status: this.eventsStatus });
     }
     const m = /^\/v1\/profiles\/([^/]+)\/memberships$/.exec(url.pathname);
     if (m) {
       this.membershipCalls += 1;
+      this.membershipAuths.push(request.headers.get('authorization'));
       if (this.membershipsDown) throw new TypeError('connection refused');
       const externalId = decodeURIComponent(m[1] ?? '');
       const segments = this.memberships.get(externalId);
@@ -110,9 +121,15 @@ export class FakeUpstream {
         return new Response('boom', { status: 500 });
       case 'revoked':
         return Response.json({ error: { code: 'UNAUTHENTICATED', message: 'API key revoked' } }, { status: 401 });
-      case 'ok':
+      case 'ok': {
+        const auth = request.headers.get('authorization') ?? '';
+        if (this.rulesetsByAuth.size > 0) {
+          if (!this.rulesetsByAuth.has(auth)) return Response.json({ error: { code: 'UNAUTHENTICATED', message: 'unknown key' } }, { status: 401 });
+          return Response.json(this.rulesetsByAuth.get(auth), { headers: { etag: `"etag-${auth.length}-${auth.slice(-8)}"` } });
+        }
         if (ifNoneMatch === this.etag) return new Response(null, { status: 304, headers: { etag: this.etag } });
         return Response.json(this.ruleset, { headers: { etag: this.etag } });
+      }
     }
   }
 

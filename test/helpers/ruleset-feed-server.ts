@@ -3,7 +3,8 @@
  * `workers` project): the Worker fetches it over the network, and the server counts what it was
  * asked. Each test makes its own feed (`POST /__feeds` -> { id }), served at `/f/<id>/v1/...`, so
  * tests never share a feed URL, a cache key or a KV entry. A test sets the feed's answer with
- * `PUT /__feeds/<id>` { mode?, ruleset?, etag? } and reads the requests with `GET /__feeds/<id>`.
+ * `PUT /__feeds/<id>` { mode?, ruleset?, etag?, byAuth? } and reads the requests (ruleset calls and
+ * events posts) with `GET /__feeds/<id>`.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { TestProject } from 'vitest/node';
@@ -23,6 +24,13 @@ interface Feed {
   ruleset: unknown;
   etag: string;
   calls: Array<{ auth: string | null; ifNoneMatch: string | null }>;
+  /**
+   * Several workspaces on one API (SITES): the answer for each `Authorization` header; when set, a
+   * key not among them is refused with 401, as the API refuses an unknown key.
+   */
+  byAuth?: Record<string, { ruleset: unknown; etag: string }>;
+  /** The events posts received, with their `Authorization` header. */
+  eventPosts: Array<{ auth: string | null; events: unknown[] }>;
 }
 
 async function readBody(req: IncomingMessage): Promise<string> {
@@ -55,12 +63,15 @@ function answerFeed(feed: Feed, req: IncomingMessage, res: ServerResponse): void
       return json(res, 401, { error: { code: 'UNAUTHENTICATED', message: 'API key revoked' } });
     case 'forbidden':
       return json(res, 403, { error: { code: 'FORBIDDEN', message: 'workspace deleted' } });
-    case 'ok':
-      if (ifNoneMatch === feed.etag) {
-        res.writeHead(304, { etag: feed.etag }).end();
+    case 'ok': {
+      const answer = feed.byAuth ? feed.byAuth[req.headers.authorization ?? ''] : { ruleset: feed.ruleset, etag: feed.etag };
+      if (!answer) return json(res, 401, { error: { code: 'UNAUTHENTICATED', message: 'unknown key' } });
+      if (ifNoneMatch === answer.etag) {
+        res.writeHead(304, { etag: answer.etag }).end();
         return;
       }
-      return json(res, 200, feed.ruleset, { etag: feed.etag, 'cache-control': 'private, no-cache' });
+      return json(res, 200, answer.ruleset, { etag: answer.etag, 'cache-control': 'private, no-cache' });
+    }
   }
 }
 
@@ -72,7 +83,7 @@ export function startRulesetFeedServer(): Promise<{ url: string; close(): Promis
       const path = new URL(req.url ?? '/', 'http://feed').pathname;
       if (req.method === 'POST' && path === '/__feeds') {
         const id = `feed${++next}`;
-        feeds.set(id, { mode: 'ok', ruleset: null, etag: '"etag-1"', calls: [] });
+        feeds.set(id, { mode: 'ok', ruleset: null, etag: '"etag-1"', calls: [], eventPosts: [] });
         return json(res, 201, { id });
       }
       const control = /^\/__feeds\/([^/]+)$/.exec(path);
@@ -83,10 +94,11 @@ export function startRulesetFeedServer(): Promise<{ url: string; close(): Promis
         Object.assign(feed, JSON.parse(await readBody(req)) as Partial<Feed>);
         return json(res, 200, { ok: true });
       }
-      if (control) return json(res, 200, { calls: feed.calls });
+      if (control) return json(res, 200, { calls: feed.calls, eventPosts: feed.eventPosts });
       if (served?.[2] === '/v1/rulesets/current') return answerFeed(feed, req, res);
       if (served?.[2] === '/v1/edge/events') {
         const { events } = JSON.parse(await readBody(req)) as { events: unknown[] };
+        feed.eventPosts.push({ auth: req.headers.authorization ?? null, events });
         return json(res, 202, { accepted: events.length, duplicates: 0, rejected: [] });
       }
       return json(res, 404, { error: 'not found' });
