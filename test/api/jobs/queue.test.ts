@@ -50,9 +50,9 @@ it('bad settings are refused naming the variable; npm run worker on PGlite refus
   expect([embeddedWorkerFromEnv({}), embeddedWorkerFromEnv({ EMBEDDED_WORKER: 'off' })]).toEqual([true, false]);
   expect(() => jobRunnerOptionsFromEnv(true, { WORKER_CONCURRENCY: '0' })).toThrow(/WORKER_CONCURRENCY must be a whole number >= 1, not '0'/);
   expect(() => periodicTasks({ REFRESH_INTERVAL_MINUTES: 'soon' })).toThrow(/REFRESH_INTERVAL_MINUTES must be a number of minutes >= 0, not 'soon'/);
-  const prune = { task: 'prune-edge-reach', everyMs: 3_600_000 };
-  expect(periodicTasks({ REFRESH_INTERVAL_MINUTES: '0' })).toEqual([prune]);
-  expect(periodicTasks({ REFRESH_INTERVAL_MINUTES: '0.05' })).toEqual([{ task: 'refresh-memberships', everyMs: 3000 }, prune]);
+  const daily = [{ task: 'prune-edge-reach', everyMs: 3_600_000 }, { task: 'fit-predictive-models', everyMs: 86_400_000, maxAttempts: 3 }];
+  expect(periodicTasks({ REFRESH_INTERVAL_MINUTES: '0' })).toEqual(daily);
+  expect(periodicTasks({ REFRESH_INTERVAL_MINUTES: '0.05' })).toEqual([{ task: 'refresh-memberships', everyMs: 3000 }, ...daily]);
   const worker = await runApiProcessToExit({}, 60_000, 'api/worker.ts');
   expect(worker.code).toBe(1);
   expect(worker.output).toMatch(/npm run worker needs PostgreSQL \(DATABASE_URL\)/);
