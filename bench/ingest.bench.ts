@@ -28,6 +28,8 @@ const TARGET_PROFILES = 10_000;
 const TARGET_EVENTS = 30_000;
 const TARGET_P99_MS = 2_000;
 const REFERENCE_ROWS = 50_000;
+/** --no-evaluator: the writes alone (no dirty evaluator in the API, no membership latency): what the evaluator's share costs. */
+const EVALUATOR = !args.includes('--no-evaluator');
 
 if (!process.env.BENCH_DATABASE_URL && process.env.TEST_DATABASE_URL) process.env.BENCH_DATABASE_URL = process.env.TEST_DATABASE_URL;
 const database = await createBenchDatabase();
@@ -71,7 +73,10 @@ try {
   await client.query('analyze');
 
   // The evaluator's loops (BENCH_DIRTY_CONCURRENCY, default 1 as in main.ts) and batch size (BENCH_DIRTY_BATCH) pass through.
-  const server = await startServer('api', { DATABASE_URL: database.url, BENCH_DIRTY_EVALUATOR: '1' });
+  // --cpu-prof <dir>: the API process writes a V8 CPU profile there when it stops.
+  const profArg = args.indexOf('--cpu-prof');
+  const nodeArgs = profArg >= 0 ? ['--cpu-prof', '--cpu-prof-dir', args[profArg + 1] ?? 'profiles'] : [];
+  const server = await startServer('api', { DATABASE_URL: database.url, BENCH_DIRTY_EVALUATOR: EVALUATOR ? '1' : '0' }, nodeArgs);
   const headers = { 'content-type': 'application/json', authorization: `Bearer ${adminKey}` };
   const post = async (query: string, variables: Record<string, unknown>) => {
     const response = await fetch(server.url, { method: 'POST', headers, body: JSON.stringify({ query, variables }) });
@@ -114,7 +119,8 @@ try {
           await send(c, b);
           const batch: Batch = { sentAt, ackedAt: Date.now() };
           batches.push(batch);
-          pending.push(batch);
+          if (EVALUATOR) pending.push(batch);
+          else batch.currentAt = batch.ackedAt;
         }
       }),
     );

@@ -30,6 +30,16 @@ export async function executePrepared(db: Database, statement: PreparedSql, valu
   return ((await prepared.execute(values)) as RowsResult<Record<string, unknown>>).rows;
 }
 
+/**
+ * Runs a compiled statement unnamed: planned for the values of each run (a custom plan), never
+ * from a cached generic plan. For statements whose best plan depends on the size of an array
+ * parameter, which a generic plan cannot know (it assumes ten elements).
+ */
+export async function executeCustom(db: Database, statement: PreparedSql, values: Record<string, unknown>): Promise<Array<Record<string, unknown>>> {
+  const prepared = db._.session.prepareQuery({ sql: statement.query.sql, params: statement.query.params }, undefined, undefined, false);
+  return ((await prepared.execute(values)) as RowsResult<Record<string, unknown>>).rows;
+}
+
 /** A placeholder, for short statement texts. */
 export const placeholder = (name: string) => sql.placeholder(name);
 

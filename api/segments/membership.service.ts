@@ -12,11 +12,11 @@ import { is, sql } from 'drizzle-orm';
 import { PgTransaction } from 'drizzle-orm/pg-core';
 import type { Database } from '../db/index.js';
 import { inTransaction } from '../db/transaction.js';
-import { executePrepared, placeholder as p, prepareSql, textArrayLiteral } from '../db/prepared.js';
+import { executeCustom, executePrepared, placeholder as p, prepareSql, textArrayLiteral } from '../db/prepared.js';
 import { profiles, segmentMembers, segmentSizeHistory } from '../../drizzle/index.js';
 import { compileRuleSql } from './rule-sql.js';
 import { loadPublishedDefinitions, type PublishedDefinition, type PublishedDefinitions } from './definitions.js';
-import { compiledEvaluation, evaluateProfiles, type EvaluationScope } from './profile-evaluation.js';
+import { compiledEvaluation, type EvaluationScope } from './profile-evaluation.js';
 import { ruleReferences } from '../../schema/rule.js';
 import { recomputeMemberships, type RecomputeOptions } from './recompute.js';
 import { lowerDue, storeNextChanges } from './due-store.js';
@@ -204,37 +204,22 @@ export async function refreshProfiles(
   if (profileIds.length === 0) return { added: 0, removed: 0 };
   const defs = definitions ?? (await loadPublishedDefinitions(db, workspaceId));
   const ids = [...new Set(profileIds)];
-  const { dynamic } = compiledEvaluation(defs, scope);
+  const compiled = compiledEvaluation(defs, scope);
+  const { dynamic } = compiled;
   if (dynamic.length === 0) {
     // Nothing to evaluate, and no time-dependent rule left: no instant either (a stale one would
     // have the due pass claim these profiles again and again).
     await storeNextChanges(db, workspaceId, ids, []);
     return { added: 0, removed: 0 };
   }
-  const rows = await evaluateProfiles(db, defs, workspaceId, ids, now, scope);
-  const segmentPairs: string[] = [];
-  const profilePairs: string[] = [];
-  for (const row of rows) {
-    dynamic.forEach((d, i) => {
-      if (row[`s${i}`] === true) {
-        segmentPairs.push(d.id);
-        profilePairs.push(row.id as string);
-      }
-    });
-  }
   // Inside the caller's transaction (every caller has one) no savepoint is needed: an error here
   // aborts that transaction anyway. Otherwise one transaction, for the size locks.
   const apply = async (tx: Database) => {
-    // First: a due-pass batch may hold these rows (its claim), and it takes the size locks after them.
-    await storeNextChanges(tx, workspaceId, ids, rows);
-    const changed = await executePrepared(tx, APPLY_MEMBERSHIP, {
-      segmentIds: textArrayLiteral(segmentPairs),
-      profileIds: textArrayLiteral(profilePairs),
-      evaluated: textArrayLiteral(ids),
-      segments: textArrayLiteral(dynamic.map((d) => d.id)),
-      workspaceId,
-      joinedAt: new Date(now).toISOString(),
-    });
+    // Evaluated and applied in one statement (profile-evaluation.ts, refreshSql), instants first
+    // stored in it: a due-pass batch may hold these rows (its claim), and takes the size locks after them.
+    const values = { workspaceId, profileIds: textArrayLiteral(ids), now, joinedAt: new Date(now).toISOString() };
+    const changed =
+      ids.length === 1 ? await executePrepared(tx, compiled.refreshOne, { ...values, profileId: ids[0] }) : await executeCustom(tx, compiled.refreshMany, values);
     // What actually changed (a concurrent refresh may have done part of it), per segment.
     const delta = new Map<string, number>();
     let added = 0;
@@ -252,39 +237,6 @@ export async function refreshProfiles(
   };
   return is(db, PgTransaction) ? apply(db) : inTransaction(db, apply);
 }
-
-/**
- * Makes the memberships of the evaluated profiles in the evaluated segments exactly the pairs
- * (segmentIds[i], profileIds[i]), in one statement: members not among them leave, new ones join;
- * a row per segment that changed with how many joined and left.
- */
-const APPLY_MEMBERSHIP = prepareSql(
-  'ae_refresh_profiles_apply_v1',
-  sql`
-  with should(segment_id, profile_id) as (
-    select * from unnest(${p('segmentIds')}::uuid[], ${p('profileIds')}::uuid[])
-  ),
-  current_members as (
-    select m.segment_id, m.profile_id from ${segmentMembers} m
-    where m.profile_id = any(${p('evaluated')}::uuid[]) and m.segment_id = any(${p('segments')}::uuid[])
-  ),
-  removed as (
-    delete from ${segmentMembers} m using current_members c
-    where m.segment_id = c.segment_id and m.profile_id = c.profile_id
-      and not exists (select 1 from should s where s.segment_id = c.segment_id and s.profile_id = c.profile_id)
-    returning m.segment_id
-  ),
-  added as (
-    insert into ${segmentMembers} (segment_id, profile_id, workspace_id, joined_at)
-    select s.segment_id, s.profile_id, ${p('workspaceId')}::uuid, ${p('joinedAt')}::timestamptz from should s
-    where not exists (select 1 from current_members c where c.segment_id = s.segment_id and c.profile_id = s.profile_id)
-    on conflict do nothing
-    returning segment_id
-  )
-  select segment_id, (count(*) filter (where joined))::int as added, (count(*) filter (where not joined))::int as removed
-  from (select segment_id, true as joined from added union all select segment_id, false from removed) as changes
-  group by segment_id`,
-);
 
 /**
  * Orders batch evaluations (shared) and definition changes (exclusive: publish, archive, static

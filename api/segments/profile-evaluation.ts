@@ -6,13 +6,13 @@
 import { createHash } from 'node:crypto';
 import { sql, type SQL } from 'drizzle-orm';
 import type { Database } from '../db/index.js';
-import { executePrepared, placeholder, prepareSql, textArrayLiteral, type PreparedSql } from '../db/prepared.js';
-import { events, profiles } from '../../drizzle/index.js';
+import { executeCustom, executePrepared, placeholder, prepareSql, textArrayLiteral, type PreparedSql } from '../db/prepared.js';
+import { events, profileDue, profiles, segmentMembers } from '../../drizzle/index.js';
 import { compileRuleSql, eventFilterSql } from './rule-sql.js';
 import { epochMs } from './rule-sql-attributes.js';
 import type { PublishedDefinition, PublishedDefinitions } from './definitions.js';
 import type { EventNode } from '../../schema/rule.js';
-import { conditionChange, earliest, eventChange, timeAtoms } from './due-sql.js';
+import { conditionChange, dueInstant, earliest, eventChange, timeAtoms } from './due-sql.js';
 import { SharedViews } from './shared-views.js';
 
 /**
@@ -137,12 +137,75 @@ export function profileEvaluationSql(
   });
 }
 
+/**
+ * The evaluation of some profiles and the application of its result in one statement (what
+ * refreshProfiles runs): no boolean of a segment and a profile goes to the client and no pair comes
+ * back. `evaluation` is evaluationSql's; `profileIds` the uuid[] of the profiles evaluated (those
+ * with no row, deleted, lose their memberships and instant). In one snapshot:
+ * - `profile_due`: the instant of each evaluated profile replaced (due-store.ts's storeNextChanges);
+ * - `segment_members` of the evaluated profiles in `dynamic` made exactly the matching pairs: pairs
+ *   no longer matching deleted, new ones inserted at `joinedAt` (`on conflict do nothing`: a
+ *   concurrent refresh may have done part of it; what it did is not counted here);
+ * - a row per segment that changed, with how many joined and left (`segment_id`, `added`, `removed`).
+ * The data-modifying parts run to completion whatever the final select reads (PostgreSQL's rule).
+ */
+function refreshSql(evaluation: SQL, dynamic: readonly PublishedDefinition[], profileIds: SQL, workspaceId: SQL, joinedAt: SQL): SQL {
+  const matches = sql.join(dynamic.map((_, i) => sql`"evaluated".${sql.identifier(`s${i}`)}`), sql`, `);
+  const segments = sql`${textArrayLiteral(dynamic.map((d) => d.id))}::uuid[]`;
+  return sql`
+  with "evaluated" as materialized (${evaluation}),
+  "should" as materialized (
+    select "x"."segment_id", "evaluated"."id" as "profile_id"
+    from "evaluated" cross join lateral unnest(${segments}, array[${matches}]::boolean[]) as "x"("segment_id", "member")
+    where "x"."member"
+  ),
+  "due_gone" as (
+    delete from ${profileDue} "d"
+    where "d"."profile_id" = any(${profileIds})
+      and not exists (select 1 from "evaluated" where "evaluated"."id" = "d"."profile_id" and "evaluated"."next_change" is not null)
+  ),
+  "due_stored" as (
+    insert into ${profileDue} (profile_id, workspace_id, due_at)
+    select "evaluated"."id", ${workspaceId}, ${dueInstant(sql`"evaluated"."next_change"`)} from "evaluated" where "evaluated"."next_change" is not null
+    on conflict (profile_id) do update set due_at = excluded.due_at
+  ),
+  "current_members" as materialized (
+    select "m"."segment_id", "m"."profile_id" from ${segmentMembers} "m"
+    where "m"."profile_id" = any(${profileIds}) and "m"."segment_id" = any(${segments})
+  ),
+  "removed" as (
+    delete from ${segmentMembers} "m" using "current_members" "c"
+    where "m"."segment_id" = "c"."segment_id" and "m"."profile_id" = "c"."profile_id"
+      and not exists (select 1 from "should" "s" where "s"."segment_id" = "c"."segment_id" and "s"."profile_id" = "c"."profile_id")
+    returning "m"."segment_id"
+  ),
+  "added" as (
+    insert into ${segmentMembers} (segment_id, profile_id, workspace_id, joined_at)
+    select "s"."segment_id", "s"."profile_id", ${workspaceId}, ${joinedAt} from "should" "s"
+    where not exists (select 1 from "current_members" "c" where "c"."segment_id" = "s"."segment_id" and "c"."profile_id" = "s"."profile_id")
+    on conflict do nothing
+    returning segment_id
+  )
+  select "segment_id", (count(*) filter (where "joined"))::int as "added", (count(*) filter (where not "joined"))::int as "removed"
+  from (select "segment_id", true as "joined" from "added" union all select "segment_id", false from "removed") as "changes"
+  group by "segment_id"`;
+}
+
 /** The evaluation of a definition set compiled once: its dynamic segments, SQL text and parameters. */
 export interface CompiledEvaluation {
   dynamic: PublishedDefinition[];
   /** For one profile (placeholder `profileId`) and for several (`profileIds`, a uuid[] literal); named after a hash of their text. */
   one: PreparedSql;
   many: PreparedSql;
+  /**
+   * The evaluation applied (refreshSql), for one profile (placeholders `profileId`, `profileIds`:
+   * the same id as a uuid[], `workspaceId`, `now`, `joinedAt`) and for several (`profileIds`).
+   * Run `many` unnamed (executeCustom): a generic plan assumes a handful of ids and joins the
+   * batch's event counts to its profiles by a nested loop (measured: 8.3 s for 1,000 profiles
+   * with events, 68 ms with the plan made for the actual ids).
+   */
+  refreshOne: PreparedSql;
+  refreshMany: PreparedSql;
 }
 
 /**
@@ -172,7 +235,19 @@ export function compiledEvaluation(definitions: PublishedDefinitions, scope: Eva
     // The text differs with the definitions: a name per text.
     return { name: `ae_profile_eval_${createHash('sha256').update(query.sql).update(JSON.stringify(query.params)).digest('hex').slice(0, 32)}`, query };
   };
-  compiled = { dynamic, one: compile({ one: sql`${placeholder('profileId')}` }), many: compile({ many: sql`${placeholder('profileIds')}` }) };
+  const compileRefresh = (ids: EvaluationInputs['ids']): PreparedSql => {
+    const workspaceId = sql`${placeholder('workspaceId')}::uuid`;
+    const evaluation = evaluationSql(dynamic, definitions, { workspaceId, ids, now: sql`${placeholder('now')}::float8` });
+    const { query } = prepareSql('ae_profile_refresh', refreshSql(evaluation, dynamic, sql`${placeholder('profileIds')}::uuid[]`, workspaceId, sql`${placeholder('joinedAt')}::timestamptz`));
+    return { name: `ae_profile_refresh_${createHash('sha256').update(query.sql).update(JSON.stringify(query.params)).digest('hex').slice(0, 32)}`, query };
+  };
+  compiled = {
+    dynamic,
+    one: compile({ one: sql`${placeholder('profileId')}` }),
+    many: compile({ many: sql`${placeholder('profileIds')}` }),
+    refreshOne: compileRefresh({ one: sql`${placeholder('profileId')}` }),
+    refreshMany: compileRefresh({ many: sql`${placeholder('profileIds')}` }),
+  };
   byScope[scope] = compiled;
   return compiled;
 }
@@ -186,5 +261,5 @@ export function compiledEvaluation(definitions: PublishedDefinitions, scope: Eva
 export async function evaluateProfiles(db: Database, definitions: PublishedDefinitions, workspaceId: string, profileIds: readonly string[], now: number, scope: EvaluationScope = 'all') {
   const compiled = compiledEvaluation(definitions, scope);
   if (profileIds.length === 1) return executePrepared(db, compiled.one, { workspaceId, profileId: profileIds[0], now });
-  return executePrepared(db, compiled.many, { workspaceId, profileIds: textArrayLiteral(profileIds), now });
+  return executeCustom(db, compiled.many, { workspaceId, profileIds: textArrayLiteral(profileIds), now });
 }
